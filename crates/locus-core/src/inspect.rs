@@ -1,0 +1,233 @@
+//! `locus inspect`: a summary of a case or a model file, as JSON for machines and as text
+//! for people. Both are built from the same JSON value so they never disagree.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::case_file::{CaseError, load_case};
+use crate::fsio::sha256_file;
+use crate::geodesy::Enu;
+use crate::model::{ModelError, load_model};
+use crate::site::Site;
+use crate::surface::enu_bounds;
+use crate::time::{describe, parse_time_zone, to_rfc3339};
+use crate::timeline::TimeSpan;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("cannot tell what this is (expected a case folder, case.json, .glb or .gltf): {}", .0.display())]
+    Unknown(std::path::PathBuf),
+    #[error("no such file or folder: {}", .0.display())]
+    Missing(std::path::PathBuf),
+}
+
+pub fn inspect(path: &Path) -> Result<Value, InspectError> {
+    if !path.exists() {
+        return Err(InspectError::Missing(path.to_path_buf()));
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if path.is_dir() || ext == "json" {
+        inspect_case(path)
+    } else if ext == "glb" || ext == "gltf" {
+        inspect_model(path)
+    } else {
+        Err(InspectError::Unknown(path.to_path_buf()))
+    }
+}
+
+fn enu_json(p: Enu) -> Value {
+    json!({"east_m": round_mm(p.east_m), "north_m": round_mm(p.north_m), "up_m": round_mm(p.up_m)})
+}
+
+fn round_mm(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+pub fn inspect_case(path: &Path) -> Result<Value, InspectError> {
+    let loaded = load_case(path)?;
+    let case = &loaded.case;
+    let site = Site::open(&loaded);
+    let frame = case.frame();
+    let tz = parse_time_zone(&case.display_time_zone).unwrap_or(chrono_tz::UTC);
+    let models: Vec<Value> = site
+        .models
+        .iter()
+        .map(|om| {
+            let mut v = json!({
+                "id": om.model.id,
+                "path": om.model.path,
+                "sha256": om.sha256,
+                "recorded_sha256": om.model.sha256,
+                "integrity": om.integrity.label(),
+                "placement": om.model.placement.method_label(),
+            });
+            match &om.data {
+                Ok(d) => {
+                    v["format"] = json!(d.format);
+                    v["vertices"] = json!(d.vertex_count());
+                    v["triangles"] = json!(d.triangle_count());
+                    if let Some((lo, hi)) = enu_bounds(&om.model, d) {
+                        v["enu_bounds"] = json!({"min": enu_json(lo), "max": enu_json(hi)});
+                    }
+                    v["warnings"] = json!(d.warnings);
+                }
+                Err(e) => v["error"] = json!(e),
+            }
+            v
+        })
+        .collect();
+    let evidence: Vec<Value> = case
+        .evidence
+        .iter()
+        .zip(&site.layout.items)
+        .map(|(item, placed)| {
+            let g = frame.enu_to_geodetic(placed.enu);
+            json!({
+                "id": item.id,
+                "title": item.title,
+                "category": item.category,
+                "status": item.status,
+                "time": item.time.as_ref().map(|t| {
+                    let (s, e) = t.nominal();
+                    json!({"start": to_rfc3339(s), "end": to_rfc3339(e), "precision": t.precision,
+                           "uncertainty_s": t.uncertainty_s, "display": describe(t, tz)})
+                }),
+                "geodetic": {"lat_deg": (g.lat_deg * 1e9).round() / 1e9, "lon_deg": (g.lon_deg * 1e9).round() / 1e9,
+                             "height_m": round_mm(g.height_m)},
+                "enu": enu_json(placed.enu),
+                "height_from_surface": placed.on_surface,
+                "horizontal_uncertainty_m": item.position.horizontal_uncertainty_m,
+                "sources": item.sources.len(),
+            })
+        })
+        .collect();
+    let tracks: Vec<Value> = case
+        .tracks
+        .iter()
+        .map(|t| {
+            json!({"id": t.id, "title": t.title, "points": t.points.len(),
+                   "start": t.points.first().map(|p| to_rfc3339(p.time)), "end": t.points.last().map(|p| to_rfc3339(p.time))})
+        })
+        .collect();
+    let span = TimeSpan::of_case(case);
+    Ok(json!({
+        "kind": "case",
+        "path": loaded.file.display().to_string(),
+        "format_version": case.format_version,
+        "title": case.title,
+        "notice": case.notice,
+        "origin": {"lat_deg": case.origin.lat_deg, "lon_deg": case.origin.lon_deg, "height_m": case.origin.height_m,
+                   "note": case.origin.note},
+        "display_time_zone": case.display_time_zone,
+        "time_span": span.map(|s| json!({"start": to_rfc3339(s.start), "end": to_rfc3339(s.end), "events": s.events.len()})),
+        "models": models,
+        "evidence": evidence,
+        "tracks": tracks,
+        "bookmarks": case.bookmarks.iter().map(|b| b.name.clone()).collect::<Vec<_>>(),
+        "warnings": site.warnings,
+    }))
+}
+
+pub fn inspect_model(path: &Path) -> Result<Value, InspectError> {
+    let data = load_model(path)?;
+    let sha = sha256_file(path).ok();
+    let bounds = data.bounds().map(|(lo, hi)| json!({"min": lo, "max": hi}));
+    Ok(json!({
+        "kind": "model",
+        "path": path.display().to_string(),
+        "sha256": sha,
+        "format": data.format,
+        "generator": data.generator,
+        "vertices": data.vertex_count(),
+        "triangles": data.triangle_count(),
+        "primitives": data.primitives.len(),
+        "materials": data.materials.len(),
+        "textures": data.textures.iter().filter(|t| t.is_some()).count(),
+        "bounds": bounds,
+        "axes": "glTF (Y up, metres)",
+        "extensions_used": data.extensions_used,
+        "extensions_required": data.extensions_required,
+        "crs": Value::Null,
+        "warnings": data.warnings,
+    }))
+}
+
+/// The human-readable form of an inspect report.
+pub fn to_text(report: &Value) -> String {
+    let mut out = String::new();
+    let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    match report["kind"].as_str() {
+        Some("case") => {
+            out += &format!("Case: {}\n", s(&report["title"]));
+            if let Some(n) = report["notice"].as_str() {
+                out += &format!("Notice: {n}\n");
+            }
+            out += &format!("File: {}\n", s(&report["path"]));
+            let o = &report["origin"];
+            out += &format!(
+                "Origin: {:.7}°, {:.7}°, {:.3} m (WGS84 ellipsoidal){}\n",
+                o["lat_deg"].as_f64().unwrap_or(0.0),
+                o["lon_deg"].as_f64().unwrap_or(0.0),
+                o["height_m"].as_f64().unwrap_or(0.0),
+                o["note"].as_str().filter(|n| !n.is_empty()).map(|n| format!("\n  {n}")).unwrap_or_default()
+            );
+            out += &format!("Time zone: {}\n", s(&report["display_time_zone"]));
+            if let Some(span) = report["time_span"].as_object() {
+                out += &format!("Time span: {} to {} ({} events)\n", s(&span["start"]), s(&span["end"]), span["events"]);
+            }
+            out += "Models:\n";
+            for m in report["models"].as_array().into_iter().flatten() {
+                out += &format!("  {} {} — {}\n", s(&m["id"]), s(&m["path"]), s(&m["integrity"]));
+                if let Some(e) = m["error"].as_str() {
+                    out += &format!("    error: {e}\n");
+                } else {
+                    out += &format!("    {} vertices, {} triangles; placement {}\n", m["vertices"], m["triangles"], s(&m["placement"]));
+                    if let Some(sha) = m["sha256"].as_str() {
+                        out += &format!("    SHA-256 {sha}\n");
+                    }
+                }
+            }
+            let items = report["evidence"].as_array().cloned().unwrap_or_default();
+            out += &format!("Evidence items: {}\n", items.len());
+            for i in &items {
+                let e = &i["enu"];
+                out += &format!(
+                    "  {:<6} {:<9} {} — {} — E {:.2} N {:.2} U {:.2} m\n",
+                    s(&i["id"]),
+                    s(&i["category"]),
+                    s(&i["title"]),
+                    i["time"]["display"].as_str().unwrap_or("time unknown"),
+                    e["east_m"].as_f64().unwrap_or(0.0),
+                    e["north_m"].as_f64().unwrap_or(0.0),
+                    e["up_m"].as_f64().unwrap_or(0.0),
+                );
+            }
+            for t in report["tracks"].as_array().into_iter().flatten() {
+                out += &format!("Track {} {}: {} points\n", s(&t["id"]), s(&t["title"]), t["points"]);
+            }
+            let bookmarks: Vec<String> = report["bookmarks"].as_array().into_iter().flatten().map(s).collect();
+            out += &format!("Bookmarks: {}\n", if bookmarks.is_empty() { "none".into() } else { bookmarks.join(", ") });
+        }
+        _ => {
+            out += &format!("Model: {}\n", s(&report["path"]));
+            out += &format!("Format: {} (generator: {})\n", s(&report["format"]), s(&report["generator"]));
+            out += &format!("Vertices: {}\nTriangles: {}\n", report["vertices"], report["triangles"]);
+            out += &format!("Bounds (file axes, m): {}\n", report["bounds"]);
+            out += &format!("Extensions used: {}; required: {}\n", report["extensions_used"], report["extensions_required"]);
+            out += "CRS: none declared\n";
+            if let Some(sha) = report["sha256"].as_str() {
+                out += &format!("SHA-256: {sha}\n");
+            }
+        }
+    }
+    let warnings: Vec<String> = report["warnings"].as_array().into_iter().flatten().map(s).collect();
+    for w in warnings {
+        out += &format!("warning: {w}\n");
+    }
+    out
+}

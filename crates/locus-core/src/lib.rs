@@ -1,0 +1,24 @@
+//! Locus core: everything that decides a fact shown in court, with no Bevy and no GPU.
+//!
+//! The case model and its file format, geodesy (WGS84 ↔ ECEF ↔ local ENU in f64), time with
+//! precision and time zones, integrity (SHA-256), model reading, surface heights and the
+//! timeline's answer to "what is shown at time T". A court expert can review this crate
+//! without reading any rendering code.
+
+pub mod case;
+pub mod case_file;
+pub mod derive_surface;
+pub mod fsio;
+pub mod geodesy;
+pub mod glb;
+pub mod inspect;
+pub mod model;
+pub mod placement;
+pub mod site;
+pub mod surface;
+pub mod time;
+pub mod timeline;
+
+pub use case::{Case, Category, EvidenceItem, FORMAT_VERSION};
+pub use case_file::{CaseError, LoadedCase, load_case, save_case};
+pub use geodesy::{Enu, EnuFrame, Geodetic};

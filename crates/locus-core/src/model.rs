@@ -1,0 +1,403 @@
+//! Reads 3D model files into one neutral, renderer-independent form: triangle meshes with
+//! per-instance f64 transforms, decoded textures and materials, plus a list of warnings for
+//! everything that could not be read (a missing texture never loses the geometry).
+
+use std::path::Path;
+
+use nalgebra::{Matrix4, Quaternion, UnitQuaternion, Vector3};
+
+use crate::placement::gltf_to_z_up;
+
+/// Geometry and appearance of one model file, in the file's own axes and units.
+#[derive(Debug, Clone, Default)]
+pub struct ModelData {
+    /// "glb" or "gltf".
+    pub format: String,
+    pub generator: Option<String>,
+    pub primitives: Vec<Primitive>,
+    pub materials: Vec<Material>,
+    pub textures: Vec<Option<Texture>>,
+    pub extensions_used: Vec<String>,
+    pub extensions_required: Vec<String>,
+    /// Everything that was skipped or substituted, each naming what and where.
+    pub warnings: Vec<String>,
+    /// File axes → Z-up model axes (glTF is Y-up).
+    pub to_z_up: Matrix4<f64>,
+}
+
+/// One triangle list placed by a transform (the glTF node's world matrix, in f64).
+#[derive(Debug, Clone)]
+pub struct Primitive {
+    pub name: String,
+    /// Node world matrix in the file's axes, f64 (read from the JSON, not from f32).
+    pub transform: Matrix4<f64>,
+    pub positions: Vec<[f32; 3]>,
+    pub normals: Vec<[f32; 3]>,
+    pub uvs: Option<Vec<[f32; 2]>>,
+    pub colors: Option<Vec<[f32; 4]>>,
+    pub indices: Vec<u32>,
+    pub material: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Material {
+    pub name: String,
+    /// Linear RGBA factor.
+    pub base_color: [f32; 4],
+    pub base_color_texture: Option<usize>,
+    pub unlit: bool,
+    pub double_sided: bool,
+    pub alpha_blend: bool,
+}
+
+impl Default for Material {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            base_color: [1.0; 4],
+            base_color_texture: None,
+            unlit: false,
+            double_sided: true,
+            alpha_blend: false,
+        }
+    }
+}
+
+/// A decoded sRGB texture, RGBA8.
+#[derive(Debug, Clone)]
+pub struct Texture {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("cannot read the model: {source}: {}", path.display())]
+    Io { path: std::path::PathBuf, source: std::io::Error },
+    #[error("not a readable glTF file ({message}): {}", path.display())]
+    Gltf { path: std::path::PathBuf, message: String },
+    #[error("{message}: {}", path.display())]
+    Unsupported { path: std::path::PathBuf, message: String },
+}
+
+impl ModelData {
+    pub fn triangle_count(&self) -> usize {
+        self.primitives.iter().map(|p| p.indices.len() / 3).sum()
+    }
+
+    pub fn vertex_count(&self) -> usize {
+        self.primitives.iter().map(|p| p.positions.len()).sum()
+    }
+
+    /// Bounds in the file's own axes after node transforms, f64.
+    pub fn bounds(&self) -> Option<([f64; 3], [f64; 3])> {
+        self.bounds_under(&Matrix4::identity())
+    }
+
+    /// Bounds after applying `m` to every (node-transformed) vertex.
+    pub fn bounds_under(&self, m: &Matrix4<f64>) -> Option<([f64; 3], [f64; 3])> {
+        let mut lo = [f64::INFINITY; 3];
+        let mut hi = [f64::NEG_INFINITY; 3];
+        for p in &self.primitives {
+            let t = m * p.transform;
+            for v in &p.positions {
+                let w = t.transform_point(&nalgebra::Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
+                for k in 0..3 {
+                    lo[k] = lo[k].min(w[k]);
+                    hi[k] = hi[k].max(w[k]);
+                }
+            }
+        }
+        lo[0].is_finite().then_some((lo, hi))
+    }
+}
+
+/// Extensions whose absence only degrades appearance; anything else that is *required*
+/// and unknown stops the load with a clear message.
+const SUPPORTED_EXTENSIONS: &[&str] = &["KHR_materials_unlit", "KHR_texture_transform"];
+
+pub fn load_model(path: &Path) -> Result<ModelData, ModelError> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "glb" | "gltf" => load_gltf(path),
+        other => Err(ModelError::Unsupported {
+            path: path.to_path_buf(),
+            message: format!("model format {other:?} is not supported yet (glTF/GLB are)"),
+        }),
+    }
+}
+
+fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+    let gltf_err = |message: String| ModelError::Gltf { path: path.to_path_buf(), message };
+    let gltf = gltf::Gltf::from_slice_without_validation(&bytes).map_err(|e| gltf_err(e.to_string()))?;
+    let raw_json = raw_json(&bytes).map_err(gltf_err)?;
+    let document = gltf.document;
+    let base = path.parent().unwrap_or_else(|| Path::new("."));
+
+    let mut data = ModelData {
+        format: if bytes.starts_with(b"glTF") { "glb".into() } else { "gltf".into() },
+        generator: document.as_json().asset.generator.clone(),
+        extensions_used: document.extensions_used().map(str::to_string).collect(),
+        extensions_required: document.extensions_required().map(str::to_string).collect(),
+        to_z_up: gltf_to_z_up(),
+        ..Default::default()
+    };
+    for ext in &data.extensions_required {
+        if !SUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
+            return Err(ModelError::Unsupported {
+                path: path.to_path_buf(),
+                message: format!("the file requires the glTF extension {ext}, which this version of Locus cannot decode"),
+            });
+        }
+    }
+    for ext in &data.extensions_used {
+        if !SUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
+            data.warnings.push(format!("glTF extension {ext} is used but not supported; it is ignored"));
+        }
+    }
+
+    let buffers = gltf::import_buffers(&document, Some(base), gltf.blob)
+        .map_err(|e| gltf_err(format!("buffer data: {e}")))?;
+
+    for texture in document.textures() {
+        let image = texture.source();
+        let label = image_label(&image);
+        match gltf::image::Data::from_source(image.source(), Some(base), &buffers) {
+            Ok(img) => match to_rgba8(&img) {
+                Some(rgba) => data.textures.push(Some(Texture {
+                    name: label,
+                    width: img.width,
+                    height: img.height,
+                    rgba,
+                })),
+                None => {
+                    data.warnings.push(format!("texture {label}: pixel format {:?} is not supported; shown untextured", img.format));
+                    data.textures.push(None);
+                }
+            },
+            Err(e) => {
+                data.warnings.push(format!("texture {label} could not be loaded ({e}); the surface is shown untextured"));
+                data.textures.push(None);
+            }
+        }
+    }
+
+    let mut uv_transforms = Vec::new();
+    for m in document.materials() {
+        let pbr = m.pbr_metallic_roughness();
+        let info = pbr.base_color_texture();
+        let texture = info.as_ref().map(|i| i.texture().index()).filter(|&i| data.textures.get(i).is_some_and(Option::is_some));
+        uv_transforms.push(info.as_ref().and_then(|i| i.texture_transform()).map(|t| (t.offset(), t.rotation(), t.scale())));
+        data.materials.push(Material {
+            name: m.name().unwrap_or("").to_string(),
+            base_color: pbr.base_color_factor(),
+            base_color_texture: texture,
+            unlit: m.unlit(),
+            double_sided: m.double_sided(),
+            alpha_blend: m.alpha_mode() == gltf::material::AlphaMode::Blend,
+        });
+    }
+
+    // Walk the scene graph with f64 transforms taken from the raw JSON.
+    let roots: Vec<usize> = match document.default_scene().or_else(|| document.scenes().next()) {
+        Some(scene) => scene.nodes().map(|n| n.index()).collect(),
+        None => document.nodes().map(|n| n.index()).collect(),
+    };
+    let nodes: Vec<gltf::Node> = document.nodes().collect();
+    let mut stack: Vec<(usize, Matrix4<f64>, usize)> = roots.into_iter().map(|n| (n, Matrix4::identity(), 0)).collect();
+    while let Some((index, parent, depth)) = stack.pop() {
+        if depth > 64 {
+            return Err(gltf_err("node hierarchy deeper than 64 levels (a cycle?)".into()));
+        }
+        let node = &nodes[index];
+        let world = parent * node_matrix(&raw_json, index);
+        if let Some(mesh) = node.mesh() {
+            for (pi, prim) in mesh.primitives().enumerate() {
+                let name = format!("{}#{}", mesh.name().unwrap_or("mesh"), pi);
+                match read_primitive(&prim, &buffers, world, &name, &uv_transforms) {
+                    Ok(Some(p)) => data.primitives.push(p),
+                    Ok(None) => data.warnings.push(format!("primitive {name}: mode {:?} is not triangles; skipped", prim.mode())),
+                    Err(msg) => data.warnings.push(format!("primitive {name}: {msg}; skipped")),
+                }
+            }
+        }
+        for child in node.children() {
+            stack.push((child.index(), world, depth + 1));
+        }
+    }
+    if data.primitives.is_empty() {
+        return Err(gltf_err("no triangle geometry could be read".into()));
+    }
+    Ok(data)
+}
+
+fn image_label(image: &gltf::Image) -> String {
+    match image.source() {
+        gltf::image::Source::Uri { uri, .. } if !uri.starts_with("data:") => format!("{uri:?}"),
+        _ => format!("#{}{}", image.index(), image.name().map(|n| format!(" ({n})")).unwrap_or_default()),
+    }
+}
+
+/// The JSON part of a .gltf or .glb, parsed with f64 numbers.
+fn raw_json(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let json = if bytes.starts_with(b"glTF") {
+        if bytes.len() < 20 {
+            return Err("truncated GLB header".into());
+        }
+        let len = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as usize;
+        bytes.get(20..20 + len).ok_or("truncated GLB JSON chunk")?
+    } else {
+        bytes
+    };
+    serde_json::from_slice(json).map_err(|e| e.to_string())
+}
+
+fn node_matrix(json: &serde_json::Value, index: usize) -> Matrix4<f64> {
+    let node = &json["nodes"][index];
+    let nums = |key: &str, n: usize| -> Option<Vec<f64>> {
+        let arr = node.get(key)?.as_array()?;
+        let v: Vec<f64> = arr.iter().filter_map(serde_json::Value::as_f64).collect();
+        (v.len() == n).then_some(v)
+    };
+    if let Some(m) = nums("matrix", 16) {
+        // Column-major in glTF.
+        return Matrix4::from_column_slice(&m);
+    }
+    let t = nums("translation", 3).unwrap_or_else(|| vec![0.0; 3]);
+    let r = nums("rotation", 4).unwrap_or_else(|| vec![0.0, 0.0, 0.0, 1.0]);
+    let s = nums("scale", 3).unwrap_or_else(|| vec![1.0; 3]);
+    let rot = UnitQuaternion::from_quaternion(Quaternion::new(r[3], r[0], r[1], r[2]));
+    Matrix4::new_translation(&Vector3::new(t[0], t[1], t[2]))
+        * rot.to_homogeneous()
+        * Matrix4::new_nonuniform_scaling(&Vector3::new(s[0], s[1], s[2]))
+}
+
+type UvTransform = Option<([f32; 2], f32, [f32; 2])>;
+
+fn read_primitive(
+    prim: &gltf::Primitive,
+    buffers: &[gltf::buffer::Data],
+    transform: Matrix4<f64>,
+    name: &str,
+    uv_transforms: &[UvTransform],
+) -> Result<Option<Primitive>, String> {
+    use gltf::mesh::Mode;
+    let mode = prim.mode();
+    if !matches!(mode, Mode::Triangles | Mode::TriangleStrip | Mode::TriangleFan) {
+        return Ok(None);
+    }
+    let pos_accessor = prim.get(&gltf::Semantic::Positions).ok_or("no POSITION attribute")?;
+    if pos_accessor.data_type() != gltf::accessor::DataType::F32 {
+        return Err(format!("quantized positions ({:?}) are not supported yet", pos_accessor.data_type()));
+    }
+    let reader = prim.reader(|b| buffers.get(b.index()).map(|d| d.0.as_slice()));
+    let positions: Vec<[f32; 3]> = reader.read_positions().ok_or("POSITION data missing")?.collect();
+    let n = positions.len();
+    if positions.iter().flatten().any(|v| !v.is_finite()) {
+        return Err("POSITION has non-finite values".into());
+    }
+    let raw_indices: Vec<u32> = match reader.read_indices() {
+        Some(ix) => ix.into_u32().collect(),
+        None => (0..n as u32).collect(),
+    };
+    let indices = triangulate(mode, &raw_indices);
+    if let Some(bad) = indices.iter().find(|&&i| i as usize >= n) {
+        return Err(format!("index {bad} is out of range for {n} vertices"));
+    }
+    let material = prim.material().index();
+    let uvs = reader.read_tex_coords(0).map(|t| {
+        let mut uv: Vec<[f32; 2]> = t.into_f32().collect();
+        if let Some(Some((offset, rotation, scale))) = material.and_then(|m| uv_transforms.get(m)) {
+            let (s, c) = rotation.sin_cos();
+            for p in &mut uv {
+                // KHR_texture_transform: T · R · S applied to the UV.
+                let (x, y) = (p[0] * scale[0], p[1] * scale[1]);
+                *p = [c * x + s * y + offset[0], -s * x + c * y + offset[1]];
+            }
+        }
+        uv
+    });
+    let colors = reader.read_colors(0).map(|c| c.into_rgba_f32().collect::<Vec<_>>());
+    let normals = match reader.read_normals() {
+        Some(nr) => nr.collect(),
+        None => smooth_normals(&positions, &indices),
+    };
+    if uvs.as_ref().is_some_and(|u| u.len() != n) || colors.as_ref().is_some_and(|c| c.len() != n) || normals.len() != n {
+        return Err(format!("{name}: attribute lengths differ from the {n} positions"));
+    }
+    Ok(Some(Primitive { name: name.to_string(), transform, positions, normals, uvs, colors, indices, material }))
+}
+
+fn triangulate(mode: gltf::mesh::Mode, ix: &[u32]) -> Vec<u32> {
+    use gltf::mesh::Mode;
+    match mode {
+        Mode::TriangleStrip => (2..ix.len())
+            .flat_map(|i| if i % 2 == 0 { [ix[i - 2], ix[i - 1], ix[i]] } else { [ix[i - 1], ix[i - 2], ix[i]] })
+            .collect(),
+        Mode::TriangleFan => (2..ix.len()).flat_map(|i| [ix[0], ix[i - 1], ix[i]]).collect(),
+        _ => ix[..ix.len() / 3 * 3].to_vec(),
+    }
+}
+
+/// Area-weighted vertex normals on the indexed mesh: one normal per existing vertex, so a
+/// file without normals never has its vertex count tripled.
+pub fn smooth_normals(positions: &[[f32; 3]], indices: &[u32]) -> Vec<[f32; 3]> {
+    let mut acc = vec![Vector3::<f32>::zeros(); positions.len()];
+    for t in indices.chunks_exact(3) {
+        let [a, b, c] = [t[0] as usize, t[1] as usize, t[2] as usize];
+        if a >= positions.len() || b >= positions.len() || c >= positions.len() {
+            continue;
+        }
+        let pa = Vector3::from(positions[a]);
+        let n = (Vector3::from(positions[b]) - pa).cross(&(Vector3::from(positions[c]) - pa));
+        for v in [a, b, c] {
+            acc[v] += n;
+        }
+    }
+    acc.into_iter()
+        .map(|n| {
+            let len = n.norm();
+            if len > 0.0 { (n / len).into() } else { [0.0, 1.0, 0.0] }
+        })
+        .collect()
+}
+
+fn to_rgba8(img: &gltf::image::Data) -> Option<Vec<u8>> {
+    use gltf::image::Format;
+    let px = &img.pixels;
+    Some(match img.format {
+        Format::R8G8B8A8 => px.clone(),
+        Format::R8G8B8 => px.chunks_exact(3).flat_map(|c| [c[0], c[1], c[2], 255]).collect(),
+        Format::R8 => px.iter().flat_map(|&v| [v, v, v, 255]).collect(),
+        Format::R8G8 => px.chunks_exact(2).flat_map(|c| [c[0], c[0], c[0], c[1]]).collect(),
+        Format::R16G16B16A16 => px.chunks_exact(2).map(|c| c[1]).collect(),
+        Format::R16G16B16 => px.chunks_exact(6).flat_map(|c| [c[1], c[3], c[5], 255]).collect(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smooth_normals_keep_vertex_count() {
+        let pos = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, -1.0]];
+        let idx = [0, 1, 2, 2, 1, 3];
+        let n = smooth_normals(&pos, &idx);
+        assert_eq!(n.len(), 4);
+        for v in n {
+            assert!((v[1] - 1.0).abs() < 1e-6, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn strips_and_fans_become_lists() {
+        use gltf::mesh::Mode;
+        assert_eq!(triangulate(Mode::TriangleStrip, &[0, 1, 2, 3]), vec![0, 1, 2, 2, 1, 3]);
+        assert_eq!(triangulate(Mode::TriangleFan, &[0, 1, 2, 3]), vec![0, 1, 2, 0, 2, 3]);
+    }
+}

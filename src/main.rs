@@ -1,0 +1,1 @@
+fn main() { use bevy::prelude::*; let _ = App::new(); }
