@@ -1,1 +1,20 @@
-fn main() { use bevy::prelude::*; let _ = App::new(); }
+//! Locus: reconstruct crime scenes and atrocity sites in 3D so that courts can follow events.
+//!
+//! `main` only parses the command line and hands over: `cli` runs the commands that need no
+//! window, `app` composes the Bevy plugins for the viewer and for offscreen renders.
+
+mod app;
+mod camera;
+mod case_scene;
+mod cli;
+mod markers;
+mod overlay;
+mod render;
+mod scene;
+mod third_party;
+mod timeline;
+mod ui;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -22,12 +22,14 @@ pub struct SurfaceParams {
     pub percentile: f64,
     /// Cells farther than this from any point get no surface, metres.
     pub max_gap_m: f64,
+    /// Patches of surface smaller than this (stray points, outliers) are dropped, m².
+    pub min_patch_m2: f64,
     pub jpeg_quality: u8,
 }
 
 impl Default for SurfaceParams {
     fn default() -> Self {
-        Self { cell_m: 0.5, texel_m: 0.125, percentile: 0.9, max_gap_m: 2.0, jpeg_quality: 88 }
+        Self { cell_m: 0.5, texel_m: 0.125, percentile: 0.9, max_gap_m: 1.0, min_patch_m2: 40.0, jpeg_quality: 88 }
     }
 }
 
@@ -138,11 +140,12 @@ pub fn derive_surface(input: &Path, params: SurfaceParams) -> Result<SurfaceProd
 
     let file_name = input.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let method = format!(
-        "locus derive-surface: height field {} m cells ({}th percentile of point heights per cell, gaps up to {} m filled), \
-         orthophoto texture {} m/pixel (mean point colour), JPEG q{}",
+        "locus derive-surface: height field {} m cells ({}th percentile of point heights per cell, gaps up to {} m filled, \
+         patches under {} m² dropped), orthophoto texture {} m/pixel (mean point colour), JPEG q{}",
         params.cell_m,
         (params.percentile * 100.0).round(),
         params.max_gap_m,
+        params.min_patch_m2,
         params.texel_m,
         params.jpeg_quality
     );
@@ -205,6 +208,8 @@ impl HeightField {
                 Some(zs[k] as f64 + lo[2])
             })
             .collect();
+        let min_cells = (params.min_patch_m2 / (params.cell_m * params.cell_m)).ceil() as usize;
+        remove_small_patches(&mut heights, nx, ny, min_cells);
         let gap = distance_to_data(&heights, nx, ny);
         let max_gap_cells = (params.max_gap_m / params.cell_m).ceil() as u32;
         // Fill holes from their filled neighbours, nearest first, but only within the gap limit.
@@ -254,6 +259,39 @@ impl HeightField {
 }
 
 const NEIGHBOURS: [(i64, i64); 8] = [(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)];
+
+/// Drops 8-connected patches of data cells smaller than `min_cells`.
+fn remove_small_patches<T>(cells: &mut [Option<T>], nx: usize, ny: usize, min_cells: usize) {
+    let mut label = vec![usize::MAX; cells.len()];
+    for seed in 0..cells.len() {
+        if cells[seed].is_none() || label[seed] != usize::MAX {
+            continue;
+        }
+        let mut patch = vec![seed];
+        label[seed] = seed;
+        let mut k = 0;
+        while k < patch.len() {
+            let idx = patch[k];
+            k += 1;
+            let (i, j) = ((idx % nx) as i64, (idx / nx) as i64);
+            for (di, dj) in NEIGHBOURS {
+                let (a, b) = (i + di, j + dj);
+                if a >= 0 && b >= 0 && (a as usize) < nx && (b as usize) < ny {
+                    let n = b as usize * nx + a as usize;
+                    if cells[n].is_some() && label[n] == usize::MAX {
+                        label[n] = seed;
+                        patch.push(n);
+                    }
+                }
+            }
+        }
+        if patch.len() < min_cells {
+            for idx in patch {
+                cells[idx] = None;
+            }
+        }
+    }
+}
 
 /// Chessboard distance (in cells) from each cell to the nearest cell with data.
 fn distance_to_data<T>(cells: &[Option<T>], nx: usize, ny: usize) -> Vec<u32> {
@@ -354,6 +392,14 @@ fn bake_orthophoto(points: &[ColouredPoint], lo: [f64; 3], hi: [f64; 3], texel_m
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_patches_are_dropped() {
+        // A 3-cell patch and a 1-cell speck on a 5 × 2 grid.
+        let mut cells = vec![Some(1), Some(1), None, None, Some(1), Some(1), None, None, None, None];
+        remove_small_patches(&mut cells, 5, 2, 2);
+        assert_eq!(cells, vec![Some(1), Some(1), None, None, None, Some(1), None, None, None, None]);
+    }
 
     #[test]
     fn gap_distance_is_chessboard() {

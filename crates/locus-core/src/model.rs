@@ -45,6 +45,8 @@ pub struct Material {
     /// Linear RGBA factor.
     pub base_color: [f32; 4],
     pub base_color_texture: Option<usize>,
+    /// The material names a texture that could not be loaded (see the warnings).
+    pub texture_missing: bool,
     pub unlit: bool,
     pub double_sided: bool,
     pub alpha_blend: bool,
@@ -56,6 +58,7 @@ impl Default for Material {
             name: String::new(),
             base_color: [1.0; 4],
             base_color_texture: None,
+            texture_missing: false,
             unlit: false,
             double_sided: true,
             alpha_blend: false,
@@ -195,6 +198,7 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
             name: m.name().unwrap_or("").to_string(),
             base_color: pbr.base_color_factor(),
             base_color_texture: texture,
+            texture_missing: info.is_some() && texture.is_none(),
             unlit: m.unlit(),
             double_sided: m.double_sided(),
             alpha_blend: m.alpha_mode() == gltf::material::AlphaMode::Blend,

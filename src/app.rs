@@ -1,0 +1,68 @@
+//! Composes the plugins: the parts every view of a case shares (site, markers, clock,
+//! overlay), plus the window's camera control and panels. Offscreen renders use the shared
+//! part only (see `render`).
+
+use std::path::PathBuf;
+
+use bevy::asset::AssetMetaCheck;
+use bevy::prelude::*;
+use bevy::render::renderer::RenderAdapterInfo;
+use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
+use bevy::render::RenderPlugin;
+
+use crate::camera::{camera_bundle, default_pose};
+use crate::case_scene::CaseScene;
+use crate::third_party;
+
+/// The plugins that turn a `CaseScene` resource into a picture, in any view.
+pub fn add_case_view_plugins(app: &mut App) {
+    third_party::egui::plugin(app);
+    crate::scene::plugin(app);
+    crate::timeline::plugin(app);
+    crate::markers::plugin(app);
+    crate::overlay::plugin(app);
+}
+
+/// Vulkan unless WGPU_BACKEND says otherwise: wgpu's GL backend misrenders Bevy here.
+pub fn wgpu_settings() -> WgpuSettings {
+    WgpuSettings { backends: Some(Backends::from_env().unwrap_or(Backends::VULKAN)), ..default() }
+}
+
+pub fn run_viewer(path: PathBuf) -> anyhow::Result<()> {
+    let scene = CaseScene::open(&path)?;
+    for w in &scene.site.warnings {
+        eprintln!("warning: {w}");
+    }
+    let title = format!("Locus — {}", scene.title());
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window { title, resolution: (1600, 940).into(), ..default() }),
+                ..default()
+            })
+            .set(RenderPlugin { render_creation: RenderCreation::Automatic(Box::new(wgpu_settings())), ..default() })
+            // Case files are evidence: a stray .meta file beside them must not change how they load.
+            .set(AssetPlugin { meta_check: AssetMetaCheck::Never, ..default() }),
+    );
+    add_case_view_plugins(&mut app);
+    third_party::orbit::plugin(&mut app);
+    crate::camera::plugin(&mut app);
+    crate::markers::picking_plugin(&mut app);
+    crate::ui::plugin(&mut app);
+    app.insert_resource(scene).add_systems(Startup, spawn_window_cameras);
+    app.run();
+    Ok(())
+}
+
+/// Software renderers (lavapipe) are fill-bound: no multisampling there.
+pub fn is_software(adapter: Option<&RenderAdapterInfo>) -> bool {
+    adapter.is_some_and(|a| format!("{:?}", a.device_type) == "Cpu")
+}
+
+fn spawn_window_cameras(mut commands: Commands, scene: Res<CaseScene>, adapter: Option<Res<RenderAdapterInfo>>) {
+    let pose = default_pose(&scene);
+    let software = is_software(adapter.as_deref());
+    commands.spawn((camera_bundle(&scene, pose, software), third_party::orbit::orbit_camera(pose.eye, pose.target)));
+    commands.spawn(third_party::egui::ui_camera_bundle());
+}

@@ -1,0 +1,188 @@
+//! The command line (DESIGN.md §3): parses arguments, runs the windowless commands and
+//! maps every outcome to an exit code: 0 success, 1 the operation failed, 2 usage error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use locus_core::derive_surface::{SurfaceParams, derive_surface};
+use locus_core::fsio::atomic_write;
+use locus_core::inspect::{inspect, to_text};
+use locus_core::time::parse_rfc3339;
+
+use crate::case_scene::CaseScene;
+use crate::render::RenderRequest;
+
+#[derive(Parser)]
+#[command(name = "locus", version, about = "Reconstruct crime scenes and atrocity sites in 3D for courts")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Open a case folder (or its case.json) in the 3D viewer.
+    Open { path: PathBuf },
+    /// Summarise a case or a glTF/GLB model.
+    Inspect {
+        path: PathBuf,
+        /// Print JSON for machines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render a view of a case to a PNG offscreen (no window or X server needed).
+    Render {
+        case: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// The moment to show (RFC 3339, e.g. 2025-06-14T12:03:00+02:00); default: the end of
+        /// the case's time span, or the bookmark's time.
+        #[arg(long)]
+        time: Option<String>,
+        /// Use this bookmark's camera (and time, unless --time is given).
+        #[arg(long)]
+        bookmark: Option<String>,
+        /// Image size in pixels.
+        #[arg(long, default_value = "1280x720")]
+        size: String,
+        /// Show every item regardless of time.
+        #[arg(long)]
+        all: bool,
+        /// Also print, as JSON, the camera and where each item landed in the image.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Derive a textured surface mesh (GLB) from a LAS/LAZ point cloud: a height field with
+    /// the points' colours baked into a top-down texture.
+    DeriveSurface {
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Height-field cell size, metres.
+        #[arg(long, default_value_t = 0.5)]
+        cell: f64,
+        /// Texture pixel size, metres.
+        #[arg(long, default_value_t = 0.125)]
+        texel: f64,
+    },
+}
+
+/// Failures that are the caller's fault (exit 2) rather than the operation's (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => crate::app::run_viewer(demo_case_path()),
+        Some(Command::Open { path }) => crate::app::run_viewer(path),
+        Some(Command::Inspect { path, json }) => run_inspect(&path, json),
+        Some(Command::Render { case, out, time, bookmark, size, all, json }) => {
+            run_render(&case, &out, time.as_deref(), bookmark.as_deref(), &size, all, json)
+        }
+        Some(Command::DeriveSurface { input, out, cell, texel }) => run_derive_surface(&input, &out, cell, texel),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<UsageError>().is_some() => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The bundled demo case: next to the sources when run with cargo, else next to the binary.
+pub fn demo_case_path() -> PathBuf {
+    let from_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    if from_source.is_dir() {
+        return from_source;
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("assets/demo")))
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(|| PathBuf::from("assets/demo"))
+}
+
+fn run_inspect(path: &Path, json: bool) -> Result<()> {
+    let report = inspect(path)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", to_text(&report));
+    }
+    Ok(())
+}
+
+fn parse_size(size: &str) -> Result<(u32, u32)> {
+    let parsed = size.split_once(['x', 'X']).and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((w, h)) if (16..=8192).contains(&w) && (16..=8192).contains(&h) => Ok((w, h)),
+        _ => Err(UsageError(format!("--size {size:?}: expected WIDTHxHEIGHT between 16 and 8192, e.g. 1280x720")).into()),
+    }
+}
+
+fn run_render(case: &Path, out: &Path, time: Option<&str>, bookmark: Option<&str>, size: &str, all: bool, json: bool) -> Result<()> {
+    let (width, height) = parse_size(size)?;
+    let time = time.map(|t| parse_rfc3339(t).map_err(|e| UsageError(format!("--time: {e}")))).transpose()?;
+    if out.extension().and_then(|e| e.to_str()).map(|e| e.eq_ignore_ascii_case("png")) != Some(true) {
+        return Err(UsageError(format!("--out {}: the output must be a .png file", out.display())).into());
+    }
+    let scene = CaseScene::open(case)?;
+    for w in &scene.site.warnings {
+        eprintln!("warning: {w}");
+    }
+    let bookmark = match bookmark {
+        None => None,
+        Some(name) => {
+            let Some(index) = scene.loaded.case.bookmarks.iter().position(|b| b.name.eq_ignore_ascii_case(name)) else {
+                let names: Vec<&str> = scene.loaded.case.bookmarks.iter().map(|b| b.name.as_str()).collect();
+                bail!("no bookmark named {name:?} in this case (it has: {})", if names.is_empty() { "none".into() } else { names.join(", ") });
+            };
+            Some(index)
+        }
+    };
+    let request = RenderRequest { width, height, time, bookmark, show_all: all };
+    let result = crate::render::render_offscreen(scene, request)?;
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&result.rgba, width, height, image::ExtendedColorType::Rgba8)
+        .context("encoding the PNG")?;
+    atomic_write(out, &png).with_context(|| format!("writing {}", out.display()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&result.report)?);
+    } else {
+        eprintln!("rendered {}×{} at {} to {}", width, height, result.report["time"].as_str().unwrap_or("?"), out.display());
+    }
+    Ok(())
+}
+
+use image::ImageEncoder as _;
+
+fn run_derive_surface(input: &Path, out: &Path, cell: f64, texel: f64) -> Result<()> {
+    if !(0.01..=100.0).contains(&cell) || !(0.005..=100.0).contains(&texel) {
+        return Err(UsageError("--cell must be within 0.01–100 m and --texel within 0.005–100 m".into()).into());
+    }
+    let product = derive_surface(input, SurfaceParams { cell_m: cell, texel_m: texel, ..Default::default() })?;
+    atomic_write(out, &product.glb).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "{}: {} points → {} vertices, {} triangles, texture {}×{}\ninput SHA-256 {}\noutput SHA-256 {}\nmethod: {}",
+        out.display(),
+        product.points,
+        product.vertices,
+        product.triangles,
+        product.texture_size.0,
+        product.texture_size.1,
+        product.input_sha256,
+        locus_core::fsio::sha256_bytes(&product.glb),
+        product.method
+    );
+    Ok(())
+}

@@ -1,0 +1,358 @@
+//! Evidence markers and tracks in 3D: a pin per item coloured by category (constant size on
+//! screen), a translucent disc of the stated horizontal uncertainty, a view wedge for media
+//! with a known camera, and moving track markers with their route. Visibility and fade follow
+//! the case clock; hover and selection come from screen-space picking of the pin heads.
+
+use bevy::asset::RenderAssetUsages;
+use bevy::mesh::PrimitiveTopology;
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::input::egui_wants_any_pointer_input;
+use locus_core::case::Category;
+use locus_core::geodesy::Enu;
+use locus_core::timeline::{DEFAULT_FADE_S, item_opacity, track_position};
+
+use crate::case_scene::{CaseEntity, CaseScene};
+use crate::scene::ViewSettings;
+use crate::timeline::TimeControl;
+
+/// What a marker stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    Item(usize),
+    Track(usize),
+}
+
+#[derive(Resource, Default, Debug)]
+pub struct Selection {
+    pub selected: Option<Target>,
+    pub hovered: Option<Target>,
+}
+
+/// Which categories the user has hidden (filter in the evidence list).
+#[derive(Resource, Default, Debug)]
+pub struct CategoryFilter {
+    pub hidden: Vec<Category>,
+}
+
+impl CategoryFilter {
+    pub fn shows(&self, c: Category) -> bool {
+        !self.hidden.contains(&c)
+    }
+}
+
+/// The root of a marker: sits on the item's position; the pin child is scaled per frame.
+#[derive(Component, Debug)]
+pub struct Marker {
+    pub target: Target,
+    pub category: Category,
+    /// Current opacity, 0 = hidden.
+    pub opacity: f32,
+    /// Height of the pin head above the root, in render units (for labels and picking).
+    pub head_height: f32,
+}
+
+#[derive(Component)]
+struct Pin {
+    material: Handle<StandardMaterial>,
+    base: Color,
+}
+
+#[derive(Component)]
+struct Halo {
+    material: Handle<StandardMaterial>,
+    base_alpha: f32,
+    base: Color,
+}
+
+#[derive(Component)]
+struct TrackRoute;
+
+/// Pin geometry, in pin units: stem from 0 to 1, head centred at HEAD_Y.
+const HEAD_Y: f32 = 1.15;
+const HEAD_RADIUS: f32 = 0.22;
+/// On-screen pin height in logical pixels.
+const PIN_PIXELS: f32 = 34.0;
+
+pub fn plugin(app: &mut App) {
+    app.init_resource::<Selection>()
+        .init_resource::<CategoryFilter>()
+        .add_systems(Update, spawn_markers.run_if(resource_changed::<CaseScene>))
+        .add_systems(PostUpdate, update_markers.after(crate::timeline::apply_time_commands).before(TransformSystems::Propagate));
+}
+
+/// Hover and click on markers: only where there is a pointer (the window).
+pub fn picking_plugin(app: &mut App) {
+    app.add_systems(Update, pick_markers.run_if(not(egui_wants_any_pointer_input)));
+}
+
+pub fn category_color(c: Category) -> Color {
+    let [r, g, b] = c.colour();
+    Color::srgb_u8(r, g, b)
+}
+
+#[derive(Resource)]
+struct MarkerMeshes {
+    stem: Handle<Mesh>,
+    head: Handle<Mesh>,
+    disc: Handle<Mesh>,
+}
+
+fn spawn_markers(
+    mut commands: Commands,
+    scene: Res<CaseScene>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut selection: ResMut<Selection>,
+) {
+    *selection = Selection::default();
+    let shared = MarkerMeshes {
+        stem: meshes.add(Cylinder::new(0.05, 1.0).mesh().resolution(8)),
+        head: meshes.add(Sphere::new(HEAD_RADIUS).mesh().uv(16, 10)),
+        disc: meshes.add(Cylinder::new(1.0, 1.0).mesh().resolution(48)),
+    };
+    let case = &scene.loaded.case;
+    for (i, item) in case.evidence.iter().enumerate() {
+        let placed = scene.site.layout.items[i];
+        let root = spawn_marker(&mut commands, &shared, &mut materials, Target::Item(i), item.category, scene.to_render(placed.enu));
+        let radius = item.position.horizontal_uncertainty_m as f32;
+        if radius > 0.0 {
+            spawn_halo(&mut commands, &shared, &mut materials, root, item.category, radius);
+        }
+        if let Some(cam) = &item.camera {
+            let wedge = view_wedge(cam.heading_deg, cam.fov_deg, 8.0);
+            let base = category_color(item.category);
+            let material = materials.add(translucent(base, 0.28));
+            let child = commands
+                .spawn((Mesh3d(meshes.add(wedge)), MeshMaterial3d(material.clone()), Transform::from_xyz(0.0, 0.15, 0.0),
+                        Halo { material, base_alpha: 0.28, base }))
+                .id();
+            commands.entity(root).add_child(child);
+        }
+    }
+    for (ti, track) in case.tracks.iter().enumerate() {
+        let points = &scene.site.layout.tracks[ti];
+        let Some(first) = points.first() else { continue };
+        let root = spawn_marker(&mut commands, &shared, &mut materials, Target::Track(ti), track.category, scene.to_render(first.1));
+        if track.horizontal_uncertainty_m > 0.0 {
+            spawn_halo(&mut commands, &shared, &mut materials, root, track.category, track.horizontal_uncertainty_m as f32);
+        }
+        let route: Vec<[f32; 3]> = points.iter().map(|(_, p)| (scene.to_render(*p) + Vec3::Y * 0.4).to_array()).collect();
+        let line = Mesh::new(PrimitiveTopology::LineStrip, RenderAssetUsages::RENDER_WORLD)
+            .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, route);
+        let mut colour = category_color(track.category);
+        colour.set_alpha(0.85);
+        commands.spawn((
+            Mesh3d(meshes.add(line)),
+            MeshMaterial3d(materials.add(StandardMaterial { base_color: colour, unlit: true, alpha_mode: AlphaMode::Blend, ..default() })),
+            Transform::default(),
+            TrackRoute,
+            CaseEntity,
+        ));
+    }
+    commands.insert_resource(shared);
+}
+
+fn translucent(base: Color, alpha: f32) -> StandardMaterial {
+    let mut c = base;
+    c.set_alpha(alpha);
+    StandardMaterial { base_color: c, unlit: true, alpha_mode: AlphaMode::Blend, double_sided: true, cull_mode: None, ..default() }
+}
+
+fn spawn_marker(
+    commands: &mut Commands,
+    shared: &MarkerMeshes,
+    materials: &mut Assets<StandardMaterial>,
+    target: Target,
+    category: Category,
+    at: Vec3,
+) -> Entity {
+    let base = category_color(category);
+    let material = materials.add(StandardMaterial { base_color: base, unlit: true, alpha_mode: AlphaMode::Blend, ..default() });
+    let pin = commands
+        .spawn((Transform::default(), Visibility::Inherited, Pin { material: material.clone(), base }))
+        .with_children(|p| {
+            p.spawn((Mesh3d(shared.stem.clone()), MeshMaterial3d(material.clone()), Transform::from_xyz(0.0, 0.5, 0.0)));
+            p.spawn((Mesh3d(shared.head.clone()), MeshMaterial3d(material.clone()), Transform::from_xyz(0.0, HEAD_Y, 0.0)));
+        })
+        .id();
+    commands
+        .spawn((
+            Transform::from_translation(at),
+            Visibility::Hidden,
+            Marker { target, category, opacity: 0.0, head_height: HEAD_Y },
+            CaseEntity,
+        ))
+        .add_child(pin)
+        .id()
+}
+
+fn spawn_halo(commands: &mut Commands, shared: &MarkerMeshes, materials: &mut Assets<StandardMaterial>, root: Entity, category: Category, radius: f32) {
+    let base = category_color(category);
+    let material = materials.add(translucent(base, 0.22));
+    let halo = commands
+        .spawn((
+            Mesh3d(shared.disc.clone()),
+            MeshMaterial3d(material.clone()),
+            // A low, wide cylinder: its top reads as a disc even on uneven ground.
+            Transform::from_scale(Vec3::new(radius, 0.5, radius)),
+            Halo { material, base_alpha: 0.22, base },
+        ))
+        .id();
+    commands.entity(root).add_child(halo);
+}
+
+/// A flat fan pointing along a compass heading, spanning the horizontal field of view.
+fn view_wedge(heading_deg: f64, fov_deg: f64, length: f32) -> Mesh {
+    let steps = 12;
+    let mut pos = vec![[0.0f32, 0.0, 0.0]];
+    let half = (fov_deg.clamp(1.0, 179.0) / 2.0).to_radians();
+    for k in 0..=steps {
+        let a = heading_deg.to_radians() - half + 2.0 * half * k as f64 / steps as f64;
+        // Compass bearing → view axes: east = +x, north = −z.
+        pos.push([(a.sin() as f32) * length, 0.0, -(a.cos() as f32) * length]);
+    }
+    let mut idx = Vec::new();
+    for k in 1..=steps as u32 {
+        idx.extend_from_slice(&[0, k, k + 1]);
+    }
+    let normals = vec![[0.0, 1.0, 0.0]; pos.len()];
+    Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::RENDER_WORLD)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+        .with_inserted_indices(bevy::mesh::Indices::U32(idx))
+}
+
+/// Per frame: opacity from the clock, position of moving tracks, constant on-screen pin size,
+/// highlight of hovered and selected markers.
+#[allow(clippy::too_many_arguments)]
+fn update_markers(
+    scene: Option<Res<CaseScene>>,
+    control: Res<TimeControl>,
+    settings: Res<ViewSettings>,
+    filter: Res<CategoryFilter>,
+    selection: Res<Selection>,
+    camera: Query<(&GlobalTransform, &Projection, &Camera), With<crate::camera::MainCamera>>,
+    mut markers: Query<(&mut Marker, &mut Transform, &mut Visibility, &Children), Without<Pin>>,
+    mut pins: Query<(&Pin, &mut Transform), Without<Marker>>,
+    halos: Query<&Halo>,
+    mut routes: Query<&mut Visibility, (With<TrackRoute>, Without<Marker>)>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let Some(scene) = scene else { return };
+    let Ok((cam_tf, projection, camera)) = camera.single() else { return };
+    let fov = match projection {
+        Projection::Perspective(p) => p.fov,
+        _ => 0.8,
+    };
+    let viewport_h = camera.logical_viewport_size().map(|s| s.y).unwrap_or(720.0).max(1.0);
+    let case = &scene.loaded.case;
+    for mut v in &mut routes {
+        *v = if settings.tracks { Visibility::Inherited } else { Visibility::Hidden };
+    }
+    for (mut marker, mut transform, mut visibility, children) in &mut markers {
+        let (opacity, position) = match marker.target {
+            Target::Item(i) => {
+                let item = &case.evidence[i];
+                let o = if control.show_all { 1.0 } else { item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) };
+                (o, None)
+            }
+            Target::Track(t) => {
+                let points = &scene.site.layout.tracks[t];
+                let pos = track_position(points, control.now);
+                let o = if !settings.tracks {
+                    0.0
+                } else if pos.is_some() {
+                    1.0
+                } else if control.show_all {
+                    1.0
+                } else {
+                    0.0
+                };
+                (o, Some(pos.or_else(|| points.last().map(|p| p.1)).unwrap_or(Enu::ZERO)))
+            }
+        };
+        let opacity = if filter.shows(marker.category) { opacity } else { 0.0 };
+        marker.opacity = opacity;
+        if let Some(p) = position {
+            transform.translation = scene.to_render(p);
+        }
+        *visibility = if opacity > 0.01 { Visibility::Inherited } else { Visibility::Hidden };
+        if opacity <= 0.01 {
+            continue;
+        }
+        let highlighted = selection.selected == Some(marker.target) || selection.hovered == Some(marker.target);
+        let distance = cam_tf.translation().distance(transform.translation).max(0.01);
+        let pixel = distance * 2.0 * (fov / 2.0).tan() / viewport_h;
+        let scale = pixel * PIN_PIXELS * if highlighted { 1.35 } else { 1.0 };
+        marker.head_height = HEAD_Y * scale;
+        for child in children.iter() {
+            if let Ok((pin, mut pin_tf)) = pins.get_mut(child) {
+                pin_tf.scale = Vec3::splat(scale);
+                if let Some(mut m) = materials.get_mut(&pin.material) {
+                    let mut c = if highlighted { pin.base.mix(&Color::WHITE, 0.35) } else { pin.base };
+                    c.set_alpha(opacity);
+                    if m.base_color != c {
+                        m.base_color = c;
+                    }
+                }
+            } else if let Ok(halo) = halos.get(child) {
+                if let Some(mut m) = materials.get_mut(&halo.material) {
+                    let mut c = halo.base;
+                    c.set_alpha(if settings.uncertainty { halo.base_alpha * opacity } else { 0.0 });
+                    if m.base_color != c {
+                        m.base_color = c;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where a marker's head appears in the viewport (logical pixels), if in front of the camera.
+pub fn head_on_screen(camera: &Camera, cam_tf: &GlobalTransform, marker: &Marker, tf: &GlobalTransform) -> Option<Vec2> {
+    camera.world_to_viewport(cam_tf, tf.translation() + Vec3::Y * marker.head_height).ok()
+}
+
+/// Hover = the nearest visible pin head within 14 px of the cursor; a click without drag selects.
+fn pick_markers(
+    window: Query<&Window, With<PrimaryWindow>>,
+    camera: Query<(&Camera, &GlobalTransform), With<crate::camera::MainCamera>>,
+    markers: Query<(&Marker, &GlobalTransform)>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    mut selection: ResMut<Selection>,
+    mut press: Local<Option<Vec2>>,
+    fly: Res<crate::camera::FlyMode>,
+) {
+    let Ok(window) = window.single() else { return };
+    let Ok((camera, cam_tf)) = camera.single() else { return };
+    let Some(cursor) = window.cursor_position() else {
+        selection.hovered = None;
+        return;
+    };
+    if fly.active {
+        return;
+    }
+    let offset = camera.logical_viewport_rect().map(|r| r.min).unwrap_or_default();
+    let local = cursor - offset;
+    let hovered = markers
+        .iter()
+        .filter(|(m, _)| m.opacity > 0.3)
+        .filter_map(|(m, tf)| head_on_screen(camera, cam_tf, m, tf).map(|p| (m.target, p.distance(local))))
+        .filter(|(_, d)| *d < 14.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(t, _)| t);
+    if selection.hovered != hovered {
+        selection.hovered = hovered;
+    }
+    if buttons.just_pressed(MouseButton::Left) {
+        *press = Some(cursor);
+    }
+    if buttons.just_released(MouseButton::Left) {
+        if let Some(p) = press.take() {
+            if p.distance(cursor) < 4.0 {
+                selection.selected = hovered;
+            }
+        }
+    }
+}

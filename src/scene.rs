@@ -1,0 +1,204 @@
+//! The site in 3D: turns the core's model data into Bevy meshes and materials, placed by
+//! f64 matrices narrowed to f32 only relative to the render origin; lights; lit/unlit.
+
+use bevy::asset::RenderAssetUsages;
+use bevy::image::{ImageSampler, ImageSamplerDescriptor, ImageFilterMode, ImageAddressMode};
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use locus_core::case::Shading;
+use locus_core::model::{ModelData, Texture};
+use locus_core::surface::primitive_to_enu;
+use nalgebra::Matrix4;
+
+use crate::case_scene::{CaseEntity, CaseScene};
+
+/// View settings that affect how the site is drawn.
+#[derive(Resource, Debug, Clone)]
+pub struct ViewSettings {
+    /// Show photogrammetry with lighting (off: its baked-in lighting only).
+    pub lit: bool,
+    pub labels: bool,
+    pub uncertainty: bool,
+    pub tracks: bool,
+}
+
+impl Default for ViewSettings {
+    fn default() -> Self {
+        Self { lit: false, labels: true, uncertainty: true, tracks: true }
+    }
+}
+
+/// A spawned model primitive; `shading` is what the case asks for.
+#[derive(Component)]
+pub struct ModelPart {
+    pub model_index: usize,
+}
+
+pub fn plugin(app: &mut App) {
+    app.init_resource::<ViewSettings>()
+        .insert_resource(ClearColor(Color::srgb(0.11, 0.12, 0.14)))
+        .insert_resource(GlobalAmbientLight { brightness: 600.0, ..default() })
+        .add_systems(Update, (spawn_site.run_if(resource_changed::<CaseScene>), apply_lighting).chain());
+}
+
+fn spawn_site(
+    mut commands: Commands,
+    scene: Res<CaseScene>,
+    old: Query<Entity, With<CaseEntity>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut images: ResMut<Assets<Image>>,
+    mut settings: ResMut<ViewSettings>,
+) {
+    for e in &old {
+        commands.entity(e).despawn();
+    }
+    settings.lit = scene.site.models.iter().any(|m| m.model.shading == Shading::Lit);
+    let to_render = scene.enu_to_render_matrix();
+    for (model_index, om) in scene.site.models.iter().enumerate() {
+        let Ok(data) = &om.data else { continue };
+        let textures: Vec<Option<Handle<Image>>> =
+            data.textures.iter().map(|t| t.as_ref().map(|t| images.add(texture_image(t)))).collect();
+        let mats: Vec<Handle<StandardMaterial>> = data
+            .materials
+            .iter()
+            .map(|m| {
+                let [r, g, b, a] = m.base_color;
+                // A texture that could not be loaded shows as neutral grey, visibly untextured.
+                let tint = if m.texture_missing { 0.45 } else { 1.0 };
+                materials.add(StandardMaterial {
+                    base_color: Color::linear_rgba(r * tint, g * tint, b * tint, a),
+                    base_color_texture: m.base_color_texture.and_then(|i| textures.get(i).cloned().flatten()),
+                    unlit: !settings.lit,
+                    double_sided: m.double_sided,
+                    cull_mode: if m.double_sided { None } else { Some(bevy::render::render_resource::Face::Back) },
+                    perceptual_roughness: 0.95,
+                    metallic: 0.0,
+                    reflectance: 0.1,
+                    alpha_mode: if m.alpha_blend { AlphaMode::Blend } else { AlphaMode::Opaque },
+                    ..default()
+                })
+            })
+            .collect();
+        let fallback = materials.add(StandardMaterial {
+            base_color: Color::srgb(0.7, 0.7, 0.7),
+            unlit: !settings.lit,
+            double_sided: true,
+            cull_mode: None,
+            ..default()
+        });
+        for (pi, prim) in data.primitives.iter().enumerate() {
+            let transform = narrow_transform(&(to_render * primitive_to_enu(&om.model, data, pi)));
+            let mesh = build_mesh(data, pi);
+            let material = prim.material.and_then(|m| mats.get(m).cloned()).unwrap_or_else(|| fallback.clone());
+            commands.spawn((
+                Mesh3d(meshes.add(mesh)),
+                MeshMaterial3d(material),
+                transform,
+                ModelPart { model_index },
+                CaseEntity,
+                Name::new(format!("model {} {}", om.model.id, prim.name)),
+            ));
+        }
+    }
+    // A soft sun for lit mode; photogrammetry is unlit by default.
+    commands.spawn((
+        DirectionalLight { illuminance: 9000.0, shadow_maps_enabled: false, ..default() },
+        Transform::from_xyz(30.0, 80.0, 40.0).looking_at(Vec3::ZERO, Vec3::Y),
+        CaseEntity,
+    ));
+}
+
+/// Model primitives follow the lit/unlit setting.
+fn apply_lighting(
+    settings: Res<ViewSettings>,
+    parts: Query<&MeshMaterial3d<StandardMaterial>, With<ModelPart>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    if !settings.is_changed() {
+        return;
+    }
+    for handle in &parts {
+        if let Some(mut m) = materials.get_mut(&handle.0) {
+            if m.unlit == settings.lit {
+                m.unlit = !settings.lit;
+            }
+        }
+    }
+}
+
+/// An f64 affine matrix, already relative to the render origin, as an f32 Transform.
+pub fn narrow_transform(m: &Matrix4<f64>) -> Transform {
+    let cols: [f32; 16] = std::array::from_fn(|i| m[(i % 4, i / 4)] as f32);
+    Transform::from_matrix(Mat4::from_cols_array(&cols))
+}
+
+fn build_mesh(data: &ModelData, index: usize) -> Mesh {
+    let prim = &data.primitives[index];
+    let mut mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::RENDER_WORLD)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, prim.positions.clone())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, prim.normals.clone());
+    if let Some(uv) = &prim.uvs {
+        mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, uv.clone());
+    }
+    if let Some(c) = &prim.colors {
+        mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.clone());
+    }
+    mesh.with_inserted_indices(Indices::U32(prim.indices.clone()))
+}
+
+/// An sRGB texture with a full mip chain (box-filtered on the CPU), so distant surfaces
+/// don't shimmer.
+fn texture_image(t: &Texture) -> Image {
+    let (data, levels) = with_mips(t);
+    let mut image = Image::new_uninit(
+        Extent3d { width: t.width, height: t.height, depth_or_array_layers: 1 },
+        TextureDimension::D2,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    // Mip levels follow each other in `data` (TextureDataOrder::LayerMajor, the default).
+    image.data = Some(data);
+    image.texture_descriptor.mip_level_count = levels;
+    image.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor {
+        mag_filter: ImageFilterMode::Linear,
+        min_filter: ImageFilterMode::Linear,
+        mipmap_filter: ImageFilterMode::Linear,
+        address_mode_u: ImageAddressMode::ClampToEdge,
+        address_mode_v: ImageAddressMode::ClampToEdge,
+        anisotropy_clamp: 8,
+        ..default()
+    });
+    image
+}
+
+fn with_mips(t: &Texture) -> (Vec<u8>, u32) {
+    let mut out = t.rgba.clone();
+    let (mut w, mut h) = (t.width as usize, t.height as usize);
+    let mut prev = t.rgba.clone();
+    let mut levels = 1;
+    while w > 1 || h > 1 {
+        let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
+        let mut next = vec![0u8; nw * nh * 4];
+        for y in 0..nh {
+            for x in 0..nw {
+                for c in 0..4 {
+                    let mut sum = 0u32;
+                    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                        let sx = (x * 2 + dx).min(w - 1);
+                        let sy = (y * 2 + dy).min(h - 1);
+                        sum += prev[(sy * w + sx) * 4 + c] as u32;
+                    }
+                    next[(y * nw + x) * 4 + c] = (sum / 4) as u8;
+                }
+            }
+        }
+        out.extend_from_slice(&next);
+        prev = next;
+        w = nw;
+        h = nh;
+        levels += 1;
+    }
+    (out, levels)
+}
