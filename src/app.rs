@@ -9,6 +9,8 @@ use bevy::prelude::*;
 use bevy::render::renderer::RenderAdapterInfo;
 use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
 use bevy::render::RenderPlugin;
+use bevy::window::PresentMode;
+use bevy::winit::{UpdateMode, WinitSettings};
 
 use crate::camera::{camera_bundle, default_pose};
 use crate::case_scene::CaseScene;
@@ -28,7 +30,7 @@ pub fn wgpu_settings() -> WgpuSettings {
     WgpuSettings { backends: Some(Backends::from_env().unwrap_or(Backends::VULKAN)), ..default() }
 }
 
-pub fn run_viewer(path: PathBuf) -> anyhow::Result<()> {
+pub fn run_viewer(path: PathBuf, measure_frames: Option<u32>) -> anyhow::Result<()> {
     let scene = CaseScene::open(&path)?;
     for w in &scene.site.warnings {
         eprintln!("warning: {w}");
@@ -38,7 +40,13 @@ pub fn run_viewer(path: PathBuf) -> anyhow::Result<()> {
     app.add_plugins(
         DefaultPlugins
             .set(WindowPlugin {
-                primary_window: Some(Window { title, resolution: (1600, 940).into(), ..default() }),
+                primary_window: Some(Window {
+                    title,
+                    resolution: (1600, 940).into(),
+                    // Measuring frame times: don't wait for the display.
+                    present_mode: if measure_frames.is_some() { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
+                    ..default()
+                }),
                 ..default()
             })
             .set(RenderPlugin { render_creation: RenderCreation::Automatic(Box::new(wgpu_settings())), ..default() })
@@ -51,6 +59,10 @@ pub fn run_viewer(path: PathBuf) -> anyhow::Result<()> {
     crate::markers::picking_plugin(&mut app);
     crate::ui::plugin(&mut app);
     app.insert_resource(scene).add_systems(Startup, spawn_window_cameras);
+    if let Some(frames) = measure_frames {
+        app.insert_resource(WinitSettings { focused_mode: UpdateMode::Continuous, unfocused_mode: UpdateMode::Continuous });
+        crate::measure::plugin(&mut app, frames);
+    }
     app.run();
     Ok(())
 }

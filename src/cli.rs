@@ -24,7 +24,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Open a case folder (or its case.json) in the 3D viewer.
-    Open { path: PathBuf },
+    Open {
+        path: PathBuf,
+        /// Measure: print the time to the first rendered frame and the mean frame time over
+        /// this many frames (after 60 warm-up frames), then exit.
+        #[arg(long, value_name = "FRAMES")]
+        measure_frames: Option<u32>,
+    },
     /// Summarise a case or a glTF/GLB model.
     Inspect {
         path: PathBuf,
@@ -77,8 +83,8 @@ pub struct UsageError(pub String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => crate::app::run_viewer(demo_case_path()),
-        Some(Command::Open { path }) => crate::app::run_viewer(path),
+        None => crate::app::run_viewer(demo_case_path(), None),
+        Some(Command::Open { path, measure_frames }) => crate::app::run_viewer(path, measure_frames),
         Some(Command::Inspect { path, json }) => run_inspect(&path, json),
         Some(Command::Render { case, out, time, bookmark, size, all, json }) => {
             run_render(&case, &out, time.as_deref(), bookmark.as_deref(), &size, all, json)

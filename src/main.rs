@@ -8,6 +8,7 @@ mod camera;
 mod case_scene;
 mod cli;
 mod markers;
+mod measure;
 mod overlay;
 mod render;
 mod scene;
@@ -16,5 +17,6 @@ mod timeline;
 mod ui;
 
 fn main() -> std::process::ExitCode {
+    measure::mark_process_start();
     cli::main()
 }

@@ -356,3 +356,93 @@ fn pick_markers(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{TimeCommand, TimeCommands};
+    use locus_core::time::parse_rfc3339;
+
+    /// Tier 2: a headless app (no window, no renderer) with the demo case; markers follow the
+    /// clock.
+    fn headless_demo() -> App {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default(), TransformPlugin))
+            .init_asset::<Mesh>()
+            .init_asset::<StandardMaterial>()
+            .init_resource::<ViewSettings>();
+        crate::timeline::plugin(&mut app);
+        plugin(&mut app);
+        let scene = CaseScene::open(&crate::cli::demo_case_path()).expect("demo case opens");
+        app.insert_resource(scene);
+        app.world_mut().spawn((
+            Camera::default(),
+            Projection::Perspective(PerspectiveProjection::default()),
+            Transform::from_xyz(0.0, 80.0, 80.0).looking_at(Vec3::ZERO, Vec3::Y),
+            crate::camera::MainCamera,
+        ));
+        app.update();
+        app
+    }
+
+    fn marker_of(app: &mut App, id: &str) -> (f32, Visibility, f32) {
+        let index = app.world().resource::<CaseScene>().loaded.case.evidence.iter().position(|i| i.id == id).unwrap();
+        let mut q = app.world_mut().query::<(&Marker, &Visibility)>();
+        let (m, v) = q.iter(app.world()).find(|(m, _)| m.target == Target::Item(index)).unwrap();
+        (m.opacity, *v, m.head_height)
+    }
+
+    fn seek(app: &mut App, t: &str) {
+        app.world_mut().resource_mut::<TimeCommands>().push(TimeCommand::Seek(parse_rfc3339(t).unwrap()));
+        app.update();
+        app.update();
+    }
+
+    #[test]
+    fn markers_follow_the_clock() {
+        let mut app = headless_demo();
+        let items = app.world().resource::<CaseScene>().loaded.case.evidence.len();
+        let count = app.world_mut().query::<&Marker>().iter(app.world()).count();
+        assert_eq!(count, items + 1, "one marker per item plus the track");
+
+        seek(&mut app, "2025-06-14T11:59:00+02:00");
+        let (opacity, visibility, _) = marker_of(&mut app, "PS1");
+        assert_eq!((opacity, visibility), (0.0, Visibility::Hidden));
+
+        seek(&mut app, "2025-06-14T12:01:40+02:00");
+        let (opacity, visibility, _) = marker_of(&mut app, "PS1");
+        assert!(opacity > 0.4 && opacity < 0.6, "fading in: {opacity}");
+        assert_eq!(visibility, Visibility::Inherited);
+
+        seek(&mut app, "2025-06-14T12:03:00+02:00");
+        let (opacity, _, head) = marker_of(&mut app, "PS1");
+        assert_eq!(opacity, 1.0);
+        assert!(head > 0.0, "pin scaled to the camera distance");
+
+        // An interval ends: the van's parked marker goes after it leaves (12:20:30 ± 1 min).
+        seek(&mut app, "2025-06-14T12:40:00+02:00");
+        assert_eq!(marker_of(&mut app, "V1").1, Visibility::Hidden);
+        // "Show all" shows everything regardless of time.
+        app.world_mut().resource_mut::<TimeCommands>().push(TimeCommand::SetShowAll(true));
+        app.update();
+        app.update();
+        assert_eq!(marker_of(&mut app, "V1").0, 1.0);
+    }
+
+    #[test]
+    fn the_track_moves_along_its_route() {
+        let mut app = headless_demo();
+        let position = |app: &mut App, t: &str| {
+            seek(app, t);
+            let mut q = app.world_mut().query::<(&Marker, &Transform, &Visibility)>();
+            let (_, tf, v) = q.iter(app.world()).find(|(m, _, _)| m.target == Target::Track(0)).unwrap();
+            (tf.translation, *v)
+        };
+        let (_, before) = position(&mut app, "2025-06-14T11:40:00+02:00");
+        assert_eq!(before, Visibility::Hidden);
+        let (a, v) = position(&mut app, "2025-06-14T11:46:00+02:00");
+        assert_eq!(v, Visibility::Inherited);
+        let (b, _) = position(&mut app, "2025-06-14T11:48:00+02:00");
+        assert!(a.distance(b) > 5.0, "the van moved between 11:46 and 11:48");
+    }
+}

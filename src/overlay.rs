@@ -51,9 +51,9 @@ fn overlay_system(
     }
     draw_north_arrow(&painter, rect, cam_tf);
     draw_scale_bar(&painter, rect, focus_distance, fov);
-    draw_clock(&painter, rect, &scene, &control);
+    let clock = draw_clock(&painter, rect, &scene, &control);
     if let Some(notice) = &scene.loaded.case.notice {
-        draw_notice(&painter, rect, notice);
+        draw_notice(&painter, rect, notice, clock);
     }
     Ok(())
 }
@@ -165,23 +165,30 @@ fn draw_scale_bar(painter: &egui::Painter, rect: egui::Rect, distance: f32, fov:
     painter.text(origin + egui::vec2(px / 2.0, -13.0), egui::Align2::CENTER_CENTER, format!("{label} (at view centre)"), egui::FontId::proportional(12.0), egui::Color32::WHITE);
 }
 
-fn draw_clock(painter: &egui::Painter, rect: egui::Rect, scene: &CaseScene, control: &TimeControl) {
-    if control.span.is_none() {
-        return;
-    }
+/// Returns the area the clock covers, so nothing else is drawn over it.
+fn draw_clock(painter: &egui::Painter, rect: egui::Rect, scene: &CaseScene, control: &TimeControl) -> Option<egui::Rect> {
+    control.span.as_ref()?;
     let mut text = format_local(control.now, scene.tz);
     if control.show_all {
         text.push_str("  ·  all items shown regardless of time");
     }
     let galley = painter.layout_no_wrap(text, egui::FontId::monospace(15.0), egui::Color32::WHITE);
     let pos = egui::pos2(rect.min.x + 12.0, rect.min.y + 10.0);
-    painter.rect_filled(egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(8.0, 5.0)), 4.0, egui::Color32::from_black_alpha(170));
+    let bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(8.0, 5.0));
+    painter.rect_filled(bg, 4.0, egui::Color32::from_black_alpha(170));
     painter.galley(pos, galley, egui::Color32::WHITE);
+    Some(bg)
 }
 
-fn draw_notice(painter: &egui::Painter, rect: egui::Rect, notice: &str) {
+/// Top centre, or under the clock when the view is too narrow for both on one line.
+fn draw_notice(painter: &egui::Painter, rect: egui::Rect, notice: &str, clock: Option<egui::Rect>) {
     let galley = painter.layout_no_wrap(notice.to_string(), egui::FontId::proportional(15.0), egui::Color32::BLACK);
-    let pos = egui::pos2(rect.center().x - galley.size().x / 2.0, rect.min.y + 10.0);
+    let mut pos = egui::pos2(rect.center().x - galley.size().x / 2.0, rect.min.y + 10.0);
+    if let Some(c) = clock {
+        if pos.x - 10.0 < c.max.x + 8.0 {
+            pos = egui::pos2(rect.min.x + 14.0, c.max.y + 10.0);
+        }
+    }
     painter.rect_filled(egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(10.0, 5.0)), 4.0, egui::Color32::from_rgb(250, 210, 70));
     painter.galley(pos, galley, egui::Color32::BLACK);
 }

@@ -29,11 +29,9 @@ impl Default for ViewSettings {
     }
 }
 
-/// A spawned model primitive; `shading` is what the case asks for.
+/// A spawned model primitive.
 #[derive(Component)]
-pub struct ModelPart {
-    pub model_index: usize,
-}
+pub struct ModelPart;
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<ViewSettings>()
@@ -56,7 +54,7 @@ fn spawn_site(
     }
     settings.lit = scene.site.models.iter().any(|m| m.model.shading == Shading::Lit);
     let to_render = scene.enu_to_render_matrix();
-    for (model_index, om) in scene.site.models.iter().enumerate() {
+    for om in &scene.site.models {
         let Ok(data) = &om.data else { continue };
         let textures: Vec<Option<Handle<Image>>> =
             data.textures.iter().map(|t| t.as_ref().map(|t| images.add(texture_image(t)))).collect();
@@ -96,7 +94,7 @@ fn spawn_site(
                 Mesh3d(meshes.add(mesh)),
                 MeshMaterial3d(material),
                 transform,
-                ModelPart { model_index },
+                ModelPart,
                 CaseEntity,
                 Name::new(format!("model {} {}", om.model.id, prim.name)),
             ));

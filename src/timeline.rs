@@ -31,7 +31,6 @@ impl Default for TimeControl {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimeCommand {
     TogglePlay,
-    Pause,
     SetSpeed(f64),
     Seek(DateTime<Utc>),
     StepNext,
@@ -69,7 +68,9 @@ fn reset_on_new_case(scene: Res<CaseScene>, mut control: ResMut<TimeControl>) {
     }
 }
 
-fn advance_time(time: Res<Time>, mut control: ResMut<TimeControl>) {
+/// Wall-clock time drives playback (virtual time caps its steps at 250 ms, which would slow
+/// playback on a slow renderer).
+fn advance_time(time: Res<Time<Real>>, mut control: ResMut<TimeControl>) {
     if !control.playing {
         return;
     }
@@ -113,7 +114,6 @@ pub fn apply(control: &mut TimeControl, command: TimeCommand) {
                 control.playing = !control.playing;
             }
         }
-        TimeCommand::Pause => control.playing = false,
         TimeCommand::SetSpeed(s) => control.speed = s.clamp(0.1, 86_400.0),
         TimeCommand::Seek(t) => control.now = clamp(t),
         TimeCommand::StepNext => {
@@ -184,14 +184,15 @@ mod tests {
         let mut c = control();
         c.speed = 600.0;
         c.playing = true;
-        let start = c.now;
         app.insert_resource(c).init_resource::<TimeCommands>().add_systems(Update, advance_time);
+        // Bevy's clock needs a couple of updates before it reports deltas.
         app.update();
         app.update();
+        let before = app.world().resource::<TimeControl>().now;
         app.update();
-        let now = app.world().resource::<TimeControl>().now;
-        // The first update has no delta; the next two advance 0.5 s × 600 each.
-        assert_eq!(seconds_between(start, now), 600.0);
+        let after = app.world().resource::<TimeControl>().now;
+        // One update of 0.5 s at 600× advances the case clock by 300 s.
+        assert_eq!(seconds_between(before, after), 300.0);
         for _ in 0..40 {
             app.update();
         }

@@ -6,13 +6,13 @@ use locus_core::case::{EvidenceItem, Source, Track, VerificationStatus};
 use locus_core::time::{describe, format_local, to_rfc3339};
 
 use super::evidence_list::swatch;
-use super::{UiAction, target_position};
+use super::UiAction;
 use crate::case_scene::CaseScene;
 use crate::markers::{Selection, Target};
 
 pub fn details_ui(root: &mut egui::Ui, scene: &CaseScene, selection: &Selection, actions: &mut Vec<UiAction>) {
     let Some(target) = selection.selected else { return };
-    egui::Panel::right("details").resizable(true).default_size(340.0).show(root, |ui| {
+    egui::Panel::right("details").resizable(true).default_size(350.0).size_range(260.0..=560.0).show(root, |ui| {
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             ui.horizontal(|ui| {
                 if ui.button("✖").on_hover_text("Close (Esc)").clicked() {
@@ -123,7 +123,6 @@ fn track_ui(ui: &mut egui::Ui, scene: &CaseScene, track: &Track, index: usize) {
             ui.end_row();
         }
     });
-    let _ = target_position;
     sources_ui(ui, &track.sources);
 }
 

@@ -33,7 +33,7 @@ pub fn evidence_list_ui(
     actions: &mut Vec<UiAction>,
 ) {
     let case = &scene.loaded.case;
-    egui::Panel::left("evidence_list").resizable(true).default_size(300.0).show(root, |ui| {
+    egui::Panel::left("evidence_list").resizable(true).default_size(310.0).size_range(220.0..=520.0).show(root, |ui| {
         ui.heading("Evidence");
         ui.horizontal(|ui| {
             ui.label("🔍");
@@ -41,8 +41,8 @@ pub fn evidence_list_ui(
         });
         let present: Vec<Category> =
             Category::ALL.into_iter().filter(|c| case.evidence.iter().any(|i| i.category == *c) || case.tracks.iter().any(|t| t.category == *c)).collect();
-        ui.horizontal_wrapped(|ui| {
-            for c in present {
+        egui::Grid::new("category_filter").num_columns(2).show(ui, |ui| {
+            for (k, c) in present.into_iter().enumerate() {
                 let mut shown = filter.shows(c);
                 ui.horizontal(|ui| {
                     swatch(ui, c);
@@ -54,6 +54,9 @@ pub fn evidence_list_ui(
                         }
                     }
                 });
+                if k % 2 == 1 {
+                    ui.end_row();
+                }
             }
         });
         ui.separator();

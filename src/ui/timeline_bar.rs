@@ -48,6 +48,7 @@ pub fn timeline_ui(root: &mut egui::Ui, scene: &CaseScene, control: &TimeControl
             }
             ui.separator();
             ui.label(egui::RichText::new(format_local(control.now, scene.tz)).monospace().size(15.0).strong());
+            ui.weak(format!("times in {} ({})", scene.loaded.case.display_time_zone, utc_offset_label(control.now, scene.tz)));
         });
         let height = axis_ui(ui, scene, control, selection, actions);
         ui.add_space(height.min(0.0));
@@ -114,13 +115,6 @@ fn axis_ui(ui: &mut egui::Ui, scene: &CaseScene, control: &TimeControl, selectio
         }
         tick += step;
     }
-    painter.text(
-        egui::pos2(rect.max.x - 6.0, rect.min.y + 8.0),
-        egui::Align2::RIGHT_CENTER,
-        format!("local time, {}", utc_offset_label(control.now, scene.tz)),
-        egui::FontId::proportional(11.0),
-        egui::Color32::from_gray(140),
-    );
 
     let top = rect.min.y + 22.0;
     let mut hovered_label: Option<(egui::Pos2, String)> = None;

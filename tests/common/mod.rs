@@ -31,11 +31,11 @@ pub fn checker_ground_glb(texture: Option<TextureExport>) -> Vec<u8> {
     })
 }
 
-/// PNG bytes of a 4 × 4 checkerboard in two strong colours.
+/// PNG bytes of a 4 × 4-square checkerboard (64 × 64 pixels) in two strong colours.
 pub fn checker_png() -> Vec<u8> {
-    let mut img = image::RgbaImage::new(4, 4);
+    let mut img = image::RgbaImage::new(64, 64);
     for (x, y, p) in img.enumerate_pixels_mut() {
-        *p = if (x + y) % 2 == 0 { image::Rgba([230, 120, 30, 255]) } else { image::Rgba([40, 90, 200, 255]) };
+        *p = if (x / 16 + y / 16) % 2 == 0 { image::Rgba([230, 120, 30, 255]) } else { image::Rgba([40, 90, 200, 255]) };
     }
     let mut out = Vec::new();
     image::DynamicImage::ImageRgba8(img).write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
