@@ -58,7 +58,9 @@ pub fn run_viewer(path: PathBuf, measure_frames: Option<u32>) -> anyhow::Result<
     crate::camera::plugin(&mut app);
     crate::markers::picking_plugin(&mut app);
     crate::ui::plugin(&mut app);
-    app.insert_resource(scene).add_systems(Startup, spawn_window_cameras);
+    app.insert_resource(scene)
+        .add_systems(Startup, spawn_window_cameras)
+        .add_systems(Update, adapt_to_renderer.run_if(resource_exists::<RenderAdapterInfo>));
     if let Some(frames) = measure_frames {
         app.insert_resource(WinitSettings { focused_mode: UpdateMode::Continuous, unfocused_mode: UpdateMode::Continuous });
         crate::measure::plugin(&mut app, frames);
@@ -72,9 +74,23 @@ pub fn is_software(adapter: Option<&RenderAdapterInfo>) -> bool {
     adapter.is_some_and(|a| format!("{:?}", a.device_type) == "Cpu")
 }
 
-fn spawn_window_cameras(mut commands: Commands, scene: Res<CaseScene>, adapter: Option<Res<RenderAdapterInfo>>) {
+fn spawn_window_cameras(mut commands: Commands, scene: Res<CaseScene>) {
     let pose = default_pose(&scene);
-    let software = is_software(adapter.as_deref());
-    commands.spawn((camera_bundle(&scene, pose, software), third_party::orbit::orbit_camera(pose.eye, pose.target)));
+    commands.spawn((camera_bundle(&scene, pose, false), third_party::orbit::orbit_camera(pose.eye, pose.target)));
     commands.spawn(third_party::egui::ui_camera_bundle());
+}
+
+/// With a window, the renderer is chosen after startup: once it is known, drop multisampling
+/// on software renderers.
+fn adapt_to_renderer(adapter: Res<RenderAdapterInfo>, mut cameras: Query<&mut Msaa, With<crate::camera::MainCamera>>, mut done: Local<bool>) {
+    if *done {
+        return;
+    }
+    *done = true;
+    if is_software(Some(&adapter)) {
+        info!("software renderer ({}): multisampling off", adapter.name);
+        for mut msaa in &mut cameras {
+            *msaa = Msaa::Off;
+        }
+    }
 }

@@ -59,7 +59,7 @@ pub struct Pose {
 /// The view a case opens with: the whole site from the south, 35° down.
 pub fn default_pose(scene: &CaseScene) -> Pose {
     let target = scene.to_render(scene.centre);
-    let distance = (scene.radius_m as f32 / (DEFAULT_FOV_DEG.to_radians() / 2.0).tan()).max(10.0) * 0.95;
+    let distance = (scene.radius_m as f32 / (DEFAULT_FOV_DEG.to_radians() / 2.0).tan()).max(10.0) * 0.8;
     let pitch = 35f32.to_radians();
     let eye = target + Vec3::new(0.0, pitch.sin(), pitch.cos()) * distance;
     Pose { eye, target, fov_deg: DEFAULT_FOV_DEG }

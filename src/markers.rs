@@ -13,7 +13,7 @@ use locus_core::geodesy::Enu;
 use locus_core::timeline::{DEFAULT_FADE_S, item_opacity, track_position};
 
 use crate::case_scene::{CaseEntity, CaseScene};
-use crate::scene::ViewSettings;
+use crate::scene::{UnlitMaterial, ViewSettings};
 use crate::timeline::TimeControl;
 
 /// What a marker stands for.
@@ -54,13 +54,13 @@ pub struct Marker {
 
 #[derive(Component)]
 struct Pin {
-    material: Handle<StandardMaterial>,
+    material: Handle<UnlitMaterial>,
     base: Color,
 }
 
 #[derive(Component)]
 struct Halo {
-    material: Handle<StandardMaterial>,
+    material: Handle<UnlitMaterial>,
     base_alpha: f32,
     base: Color,
 }
@@ -102,7 +102,7 @@ fn spawn_markers(
     mut commands: Commands,
     scene: Res<CaseScene>,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: ResMut<Assets<UnlitMaterial>>,
     mut selection: ResMut<Selection>,
 ) {
     *selection = Selection::default();
@@ -140,11 +140,9 @@ fn spawn_markers(
         let route: Vec<[f32; 3]> = points.iter().map(|(_, p)| (scene.to_render(*p) + Vec3::Y * 0.4).to_array()).collect();
         let line = Mesh::new(PrimitiveTopology::LineStrip, RenderAssetUsages::RENDER_WORLD)
             .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, route);
-        let mut colour = category_color(track.category);
-        colour.set_alpha(0.85);
         commands.spawn((
             Mesh3d(meshes.add(line)),
-            MeshMaterial3d(materials.add(StandardMaterial { base_color: colour, unlit: true, alpha_mode: AlphaMode::Blend, ..default() })),
+            MeshMaterial3d(materials.add(translucent(category_color(track.category), 0.85))),
             Transform::default(),
             TrackRoute,
             CaseEntity,
@@ -153,22 +151,24 @@ fn spawn_markers(
     commands.insert_resource(shared);
 }
 
-fn translucent(base: Color, alpha: f32) -> StandardMaterial {
+/// A flat colour with the given opacity, blended.
+fn translucent(base: Color, alpha: f32) -> UnlitMaterial {
     let mut c = base;
     c.set_alpha(alpha);
-    StandardMaterial { base_color: c, unlit: true, alpha_mode: AlphaMode::Blend, double_sided: true, cull_mode: None, ..default() }
+    UnlitMaterial { tint: c.into(), texture: None, alpha_mode: AlphaMode::Blend }
 }
 
 fn spawn_marker(
     commands: &mut Commands,
     shared: &MarkerMeshes,
-    materials: &mut Assets<StandardMaterial>,
+    materials: &mut Assets<UnlitMaterial>,
     target: Target,
     category: Category,
     at: Vec3,
 ) -> Entity {
     let base = category_color(category);
-    let material = materials.add(StandardMaterial { base_color: base, unlit: true, alpha_mode: AlphaMode::Blend, ..default() });
+    // Blended even when opaque, so that it can fade in.
+    let material = materials.add(translucent(base, 1.0));
     let pin = commands
         .spawn((Transform::default(), Visibility::Inherited, Pin { material: material.clone(), base }))
         .with_children(|p| {
@@ -187,7 +187,7 @@ fn spawn_marker(
         .id()
 }
 
-fn spawn_halo(commands: &mut Commands, shared: &MarkerMeshes, materials: &mut Assets<StandardMaterial>, root: Entity, category: Category, radius: f32) {
+fn spawn_halo(commands: &mut Commands, shared: &MarkerMeshes, materials: &mut Assets<UnlitMaterial>, root: Entity, category: Category, radius: f32) {
     let base = category_color(category);
     let material = materials.add(translucent(base, 0.22));
     let halo = commands
@@ -237,7 +237,7 @@ fn update_markers(
     mut pins: Query<(&Pin, &mut Transform), Without<Marker>>,
     halos: Query<&Halo>,
     mut routes: Query<&mut Visibility, (With<TrackRoute>, Without<Marker>)>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: ResMut<Assets<UnlitMaterial>>,
 ) {
     let Some(scene) = scene else { return };
     let Ok((cam_tf, projection, camera)) = camera.single() else { return };
@@ -292,16 +292,16 @@ fn update_markers(
                 if let Some(mut m) = materials.get_mut(&pin.material) {
                     let mut c = if highlighted { pin.base.mix(&Color::WHITE, 0.35) } else { pin.base };
                     c.set_alpha(opacity);
-                    if m.base_color != c {
-                        m.base_color = c;
+                    if m.tint != c.into() {
+                        m.tint = c.into();
                     }
                 }
             } else if let Ok(halo) = halos.get(child) {
                 if let Some(mut m) = materials.get_mut(&halo.material) {
                     let mut c = halo.base;
                     c.set_alpha(if settings.uncertainty { halo.base_alpha * opacity } else { 0.0 });
-                    if m.base_color != c {
-                        m.base_color = c;
+                    if m.tint != c.into() {
+                        m.tint = c.into();
                     }
                 }
             }
@@ -309,7 +309,8 @@ fn update_markers(
     }
 }
 
-/// Where a marker's head appears in the viewport (logical pixels), if in front of the camera.
+/// Where a marker's head appears on the render target (logical pixels, viewport offset
+/// included), if in front of the camera.
 pub fn head_on_screen(camera: &Camera, cam_tf: &GlobalTransform, marker: &Marker, tf: &GlobalTransform) -> Option<Vec2> {
     camera.world_to_viewport(cam_tf, tf.translation() + Vec3::Y * marker.head_height).ok()
 }
@@ -333,8 +334,8 @@ fn pick_markers(
     if fly.active {
         return;
     }
-    let offset = camera.logical_viewport_rect().map(|r| r.min).unwrap_or_default();
-    let local = cursor - offset;
+    // Viewport coordinates are window coordinates (they include the viewport's offset).
+    let local = cursor;
     let hovered = markers
         .iter()
         .filter(|(m, _)| m.opacity > 0.3)
@@ -369,7 +370,7 @@ mod tests {
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, AssetPlugin::default(), TransformPlugin))
             .init_asset::<Mesh>()
-            .init_asset::<StandardMaterial>()
+            .init_asset::<UnlitMaterial>()
             .init_resource::<ViewSettings>();
         crate::timeline::plugin(&mut app);
         plugin(&mut app);

@@ -46,14 +46,16 @@ fn overlay_system(
         // Offscreen: distance along the view to the site's centre.
         cam_tf.translation().distance(scene.to_render(scene.centre))
     });
-    if settings.labels {
-        draw_labels(&painter, rect, &scene, &selection, camera, cam_tf, &markers);
-    }
-    draw_north_arrow(&painter, rect, cam_tf);
-    draw_scale_bar(&painter, rect, focus_distance, fov);
+    // The fixed elements first; labels then avoid the places they took.
+    let mut taken = vec![draw_north_arrow(&painter, rect, cam_tf)];
+    taken.extend(draw_scale_bar(&painter, rect, focus_distance, fov));
     let clock = draw_clock(&painter, rect, &scene, &control);
+    taken.extend(clock);
     if let Some(notice) = &scene.loaded.case.notice {
-        draw_notice(&painter, rect, notice, clock);
+        taken.push(draw_notice(&painter, rect, notice, clock));
+    }
+    if settings.labels {
+        draw_labels(&painter, rect, &scene, &selection, camera, cam_tf, &markers, taken);
     }
     Ok(())
 }
@@ -67,6 +69,7 @@ fn label_text(scene: &CaseScene, target: Target) -> String {
     if text.chars().count() > 34 { format!("{}…", text.chars().take(33).collect::<String>()) } else { text }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_labels(
     painter: &egui::Painter,
     rect: egui::Rect,
@@ -75,6 +78,7 @@ fn draw_labels(
     camera: &Camera,
     cam_tf: &GlobalTransform,
     markers: &Query<(&Marker, &GlobalTransform)>,
+    mut placed: Vec<egui::Rect>,
 ) {
     // Selected and hovered first, then nearest first; a label that would overlap one already
     // placed is skipped.
@@ -91,11 +95,11 @@ fn draw_labels(
                 2
             };
             let dist = cam_tf.translation().distance(tf.translation());
-            Some((priority, dist, m.target, egui::pos2(rect.min.x + p.x, rect.min.y + p.y), m.opacity))
+            // Viewport coordinates already include the viewport's offset in the window.
+            Some((priority, dist, m.target, egui::pos2(p.x, p.y), m.opacity))
         })
         .collect();
     candidates.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let mut placed: Vec<egui::Rect> = Vec::new();
     let font = egui::FontId::proportional(13.0);
     for (priority, _, target, head, opacity) in candidates {
         let text = label_text(scene, target);
@@ -126,7 +130,7 @@ pub fn view_bearing_deg(cam_tf: &GlobalTransform) -> f32 {
     dir.x.atan2(-dir.z).to_degrees().rem_euclid(360.0)
 }
 
-fn draw_north_arrow(painter: &egui::Painter, rect: egui::Rect, cam_tf: &GlobalTransform) {
+fn draw_north_arrow(painter: &egui::Painter, rect: egui::Rect, cam_tf: &GlobalTransform) -> egui::Rect {
     let centre = egui::pos2(rect.max.x - 42.0, rect.min.y + 46.0);
     let r = 24.0;
     painter.circle(centre, r, egui::Color32::from_black_alpha(150), egui::Stroke::new(1.5, egui::Color32::from_gray(220)));
@@ -142,30 +146,39 @@ fn draw_north_arrow(painter: &egui::Painter, rect: egui::Rect, cam_tf: &GlobalTr
     ));
     painter.add(egui::Shape::convex_polygon(vec![tail, centre - perp * 7.0, centre + perp * 7.0], egui::Color32::from_gray(230), egui::Stroke::NONE));
     painter.text(centre + dir * (r + 10.0), egui::Align2::CENTER_CENTER, "N", egui::FontId::proportional(14.0), egui::Color32::WHITE);
+    egui::Rect::from_center_size(centre, egui::vec2(2.0 * r + 28.0, 2.0 * r + 28.0))
 }
 
 /// A bar of a round length (1, 2 or 5 × 10ⁿ m) at the distance of the view's focus.
-fn draw_scale_bar(painter: &egui::Painter, rect: egui::Rect, distance: f32, fov: f32) {
+fn draw_scale_bar(painter: &egui::Painter, rect: egui::Rect, distance: f32, fov: f32) -> Option<egui::Rect> {
     let metres_per_point = 2.0 * distance * (fov / 2.0).tan() / rect.height().max(1.0);
     if !(metres_per_point.is_finite() && metres_per_point > 0.0) {
-        return;
+        return None;
     }
     let target = 130.0 * metres_per_point;
     let mag = 10f32.powf(target.log10().floor());
     let length_m = [5.0, 2.0, 1.0].into_iter().map(|k| k * mag).find(|l| *l <= target).unwrap_or(mag);
     let px = length_m / metres_per_point;
-    let origin = egui::pos2(rect.min.x + 18.0, rect.max.y - 22.0);
-    let bg = egui::Rect::from_min_max(origin - egui::vec2(8.0, 26.0), origin + egui::vec2(px + 8.0, 10.0));
+    let origin = egui::pos2(rect.min.x + 18.0, rect.max.y - 14.0);
+    let label = if length_m >= 1000.0 {
+        format!("{} km", length_m / 1000.0)
+    } else if length_m >= 1.0 {
+        format!("{length_m} m")
+    } else {
+        format!("{} cm", length_m * 100.0)
+    };
+    let galley = painter.layout_no_wrap(format!("{label} at the view centre"), egui::FontId::proportional(12.0), egui::Color32::WHITE);
+    let width = px.max(galley.size().x);
+    let bg = egui::Rect::from_min_max(origin - egui::vec2(8.0, 28.0), origin + egui::vec2(width + 8.0, 8.0));
     painter.rect_filled(bg, 3.0, egui::Color32::from_black_alpha(150));
     let stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);
     painter.line_segment([origin, origin + egui::vec2(px, 0.0)], stroke);
     painter.line_segment([origin - egui::vec2(0.0, 5.0), origin + egui::vec2(0.0, 3.0)], stroke);
     painter.line_segment([origin + egui::vec2(px, -5.0), origin + egui::vec2(px, 3.0)], stroke);
-    let label = if length_m >= 1000.0 { format!("{} km", length_m / 1000.0) } else if length_m >= 1.0 { format!("{length_m} m") } else { format!("{} cm", length_m * 100.0) };
-    painter.text(origin + egui::vec2(px / 2.0, -13.0), egui::Align2::CENTER_CENTER, format!("{label} (at view centre)"), egui::FontId::proportional(12.0), egui::Color32::WHITE);
+    painter.galley(origin - egui::vec2(0.0, 24.0), galley, egui::Color32::WHITE);
+    Some(bg)
 }
 
-/// Returns the area the clock covers, so nothing else is drawn over it.
 fn draw_clock(painter: &egui::Painter, rect: egui::Rect, scene: &CaseScene, control: &TimeControl) -> Option<egui::Rect> {
     control.span.as_ref()?;
     let mut text = format_local(control.now, scene.tz);
@@ -181,7 +194,7 @@ fn draw_clock(painter: &egui::Painter, rect: egui::Rect, scene: &CaseScene, cont
 }
 
 /// Top centre, or under the clock when the view is too narrow for both on one line.
-fn draw_notice(painter: &egui::Painter, rect: egui::Rect, notice: &str, clock: Option<egui::Rect>) {
+fn draw_notice(painter: &egui::Painter, rect: egui::Rect, notice: &str, clock: Option<egui::Rect>) -> egui::Rect {
     let galley = painter.layout_no_wrap(notice.to_string(), egui::FontId::proportional(15.0), egui::Color32::BLACK);
     let mut pos = egui::pos2(rect.center().x - galley.size().x / 2.0, rect.min.y + 10.0);
     if let Some(c) = clock {
@@ -189,6 +202,8 @@ fn draw_notice(painter: &egui::Painter, rect: egui::Rect, notice: &str, clock: O
             pos = egui::pos2(rect.min.x + 14.0, c.max.y + 10.0);
         }
     }
-    painter.rect_filled(egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(10.0, 5.0)), 4.0, egui::Color32::from_rgb(250, 210, 70));
+    let bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(10.0, 5.0));
+    painter.rect_filled(bg, 4.0, egui::Color32::from_rgb(250, 210, 70));
     painter.galley(pos, galley, egui::Color32::BLACK);
+    bg
 }

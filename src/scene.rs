@@ -1,7 +1,11 @@
 //! The site in 3D: turns the core's model data into Bevy meshes and materials, placed by
 //! f64 matrices narrowed to f32 only relative to the render origin; lights; lit/unlit.
 
-use bevy::asset::RenderAssetUsages;
+use bevy::asset::{RenderAssetUsages, embedded_asset};
+use bevy::mesh::MeshVertexBufferLayoutRef;
+use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
+use bevy::render::render_resource::{AsBindGroup, RenderPipelineDescriptor, SpecializedMeshPipelineError};
+use bevy::shader::ShaderRef;
 use bevy::image::{ImageSampler, ImageSamplerDescriptor, ImageFilterMode, ImageAddressMode};
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
@@ -29,12 +33,50 @@ impl Default for ViewSettings {
     }
 }
 
-/// A spawned model primitive.
+/// A spawned model primitive with both its looks: as captured (unlit) and lit.
 #[derive(Component)]
-pub struct ModelPart;
+pub struct ModelPart {
+    unlit: Handle<UnlitMaterial>,
+    lit: Handle<StandardMaterial>,
+}
+
+/// Colour × texture × vertex colour, no lighting, both faces: photogrammetry as captured, and
+/// markers. Much cheaper than the PBR shader, which matters on software renderers.
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+pub struct UnlitMaterial {
+    #[uniform(0)]
+    pub tint: LinearRgba,
+    #[texture(1)]
+    #[sampler(2)]
+    pub texture: Option<Handle<Image>>,
+    pub alpha_mode: AlphaMode,
+}
+
+
+impl Material for UnlitMaterial {
+    fn fragment_shader() -> ShaderRef {
+        "embedded://locus/shaders/unlit.wgsl".into()
+    }
+
+    fn alpha_mode(&self) -> AlphaMode {
+        self.alpha_mode
+    }
+
+    fn specialize(
+        _pipeline: &MaterialPipeline,
+        descriptor: &mut RenderPipelineDescriptor,
+        _layout: &MeshVertexBufferLayoutRef,
+        _key: MaterialPipelineKey<Self>,
+    ) -> Result<(), SpecializedMeshPipelineError> {
+        descriptor.primitive.cull_mode = None;
+        Ok(())
+    }
+}
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<ViewSettings>()
+    embedded_asset!(app, "shaders/unlit.wgsl");
+    app.add_plugins(MaterialPlugin::<UnlitMaterial>::default())
+        .init_resource::<ViewSettings>()
         .insert_resource(ClearColor(Color::srgb(0.11, 0.12, 0.14)))
         .insert_resource(GlobalAmbientLight { brightness: 600.0, ..default() })
         .add_systems(Update, (spawn_site.run_if(resource_changed::<CaseScene>), apply_lighting).chain());
@@ -46,6 +88,7 @@ fn spawn_site(
     old: Query<Entity, With<CaseEntity>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
+    mut unlit_materials: ResMut<Assets<UnlitMaterial>>,
     mut images: ResMut<Assets<Image>>,
     mut settings: ResMut<ViewSettings>,
 ) {
@@ -58,46 +101,53 @@ fn spawn_site(
         let Ok(data) = &om.data else { continue };
         let textures: Vec<Option<Handle<Image>>> =
             data.textures.iter().map(|t| t.as_ref().map(|t| images.add(texture_image(t)))).collect();
-        let mats: Vec<Handle<StandardMaterial>> = data
+        let looks: Vec<ModelPart> = data
             .materials
             .iter()
             .map(|m| {
                 let [r, g, b, a] = m.base_color;
                 // A texture that could not be loaded shows as neutral grey, visibly untextured.
                 let tint = if m.texture_missing { 0.45 } else { 1.0 };
-                materials.add(StandardMaterial {
-                    base_color: Color::linear_rgba(r * tint, g * tint, b * tint, a),
-                    base_color_texture: m.base_color_texture.and_then(|i| textures.get(i).cloned().flatten()),
-                    unlit: !settings.lit,
-                    double_sided: m.double_sided,
-                    cull_mode: if m.double_sided { None } else { Some(bevy::render::render_resource::Face::Back) },
-                    perceptual_roughness: 0.95,
-                    metallic: 0.0,
-                    reflectance: 0.1,
-                    alpha_mode: if m.alpha_blend { AlphaMode::Blend } else { AlphaMode::Opaque },
-                    ..default()
-                })
+                let colour = LinearRgba::new(r * tint, g * tint, b * tint, a);
+                let texture = m.base_color_texture.and_then(|i| textures.get(i).cloned().flatten());
+                let alpha_mode = if m.alpha_blend { AlphaMode::Blend } else { AlphaMode::Opaque };
+                ModelPart {
+                    unlit: unlit_materials.add(UnlitMaterial { tint: colour, texture: texture.clone(), alpha_mode }),
+                    lit: materials.add(StandardMaterial {
+                        base_color: colour.into(),
+                        base_color_texture: texture,
+                        double_sided: true,
+                        cull_mode: None,
+                        perceptual_roughness: 0.95,
+                        metallic: 0.0,
+                        reflectance: 0.1,
+                        alpha_mode,
+                        ..default()
+                    }),
+                }
             })
             .collect();
-        let fallback = materials.add(StandardMaterial {
-            base_color: Color::srgb(0.7, 0.7, 0.7),
-            unlit: !settings.lit,
-            double_sided: true,
-            cull_mode: None,
-            ..default()
-        });
+        let fallback = ModelPart {
+            unlit: unlit_materials.add(UnlitMaterial { tint: LinearRgba::gray(0.45), texture: None, alpha_mode: AlphaMode::Opaque }),
+            lit: materials.add(StandardMaterial { base_color: Color::srgb(0.7, 0.7, 0.7), double_sided: true, cull_mode: None, ..default() }),
+        };
         for (pi, prim) in data.primitives.iter().enumerate() {
             let transform = narrow_transform(&(to_render * primitive_to_enu(&om.model, data, pi)));
             let mesh = build_mesh(data, pi);
-            let material = prim.material.and_then(|m| mats.get(m).cloned()).unwrap_or_else(|| fallback.clone());
-            commands.spawn((
+            let l = prim.material.and_then(|m| looks.get(m)).unwrap_or(&fallback);
+            let look = ModelPart { unlit: l.unlit.clone(), lit: l.lit.clone() };
+            let mut part = commands.spawn((
                 Mesh3d(meshes.add(mesh)),
-                MeshMaterial3d(material),
                 transform,
-                ModelPart,
                 CaseEntity,
                 Name::new(format!("model {} {}", om.model.id, prim.name)),
             ));
+            if settings.lit {
+                part.insert(MeshMaterial3d(look.lit.clone()));
+            } else {
+                part.insert(MeshMaterial3d(look.unlit.clone()));
+            }
+            part.insert(look);
         }
     }
     // A soft sun for lit mode; photogrammetry is unlit by default.
@@ -108,20 +158,17 @@ fn spawn_site(
     ));
 }
 
-/// Model primitives follow the lit/unlit setting.
-fn apply_lighting(
-    settings: Res<ViewSettings>,
-    parts: Query<&MeshMaterial3d<StandardMaterial>, With<ModelPart>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
-) {
+/// Model primitives follow the lit/unlit setting by swapping their material.
+fn apply_lighting(settings: Res<ViewSettings>, parts: Query<(Entity, &ModelPart)>, mut commands: Commands) {
     if !settings.is_changed() {
         return;
     }
-    for handle in &parts {
-        if let Some(mut m) = materials.get_mut(&handle.0) {
-            if m.unlit == settings.lit {
-                m.unlit = !settings.lit;
-            }
+    for (entity, part) in &parts {
+        let mut e = commands.entity(entity);
+        if settings.lit {
+            e.remove::<MeshMaterial3d<UnlitMaterial>>().insert(MeshMaterial3d(part.lit.clone()));
+        } else {
+            e.remove::<MeshMaterial3d<StandardMaterial>>().insert(MeshMaterial3d(part.unlit.clone()));
         }
     }
 }
@@ -165,7 +212,6 @@ fn texture_image(t: &Texture) -> Image {
         mipmap_filter: ImageFilterMode::Linear,
         address_mode_u: ImageAddressMode::ClampToEdge,
         address_mode_v: ImageAddressMode::ClampToEdge,
-        anisotropy_clamp: 8,
         ..default()
     });
     image

@@ -15,6 +15,8 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::input::egui_wants_any_keyboard_input;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
+use locus_core::timeline::{DEFAULT_FADE_S, add_seconds, item_opacity};
+
 use crate::camera::{CameraCommand, CameraCommands, FlyMode, MainCamera};
 use crate::case_scene::CaseScene;
 use crate::markers::{CategoryFilter, Selection, Target};
@@ -120,6 +122,7 @@ fn apply_ui_actions(
     mut camera_commands: ResMut<CameraCommands>,
     mut ui_state: ResMut<UiState>,
     scene: Option<Res<CaseScene>>,
+    control: Res<TimeControl>,
     mut commands: Commands,
 ) {
     for action in std::mem::take(&mut pending.0) {
@@ -130,6 +133,10 @@ fn apply_ui_actions(
                 if let Some(scene) = &scene {
                     if let Some(at) = target_position(scene, t) {
                         camera_commands.0.push(CameraCommand::Focus { at, distance: 30.0 });
+                    }
+                    // Going to an item that is not shown at this moment also goes to its moment.
+                    if let Some(moment) = moment_to_show(scene, &control, t) {
+                        time_commands.push(TimeCommand::Seek(moment));
                     }
                 }
             }
@@ -149,6 +156,25 @@ fn apply_ui_actions(
                 }
                 Err(e) => ui_state.errors.push(format!("{e:#}")),
             },
+        }
+    }
+}
+
+/// When a target is not shown at the current time: the moment at which it is fully shown.
+pub fn moment_to_show(scene: &CaseScene, control: &TimeControl, t: Target) -> Option<chrono::DateTime<chrono::Utc>> {
+    if control.show_all {
+        return None;
+    }
+    match t {
+        Target::Item(i) => {
+            let time = scene.loaded.case.evidence.get(i)?.time.as_ref()?;
+            let shown = item_opacity(Some(time), control.now, DEFAULT_FADE_S);
+            (shown < 1.0).then(|| add_seconds(time.start(), DEFAULT_FADE_S))
+        }
+        Target::Track(i) => {
+            let points = scene.site.layout.tracks.get(i)?;
+            let (first, last) = (points.first()?.0, points.last()?.0);
+            (control.now < first || control.now > last).then_some(first)
         }
     }
 }
