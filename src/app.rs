@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use bevy::asset::AssetMetaCheck;
 use bevy::prelude::*;
+use bevy::render::RenderPlugin;
 use bevy::render::renderer::RenderAdapterInfo;
 use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
-use bevy::render::RenderPlugin;
 use bevy::window::PresentMode;
 use bevy::winit::{UpdateMode, WinitSettings};
 
@@ -27,7 +27,10 @@ pub fn add_case_view_plugins(app: &mut App) {
 
 /// Vulkan unless WGPU_BACKEND says otherwise: wgpu's GL backend misrenders Bevy here.
 pub fn wgpu_settings() -> WgpuSettings {
-    WgpuSettings { backends: Some(Backends::from_env().unwrap_or(Backends::VULKAN)), ..default() }
+    WgpuSettings {
+        backends: Some(Backends::from_env().unwrap_or(Backends::VULKAN)),
+        ..default()
+    }
 }
 
 pub fn run_viewer(path: PathBuf, measure_frames: Option<u32>) -> anyhow::Result<()> {
@@ -44,14 +47,24 @@ pub fn run_viewer(path: PathBuf, measure_frames: Option<u32>) -> anyhow::Result<
                     title,
                     resolution: (1600, 940).into(),
                     // Measuring frame times: don't wait for the display.
-                    present_mode: if measure_frames.is_some() { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
+                    present_mode: if measure_frames.is_some() {
+                        PresentMode::AutoNoVsync
+                    } else {
+                        PresentMode::AutoVsync
+                    },
                     ..default()
                 }),
                 ..default()
             })
-            .set(RenderPlugin { render_creation: RenderCreation::Automatic(Box::new(wgpu_settings())), ..default() })
+            .set(RenderPlugin {
+                render_creation: RenderCreation::Automatic(Box::new(wgpu_settings())),
+                ..default()
+            })
             // Case files are evidence: a stray .meta file beside them must not change how they load.
-            .set(AssetPlugin { meta_check: AssetMetaCheck::Never, ..default() }),
+            .set(AssetPlugin {
+                meta_check: AssetMetaCheck::Never,
+                ..default()
+            }),
     );
     add_case_view_plugins(&mut app);
     third_party::orbit::plugin(&mut app);
@@ -60,9 +73,15 @@ pub fn run_viewer(path: PathBuf, measure_frames: Option<u32>) -> anyhow::Result<
     crate::ui::plugin(&mut app);
     app.insert_resource(scene)
         .add_systems(Startup, spawn_window_cameras)
-        .add_systems(Update, adapt_to_renderer.run_if(resource_exists::<RenderAdapterInfo>));
+        .add_systems(
+            Update,
+            adapt_to_renderer.run_if(resource_exists::<RenderAdapterInfo>),
+        );
     if let Some(frames) = measure_frames {
-        app.insert_resource(WinitSettings { focused_mode: UpdateMode::Continuous, unfocused_mode: UpdateMode::Continuous });
+        app.insert_resource(WinitSettings {
+            focused_mode: UpdateMode::Continuous,
+            unfocused_mode: UpdateMode::Continuous,
+        });
         crate::measure::plugin(&mut app, frames);
     }
     app.run();
@@ -76,13 +95,20 @@ pub fn is_software(adapter: Option<&RenderAdapterInfo>) -> bool {
 
 fn spawn_window_cameras(mut commands: Commands, scene: Res<CaseScene>) {
     let pose = default_pose(&scene);
-    commands.spawn((camera_bundle(&scene, pose, false), third_party::orbit::orbit_camera(pose.eye, pose.target)));
+    commands.spawn((
+        camera_bundle(&scene, pose, false),
+        third_party::orbit::orbit_camera(pose.eye, pose.target),
+    ));
     commands.spawn(third_party::egui::ui_camera_bundle());
 }
 
 /// With a window, the renderer is chosen after startup: once it is known, drop multisampling
 /// on software renderers.
-fn adapt_to_renderer(adapter: Res<RenderAdapterInfo>, mut cameras: Query<&mut Msaa, With<crate::camera::MainCamera>>, mut done: Local<bool>) {
+fn adapt_to_renderer(
+    adapter: Res<RenderAdapterInfo>,
+    mut cameras: Query<&mut Msaa, With<crate::camera::MainCamera>>,
+    mut done: Local<bool>,
+) {
     if *done {
         return;
     }

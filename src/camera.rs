@@ -24,7 +24,10 @@ pub struct FlyMode {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CameraCommand {
     /// Fly to look at a point from the current direction, at this distance.
-    Focus { at: Enu, distance: f64 },
+    Focus {
+        at: Enu,
+        distance: f64,
+    },
     Bookmark(usize),
     Home,
 }
@@ -35,17 +38,19 @@ pub struct CameraCommands(pub Vec<CameraCommand>);
 pub const DEFAULT_FOV_DEG: f32 = 45.0;
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<FlyMode>().init_resource::<CameraCommands>().add_systems(
-        Update,
-        (
-            reset_view.run_if(resource_changed::<CaseScene>),
-            toggle_fly.run_if(not(egui_wants_any_keyboard_input)),
-            fly.run_if(not(egui_wants_any_keyboard_input)),
-            block_orbit_over_panels,
-            apply_camera_commands,
-        )
-            .chain(),
-    );
+    app.init_resource::<FlyMode>()
+        .init_resource::<CameraCommands>()
+        .add_systems(
+            Update,
+            (
+                reset_view.run_if(resource_changed::<CaseScene>),
+                toggle_fly.run_if(not(egui_wants_any_keyboard_input)),
+                fly.run_if(not(egui_wants_any_keyboard_input)),
+                block_orbit_over_panels,
+                apply_camera_commands,
+            )
+                .chain(),
+        );
 }
 
 /// A camera pose: eye and target in render coordinates, vertical field of view.
@@ -59,14 +64,23 @@ pub struct Pose {
 /// The view a case opens with: the whole site from the south, 35° down.
 pub fn default_pose(scene: &CaseScene) -> Pose {
     let target = scene.to_render(scene.centre);
-    let distance = (scene.radius_m as f32 / (DEFAULT_FOV_DEG.to_radians() / 2.0).tan()).max(10.0) * 0.8;
+    let distance =
+        (scene.radius_m as f32 / (DEFAULT_FOV_DEG.to_radians() / 2.0).tan()).max(10.0) * 0.8;
     let pitch = 35f32.to_radians();
     let eye = target + Vec3::new(0.0, pitch.sin(), pitch.cos()) * distance;
-    Pose { eye, target, fov_deg: DEFAULT_FOV_DEG }
+    Pose {
+        eye,
+        target,
+        fov_deg: DEFAULT_FOV_DEG,
+    }
 }
 
 pub fn bookmark_pose(scene: &CaseScene, b: &Bookmark) -> Pose {
-    Pose { eye: scene.to_render(b.eye), target: scene.to_render(b.target), fov_deg: b.fov_deg as f32 }
+    Pose {
+        eye: scene.to_render(b.eye),
+        target: scene.to_render(b.target),
+        fov_deg: b.fov_deg as f32,
+    }
 }
 
 /// The camera bundle both the window and offscreen renders use.
@@ -87,7 +101,13 @@ pub fn camera_bundle(scene: &CaseScene, pose: Pose, software: bool) -> impl Bund
     )
 }
 
-fn reset_view(scene: Res<CaseScene>, mut cameras: Query<(&mut Transform, &mut Projection, Option<&mut OrbitCamera>), With<MainCamera>>) {
+fn reset_view(
+    scene: Res<CaseScene>,
+    mut cameras: Query<
+        (&mut Transform, &mut Projection, Option<&mut OrbitCamera>),
+        With<MainCamera>,
+    >,
+) {
     let pose = default_pose(&scene);
     for (mut tf, mut projection, orbit) in &mut cameras {
         *tf = Transform::from_translation(pose.eye).looking_at(pose.target, Vec3::Y);
@@ -101,7 +121,11 @@ fn reset_view(scene: Res<CaseScene>, mut cameras: Query<(&mut Transform, &mut Pr
     }
 }
 
-fn toggle_fly(keys: Res<ButtonInput<KeyCode>>, mut fly: ResMut<FlyMode>, mut cameras: Query<(&Transform, &mut OrbitCamera), With<MainCamera>>) {
+fn toggle_fly(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut fly: ResMut<FlyMode>,
+    mut cameras: Query<(&Transform, &mut OrbitCamera), With<MainCamera>>,
+) {
     if !keys.just_pressed(KeyCode::KeyG) {
         return;
     }
@@ -128,7 +152,9 @@ fn fly(
     if !fly.active {
         return;
     }
-    let base_speed = scene.map(|s| (s.radius_m as f32 * 0.15).max(3.0)).unwrap_or(5.0);
+    let base_speed = scene
+        .map(|s| (s.radius_m as f32 * 0.15).max(3.0))
+        .unwrap_or(5.0);
     for mut tf in &mut cameras {
         if buttons.pressed(MouseButton::Right) && motion.delta != Vec2::ZERO {
             let (yaw, pitch, _) = tf.rotation.to_euler(EulerRot::YXZ);
@@ -158,7 +184,11 @@ fn fly(
         if pressed(KeyCode::KeyQ, KeyCode::PageDown) {
             dir -= Vec3::Y;
         }
-        let boost = if pressed(KeyCode::ShiftLeft, KeyCode::ShiftRight) { 4.0 } else { 1.0 };
+        let boost = if pressed(KeyCode::ShiftLeft, KeyCode::ShiftRight) {
+            4.0
+        } else {
+            1.0
+        };
         tf.translation += dir.normalize_or_zero() * base_speed * boost * time.delta_secs();
     }
 }

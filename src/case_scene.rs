@@ -42,20 +42,36 @@ impl CaseScene {
         let tz = parse_time_zone(&loaded.case.display_time_zone).unwrap_or(chrono_tz::UTC);
         let span = TimeSpan::of_case(&loaded.case);
         let (centre, radius_m) = extent(&site);
-        CaseScene { loaded, site, tz, span, render_origin: centre, centre, radius_m }
+        CaseScene {
+            loaded,
+            site,
+            tz,
+            span,
+            render_origin: centre,
+            centre,
+            radius_m,
+        }
     }
 
     /// Case ENU (f64) → render coordinates (f32), relative to the render origin.
     pub fn to_render(&self, p: Enu) -> Vec3 {
-        let local = Enu::new(p.east_m - self.render_origin.east_m, p.north_m - self.render_origin.north_m, p.up_m - self.render_origin.up_m);
+        let local = Enu::new(
+            p.east_m - self.render_origin.east_m,
+            p.north_m - self.render_origin.north_m,
+            p.up_m - self.render_origin.up_m,
+        );
         let v = enu_to_view(local);
         Vec3::new(v[0] as f32, v[1] as f32, v[2] as f32)
     }
 
     /// Render coordinates → case ENU (f64).
-    pub fn from_render(&self, v: Vec3) -> Enu {
+    pub fn render_to_enu(&self, v: Vec3) -> Enu {
         let e = locus_core::geodesy::view_to_enu([v.x as f64, v.y as f64, v.z as f64]);
-        Enu::new(e.east_m + self.render_origin.east_m, e.north_m + self.render_origin.north_m, e.up_m + self.render_origin.up_m)
+        Enu::new(
+            e.east_m + self.render_origin.east_m,
+            e.north_m + self.render_origin.north_m,
+            e.up_m + self.render_origin.up_m,
+        )
     }
 
     /// The f64 matrix from case ENU to render coordinates, for composing model transforms.
@@ -74,10 +90,10 @@ impl CaseScene {
 fn extent(site: &Site) -> (Enu, f64) {
     let mut points: Vec<Enu> = Vec::new();
     for om in &site.models {
-        if let Ok(data) = &om.data {
-            if let Some((a, b)) = enu_bounds(&om.model, data) {
-                points.extend([a, b]);
-            }
+        if let Ok(data) = &om.data
+            && let Some((a, b)) = enu_bounds(&om.model, data)
+        {
+            points.extend([a, b]);
         }
     }
     if points.is_empty() {
@@ -95,7 +111,12 @@ fn extent(site: &Site) -> (Enu, f64) {
     if !lo[0].is_finite() {
         return (Enu::ZERO, 50.0);
     }
-    let centre = Enu::new((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, (lo[2] + hi[2]) / 2.0);
-    let radius = ((hi[0] - lo[0]).powi(2) + (hi[1] - lo[1]).powi(2) + (hi[2] - lo[2]).powi(2)).sqrt() / 2.0;
+    let centre = Enu::new(
+        (lo[0] + hi[0]) / 2.0,
+        (lo[1] + hi[1]) / 2.0,
+        (lo[2] + hi[2]) / 2.0,
+    );
+    let radius =
+        ((hi[0] - lo[0]).powi(2) + (hi[1] - lo[1]).powi(2) + (hi[2] - lo[2]).powi(2)).sqrt() / 2.0;
     (centre, radius.max(5.0))
 }

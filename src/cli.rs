@@ -15,7 +15,11 @@ use crate::case_scene::CaseScene;
 use crate::render::RenderRequest;
 
 #[derive(Parser)]
-#[command(name = "locus", version, about = "Reconstruct crime scenes and atrocity sites in 3D for courts")]
+#[command(
+    name = "locus",
+    version,
+    about = "Reconstruct crime scenes and atrocity sites in 3D for courts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -84,12 +88,34 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => crate::app::run_viewer(demo_case_path(), None),
-        Some(Command::Open { path, measure_frames }) => crate::app::run_viewer(path, measure_frames),
+        Some(Command::Open {
+            path,
+            measure_frames,
+        }) => crate::app::run_viewer(path, measure_frames),
         Some(Command::Inspect { path, json }) => run_inspect(&path, json),
-        Some(Command::Render { case, out, time, bookmark, size, all, json }) => {
-            run_render(&case, &out, time.as_deref(), bookmark.as_deref(), &size, all, json)
-        }
-        Some(Command::DeriveSurface { input, out, cell, texel }) => run_derive_surface(&input, &out, cell, texel),
+        Some(Command::Render {
+            case,
+            out,
+            time,
+            bookmark,
+            size,
+            all,
+            json,
+        }) => run_render(
+            &case,
+            &out,
+            time.as_deref(),
+            bookmark.as_deref(),
+            &size,
+            all,
+            json,
+        ),
+        Some(Command::DeriveSurface {
+            input,
+            out,
+            cell,
+            texel,
+        }) => run_derive_surface(&input, &out, cell, texel),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -128,18 +154,42 @@ fn run_inspect(path: &Path, json: bool) -> Result<()> {
 }
 
 fn parse_size(size: &str) -> Result<(u32, u32)> {
-    let parsed = size.split_once(['x', 'X']).and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)));
+    let parsed = size
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)));
     match parsed {
         Some((w, h)) if (16..=8192).contains(&w) && (16..=8192).contains(&h) => Ok((w, h)),
-        _ => Err(UsageError(format!("--size {size:?}: expected WIDTHxHEIGHT between 16 and 8192, e.g. 1280x720")).into()),
+        _ => Err(UsageError(format!(
+            "--size {size:?}: expected WIDTHxHEIGHT between 16 and 8192, e.g. 1280x720"
+        ))
+        .into()),
     }
 }
 
-fn run_render(case: &Path, out: &Path, time: Option<&str>, bookmark: Option<&str>, size: &str, all: bool, json: bool) -> Result<()> {
+fn run_render(
+    case: &Path,
+    out: &Path,
+    time: Option<&str>,
+    bookmark: Option<&str>,
+    size: &str,
+    all: bool,
+    json: bool,
+) -> Result<()> {
     let (width, height) = parse_size(size)?;
-    let time = time.map(|t| parse_rfc3339(t).map_err(|e| UsageError(format!("--time: {e}")))).transpose()?;
-    if out.extension().and_then(|e| e.to_str()).map(|e| e.eq_ignore_ascii_case("png")) != Some(true) {
-        return Err(UsageError(format!("--out {}: the output must be a .png file", out.display())).into());
+    let time = time
+        .map(|t| parse_rfc3339(t).map_err(|e| UsageError(format!("--time: {e}"))))
+        .transpose()?;
+    if out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.eq_ignore_ascii_case("png"))
+        != Some(true)
+    {
+        return Err(UsageError(format!(
+            "--out {}: the output must be a .png file",
+            out.display()
+        ))
+        .into());
     }
     let scene = CaseScene::open(case)?;
     for w in &scene.site.warnings {
@@ -148,14 +198,39 @@ fn run_render(case: &Path, out: &Path, time: Option<&str>, bookmark: Option<&str
     let bookmark = match bookmark {
         None => None,
         Some(name) => {
-            let Some(index) = scene.loaded.case.bookmarks.iter().position(|b| b.name.eq_ignore_ascii_case(name)) else {
-                let names: Vec<&str> = scene.loaded.case.bookmarks.iter().map(|b| b.name.as_str()).collect();
-                bail!("no bookmark named {name:?} in this case (it has: {})", if names.is_empty() { "none".into() } else { names.join(", ") });
+            let Some(index) = scene
+                .loaded
+                .case
+                .bookmarks
+                .iter()
+                .position(|b| b.name.eq_ignore_ascii_case(name))
+            else {
+                let names: Vec<&str> = scene
+                    .loaded
+                    .case
+                    .bookmarks
+                    .iter()
+                    .map(|b| b.name.as_str())
+                    .collect();
+                bail!(
+                    "no bookmark named {name:?} in this case (it has: {})",
+                    if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names.join(", ")
+                    }
+                );
             };
             Some(index)
         }
     };
-    let request = RenderRequest { width, height, time, bookmark, show_all: all };
+    let request = RenderRequest {
+        width,
+        height,
+        time,
+        bookmark,
+        show_all: all,
+    };
     let result = crate::render::render_offscreen(scene, request)?;
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
@@ -165,7 +240,13 @@ fn run_render(case: &Path, out: &Path, time: Option<&str>, bookmark: Option<&str
     if json {
         println!("{}", serde_json::to_string_pretty(&result.report)?);
     } else {
-        eprintln!("rendered {}×{} at {} to {}", width, height, result.report["time"].as_str().unwrap_or("?"), out.display());
+        eprintln!(
+            "rendered {}×{} at {} to {}",
+            width,
+            height,
+            result.report["time"].as_str().unwrap_or("?"),
+            out.display()
+        );
     }
     Ok(())
 }
@@ -174,9 +255,19 @@ use image::ImageEncoder as _;
 
 fn run_derive_surface(input: &Path, out: &Path, cell: f64, texel: f64) -> Result<()> {
     if !(0.01..=100.0).contains(&cell) || !(0.005..=100.0).contains(&texel) {
-        return Err(UsageError("--cell must be within 0.01–100 m and --texel within 0.005–100 m".into()).into());
+        return Err(UsageError(
+            "--cell must be within 0.01–100 m and --texel within 0.005–100 m".into(),
+        )
+        .into());
     }
-    let product = derive_surface(input, SurfaceParams { cell_m: cell, texel_m: texel, ..Default::default() })?;
+    let product = derive_surface(
+        input,
+        SurfaceParams {
+            cell_m: cell,
+            texel_m: texel,
+            ..Default::default()
+        },
+    )?;
     atomic_write(out, &product.glb).with_context(|| format!("writing {}", out.display()))?;
     println!(
         "{}: {} points → {} vertices, {} triangles, texture {}×{}\ninput SHA-256 {}\noutput SHA-256 {}\nmethod: {}",

@@ -78,12 +78,20 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<Selection>()
         .init_resource::<CategoryFilter>()
         .add_systems(Update, spawn_markers.run_if(resource_changed::<CaseScene>))
-        .add_systems(PostUpdate, update_markers.after(crate::timeline::apply_time_commands).before(TransformSystems::Propagate));
+        .add_systems(
+            PostUpdate,
+            update_markers
+                .after(crate::timeline::apply_time_commands)
+                .before(TransformSystems::Propagate),
+        );
 }
 
 /// Hover and click on markers: only where there is a pointer (the window).
 pub fn picking_plugin(app: &mut App) {
-    app.add_systems(Update, pick_markers.run_if(not(egui_wants_any_pointer_input)));
+    app.add_systems(
+        Update,
+        pick_markers.run_if(not(egui_wants_any_pointer_input)),
+    );
 }
 
 pub fn category_color(c: Category) -> Color {
@@ -114,32 +122,76 @@ fn spawn_markers(
     let case = &scene.loaded.case;
     for (i, item) in case.evidence.iter().enumerate() {
         let placed = scene.site.layout.items[i];
-        let root = spawn_marker(&mut commands, &shared, &mut materials, Target::Item(i), item.category, scene.to_render(placed.enu));
+        let root = spawn_marker(
+            &mut commands,
+            &shared,
+            &mut materials,
+            Target::Item(i),
+            item.category,
+            scene.to_render(placed.enu),
+        );
         let radius = item.position.horizontal_uncertainty_m as f32;
         if radius > 0.0 {
-            spawn_halo(&mut commands, &shared, &mut materials, root, item.category, radius);
+            spawn_halo(
+                &mut commands,
+                &shared,
+                &mut materials,
+                root,
+                item.category,
+                radius,
+            );
         }
         if let Some(cam) = &item.camera {
             let wedge = view_wedge(cam.heading_deg, cam.fov_deg, 8.0);
             let base = category_color(item.category);
             let material = materials.add(translucent(base, 0.28));
             let child = commands
-                .spawn((Mesh3d(meshes.add(wedge)), MeshMaterial3d(material.clone()), Transform::from_xyz(0.0, 0.15, 0.0),
-                        Halo { material, base_alpha: 0.28, base }))
+                .spawn((
+                    Mesh3d(meshes.add(wedge)),
+                    MeshMaterial3d(material.clone()),
+                    Transform::from_xyz(0.0, 0.15, 0.0),
+                    Halo {
+                        material,
+                        base_alpha: 0.28,
+                        base,
+                    },
+                ))
                 .id();
             commands.entity(root).add_child(child);
         }
     }
     for (ti, track) in case.tracks.iter().enumerate() {
         let points = &scene.site.layout.tracks[ti];
-        let Some(first) = points.first() else { continue };
-        let root = spawn_marker(&mut commands, &shared, &mut materials, Target::Track(ti), track.category, scene.to_render(first.1));
+        let Some(first) = points.first() else {
+            continue;
+        };
+        let root = spawn_marker(
+            &mut commands,
+            &shared,
+            &mut materials,
+            Target::Track(ti),
+            track.category,
+            scene.to_render(first.1),
+        );
         if track.horizontal_uncertainty_m > 0.0 {
-            spawn_halo(&mut commands, &shared, &mut materials, root, track.category, track.horizontal_uncertainty_m as f32);
+            spawn_halo(
+                &mut commands,
+                &shared,
+                &mut materials,
+                root,
+                track.category,
+                track.horizontal_uncertainty_m as f32,
+            );
         }
-        let route: Vec<[f32; 3]> = points.iter().map(|(_, p)| (scene.to_render(*p) + Vec3::Y * 0.4).to_array()).collect();
-        let line = Mesh::new(PrimitiveTopology::LineStrip, RenderAssetUsages::RENDER_WORLD)
-            .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, route);
+        let route: Vec<[f32; 3]> = points
+            .iter()
+            .map(|(_, p)| (scene.to_render(*p) + Vec3::Y * 0.4).to_array())
+            .collect();
+        let line = Mesh::new(
+            PrimitiveTopology::LineStrip,
+            RenderAssetUsages::RENDER_WORLD,
+        )
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, route);
         commands.spawn((
             Mesh3d(meshes.add(line)),
             MeshMaterial3d(materials.add(translucent(category_color(track.category), 0.85))),
@@ -155,7 +207,11 @@ fn spawn_markers(
 fn translucent(base: Color, alpha: f32) -> UnlitMaterial {
     let mut c = base;
     c.set_alpha(alpha);
-    UnlitMaterial { tint: c.into(), texture: None, alpha_mode: AlphaMode::Blend }
+    UnlitMaterial {
+        tint: c.into(),
+        texture: None,
+        alpha_mode: AlphaMode::Blend,
+    }
 }
 
 fn spawn_marker(
@@ -170,24 +226,51 @@ fn spawn_marker(
     // Blended even when opaque, so that it can fade in.
     let material = materials.add(translucent(base, 1.0));
     let pin = commands
-        .spawn((Transform::default(), Visibility::Inherited, Pin { material: material.clone(), base }))
+        .spawn((
+            Transform::default(),
+            Visibility::Inherited,
+            Pin {
+                material: material.clone(),
+                base,
+            },
+        ))
         .with_children(|p| {
-            p.spawn((Mesh3d(shared.stem.clone()), MeshMaterial3d(material.clone()), Transform::from_xyz(0.0, 0.5, 0.0)));
-            p.spawn((Mesh3d(shared.head.clone()), MeshMaterial3d(material.clone()), Transform::from_xyz(0.0, HEAD_Y, 0.0)));
+            p.spawn((
+                Mesh3d(shared.stem.clone()),
+                MeshMaterial3d(material.clone()),
+                Transform::from_xyz(0.0, 0.5, 0.0),
+            ));
+            p.spawn((
+                Mesh3d(shared.head.clone()),
+                MeshMaterial3d(material.clone()),
+                Transform::from_xyz(0.0, HEAD_Y, 0.0),
+            ));
         })
         .id();
     commands
         .spawn((
             Transform::from_translation(at),
             Visibility::Hidden,
-            Marker { target, category, opacity: 0.0, head_height: HEAD_Y },
+            Marker {
+                target,
+                category,
+                opacity: 0.0,
+                head_height: HEAD_Y,
+            },
             CaseEntity,
         ))
         .add_child(pin)
         .id()
 }
 
-fn spawn_halo(commands: &mut Commands, shared: &MarkerMeshes, materials: &mut Assets<UnlitMaterial>, root: Entity, category: Category, radius: f32) {
+fn spawn_halo(
+    commands: &mut Commands,
+    shared: &MarkerMeshes,
+    materials: &mut Assets<UnlitMaterial>,
+    root: Entity,
+    category: Category,
+    radius: f32,
+) {
     let base = category_color(category);
     let material = materials.add(translucent(base, 0.22));
     let halo = commands
@@ -196,7 +279,11 @@ fn spawn_halo(commands: &mut Commands, shared: &MarkerMeshes, materials: &mut As
             MeshMaterial3d(material.clone()),
             // A low, wide cylinder: its top reads as a disc even on uneven ground.
             Transform::from_scale(Vec3::new(radius, 0.5, radius)),
-            Halo { material, base_alpha: 0.22, base },
+            Halo {
+                material,
+                base_alpha: 0.22,
+                base,
+            },
         ))
         .id();
     commands.entity(root).add_child(halo);
@@ -217,15 +304,17 @@ fn view_wedge(heading_deg: f64, fov_deg: f64, length: f32) -> Mesh {
         idx.extend_from_slice(&[0, k, k + 1]);
     }
     let normals = vec![[0.0, 1.0, 0.0]; pos.len()];
-    Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::RENDER_WORLD)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-        .with_inserted_indices(bevy::mesh::Indices::U32(idx))
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_indices(bevy::mesh::Indices::U32(idx))
 }
 
 /// Per frame: opacity from the clock, position of moving tracks, constant on-screen pin size,
 /// highlight of hovered and selected markers.
-#[allow(clippy::too_many_arguments)]
 fn update_markers(
     scene: Option<Res<CaseScene>>,
     control: Res<TimeControl>,
@@ -240,49 +329,77 @@ fn update_markers(
     mut materials: ResMut<Assets<UnlitMaterial>>,
 ) {
     let Some(scene) = scene else { return };
-    let Ok((cam_tf, projection, camera)) = camera.single() else { return };
+    let Ok((cam_tf, projection, camera)) = camera.single() else {
+        return;
+    };
     let fov = match projection {
         Projection::Perspective(p) => p.fov,
         _ => 0.8,
     };
-    let viewport_h = camera.logical_viewport_size().map(|s| s.y).unwrap_or(720.0).max(1.0);
+    let viewport_h = camera
+        .logical_viewport_size()
+        .map(|s| s.y)
+        .unwrap_or(720.0)
+        .max(1.0);
     let case = &scene.loaded.case;
     for mut v in &mut routes {
-        *v = if settings.tracks { Visibility::Inherited } else { Visibility::Hidden };
+        *v = if settings.tracks {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        };
     }
     for (mut marker, mut transform, mut visibility, children) in &mut markers {
         let (opacity, position) = match marker.target {
             Target::Item(i) => {
                 let item = &case.evidence[i];
-                let o = if control.show_all { 1.0 } else { item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) };
+                let o = if control.show_all {
+                    1.0
+                } else {
+                    item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S)
+                };
                 (o, None)
             }
             Target::Track(t) => {
                 let points = &scene.site.layout.tracks[t];
                 let pos = track_position(points, control.now);
-                let o = if !settings.tracks {
-                    0.0
-                } else if pos.is_some() {
-                    1.0
-                } else if control.show_all {
+                let o = if settings.tracks && (pos.is_some() || control.show_all) {
                     1.0
                 } else {
                     0.0
                 };
-                (o, Some(pos.or_else(|| points.last().map(|p| p.1)).unwrap_or(Enu::ZERO)))
+                (
+                    o,
+                    Some(
+                        pos.or_else(|| points.last().map(|p| p.1))
+                            .unwrap_or(Enu::ZERO),
+                    ),
+                )
             }
         };
-        let opacity = if filter.shows(marker.category) { opacity } else { 0.0 };
+        let opacity = if filter.shows(marker.category) {
+            opacity
+        } else {
+            0.0
+        };
         marker.opacity = opacity;
         if let Some(p) = position {
             transform.translation = scene.to_render(p);
         }
-        *visibility = if opacity > 0.01 { Visibility::Inherited } else { Visibility::Hidden };
+        *visibility = if opacity > 0.01 {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        };
         if opacity <= 0.01 {
             continue;
         }
-        let highlighted = selection.selected == Some(marker.target) || selection.hovered == Some(marker.target);
-        let distance = cam_tf.translation().distance(transform.translation).max(0.01);
+        let highlighted =
+            selection.selected == Some(marker.target) || selection.hovered == Some(marker.target);
+        let distance = cam_tf
+            .translation()
+            .distance(transform.translation)
+            .max(0.01);
         let pixel = distance * 2.0 * (fov / 2.0).tan() / viewport_h;
         let scale = pixel * PIN_PIXELS * if highlighted { 1.35 } else { 1.0 };
         marker.head_height = HEAD_Y * scale;
@@ -290,19 +407,27 @@ fn update_markers(
             if let Ok((pin, mut pin_tf)) = pins.get_mut(child) {
                 pin_tf.scale = Vec3::splat(scale);
                 if let Some(mut m) = materials.get_mut(&pin.material) {
-                    let mut c = if highlighted { pin.base.mix(&Color::WHITE, 0.35) } else { pin.base };
+                    let mut c = if highlighted {
+                        pin.base.mix(&Color::WHITE, 0.35)
+                    } else {
+                        pin.base
+                    };
                     c.set_alpha(opacity);
                     if m.tint != c.into() {
                         m.tint = c.into();
                     }
                 }
-            } else if let Ok(halo) = halos.get(child) {
-                if let Some(mut m) = materials.get_mut(&halo.material) {
-                    let mut c = halo.base;
-                    c.set_alpha(if settings.uncertainty { halo.base_alpha * opacity } else { 0.0 });
-                    if m.tint != c.into() {
-                        m.tint = c.into();
-                    }
+            } else if let Ok(halo) = halos.get(child)
+                && let Some(mut m) = materials.get_mut(&halo.material)
+            {
+                let mut c = halo.base;
+                c.set_alpha(if settings.uncertainty {
+                    halo.base_alpha * opacity
+                } else {
+                    0.0
+                });
+                if m.tint != c.into() {
+                    m.tint = c.into();
                 }
             }
         }
@@ -311,8 +436,15 @@ fn update_markers(
 
 /// Where a marker's head appears on the render target (logical pixels, viewport offset
 /// included), if in front of the camera.
-pub fn head_on_screen(camera: &Camera, cam_tf: &GlobalTransform, marker: &Marker, tf: &GlobalTransform) -> Option<Vec2> {
-    camera.world_to_viewport(cam_tf, tf.translation() + Vec3::Y * marker.head_height).ok()
+pub fn head_on_screen(
+    camera: &Camera,
+    cam_tf: &GlobalTransform,
+    marker: &Marker,
+    tf: &GlobalTransform,
+) -> Option<Vec2> {
+    camera
+        .world_to_viewport(cam_tf, tf.translation() + Vec3::Y * marker.head_height)
+        .ok()
 }
 
 /// Hover = the nearest visible pin head within 14 px of the cursor; a click without drag selects.
@@ -326,7 +458,9 @@ fn pick_markers(
     fly: Res<crate::camera::FlyMode>,
 ) {
     let Ok(window) = window.single() else { return };
-    let Ok((camera, cam_tf)) = camera.single() else { return };
+    let Ok((camera, cam_tf)) = camera.single() else {
+        return;
+    };
     let Some(cursor) = window.cursor_position() else {
         selection.hovered = None;
         return;
@@ -339,7 +473,9 @@ fn pick_markers(
     let hovered = markers
         .iter()
         .filter(|(m, _)| m.opacity > 0.3)
-        .filter_map(|(m, tf)| head_on_screen(camera, cam_tf, m, tf).map(|p| (m.target, p.distance(local))))
+        .filter_map(|(m, tf)| {
+            head_on_screen(camera, cam_tf, m, tf).map(|p| (m.target, p.distance(local)))
+        })
         .filter(|(_, d)| *d < 14.0)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(t, _)| t);
@@ -349,12 +485,11 @@ fn pick_markers(
     if buttons.just_pressed(MouseButton::Left) {
         *press = Some(cursor);
     }
-    if buttons.just_released(MouseButton::Left) {
-        if let Some(p) = press.take() {
-            if p.distance(cursor) < 4.0 {
-                selection.selected = hovered;
-            }
-        }
+    if buttons.just_released(MouseButton::Left)
+        && let Some(p) = press.take()
+        && p.distance(cursor) < 4.0
+    {
+        selection.selected = hovered;
     }
 }
 
@@ -387,14 +522,27 @@ mod tests {
     }
 
     fn marker_of(app: &mut App, id: &str) -> (f32, Visibility, f32) {
-        let index = app.world().resource::<CaseScene>().loaded.case.evidence.iter().position(|i| i.id == id).unwrap();
+        let index = app
+            .world()
+            .resource::<CaseScene>()
+            .loaded
+            .case
+            .evidence
+            .iter()
+            .position(|i| i.id == id)
+            .unwrap();
         let mut q = app.world_mut().query::<(&Marker, &Visibility)>();
-        let (m, v) = q.iter(app.world()).find(|(m, _)| m.target == Target::Item(index)).unwrap();
+        let (m, v) = q
+            .iter(app.world())
+            .find(|(m, _)| m.target == Target::Item(index))
+            .unwrap();
         (m.opacity, *v, m.head_height)
     }
 
     fn seek(app: &mut App, t: &str) {
-        app.world_mut().resource_mut::<TimeCommands>().push(TimeCommand::Seek(parse_rfc3339(t).unwrap()));
+        app.world_mut()
+            .resource_mut::<TimeCommands>()
+            .push(TimeCommand::Seek(parse_rfc3339(t).unwrap()));
         app.update();
         app.update();
     }
@@ -402,7 +550,13 @@ mod tests {
     #[test]
     fn markers_follow_the_clock() {
         let mut app = headless_demo();
-        let items = app.world().resource::<CaseScene>().loaded.case.evidence.len();
+        let items = app
+            .world()
+            .resource::<CaseScene>()
+            .loaded
+            .case
+            .evidence
+            .len();
         let count = app.world_mut().query::<&Marker>().iter(app.world()).count();
         assert_eq!(count, items + 1, "one marker per item plus the track");
 
@@ -424,7 +578,9 @@ mod tests {
         seek(&mut app, "2025-06-14T12:40:00+02:00");
         assert_eq!(marker_of(&mut app, "V1").1, Visibility::Hidden);
         // "Show all" shows everything regardless of time.
-        app.world_mut().resource_mut::<TimeCommands>().push(TimeCommand::SetShowAll(true));
+        app.world_mut()
+            .resource_mut::<TimeCommands>()
+            .push(TimeCommand::SetShowAll(true));
         app.update();
         app.update();
         assert_eq!(marker_of(&mut app, "V1").0, 1.0);
@@ -435,8 +591,13 @@ mod tests {
         let mut app = headless_demo();
         let position = |app: &mut App, t: &str| {
             seek(app, t);
-            let mut q = app.world_mut().query::<(&Marker, &Transform, &Visibility)>();
-            let (_, tf, v) = q.iter(app.world()).find(|(m, _, _)| m.target == Target::Track(0)).unwrap();
+            let mut q = app
+                .world_mut()
+                .query::<(&Marker, &Transform, &Visibility)>();
+            let (_, tf, v) = q
+                .iter(app.world())
+                .find(|(m, _, _)| m.target == Target::Track(0))
+                .unwrap();
             (tf.translation, *v)
         };
         let (_, before) = position(&mut app, "2025-06-14T11:40:00+02:00");

@@ -24,11 +24,19 @@ struct Measure {
 }
 
 pub fn plugin(app: &mut App, frames: u32) {
-    app.insert_resource(Measure { frames: frames.max(1), first_frame: None, started: None }).add_systems(Last, measure);
+    app.insert_resource(Measure {
+        frames: frames.max(1),
+        first_frame: None,
+        started: None,
+    })
+    .add_systems(Last, measure);
 }
 
 fn measure(count: Res<FrameCount>, mut m: ResMut<Measure>, mut exit: MessageWriter<AppExit>) {
-    let since_start = PROCESS_START.get().map(Instant::elapsed).unwrap_or_default();
+    let since_start = PROCESS_START
+        .get()
+        .map(Instant::elapsed)
+        .unwrap_or_default();
     // Frame 0's update is followed by its render; by frame 2's end the first frame was shown.
     if count.0 == 2 && m.first_frame.is_none() {
         m.first_frame = Some(since_start);

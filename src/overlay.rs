@@ -19,10 +19,12 @@ use crate::timeline::TimeControl;
 pub struct ViewRect(pub Option<egui::Rect>);
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<ViewRect>().add_systems(EguiPrimaryContextPass, overlay_system.after(crate::ui::panels_system_set()));
+    app.init_resource::<ViewRect>().add_systems(
+        EguiPrimaryContextPass,
+        overlay_system.after(crate::ui::panels_system_set()),
+    );
 }
 
-#[allow(clippy::too_many_arguments)]
 fn overlay_system(
     mut contexts: EguiContexts,
     scene: Option<Res<CaseScene>>,
@@ -35,9 +37,16 @@ fn overlay_system(
 ) -> Result {
     let Some(scene) = scene else { return Ok(()) };
     let ctx = contexts.ctx_mut()?;
-    let Ok((camera, cam_tf, projection, orbit)) = camera.single() else { return Ok(()) };
+    let Ok((camera, cam_tf, projection, orbit)) = camera.single() else {
+        return Ok(());
+    };
     let rect = view_rect.0.unwrap_or_else(|| ctx.content_rect());
-    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Background, egui::Id::new("overlay"))).with_clip_rect(rect);
+    let painter = ctx
+        .layer_painter(egui::LayerId::new(
+            egui::Order::Background,
+            egui::Id::new("overlay"),
+        ))
+        .with_clip_rect(rect);
     let fov = match projection {
         Projection::Perspective(p) => p.fov,
         _ => 0.8,
@@ -55,7 +64,9 @@ fn overlay_system(
         taken.push(draw_notice(&painter, rect, notice, clock));
     }
     if settings.labels {
-        draw_labels(&painter, rect, &scene, &selection, camera, cam_tf, &markers, taken);
+        draw_labels(
+            &painter, rect, &scene, &selection, camera, cam_tf, &markers, taken,
+        );
     }
     Ok(())
 }
@@ -66,10 +77,13 @@ fn label_text(scene: &CaseScene, target: Target) -> String {
         Target::Item(i) => format!("{} {}", case.evidence[i].id, case.evidence[i].title),
         Target::Track(t) => case.tracks[t].title.clone(),
     };
-    if text.chars().count() > 34 { format!("{}…", text.chars().take(33).collect::<String>()) } else { text }
+    if text.chars().count() > 34 {
+        format!("{}…", text.chars().take(33).collect::<String>())
+    } else {
+        text
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn draw_labels(
     painter: &egui::Painter,
     rect: egui::Rect,
@@ -114,7 +128,11 @@ fn draw_labels(
         }
         placed.push(bg);
         let alpha = (opacity * 255.0) as u8;
-        let fill = if priority == 0 { egui::Color32::from_rgba_unmultiplied(20, 60, 120, alpha.min(230)) } else { egui::Color32::from_black_alpha(alpha.min(170)) };
+        let fill = if priority == 0 {
+            egui::Color32::from_rgba_unmultiplied(20, 60, 120, alpha.min(230))
+        } else {
+            egui::Color32::from_black_alpha(alpha.min(170))
+        };
         painter.rect_filled(bg, 3.0, fill);
         painter.galley(pos, galley, egui::Color32::from_white_alpha(alpha));
     }
@@ -125,15 +143,28 @@ fn draw_labels(
 pub fn view_bearing_deg(cam_tf: &GlobalTransform) -> f32 {
     let forward = cam_tf.forward().as_vec3();
     let up = cam_tf.up().as_vec3();
-    let dir = if Vec2::new(forward.x, forward.z).length() > 0.05 { forward } else { up };
+    let dir = if Vec2::new(forward.x, forward.z).length() > 0.05 {
+        forward
+    } else {
+        up
+    };
     // View axes: east = +x, north = −z.
     dir.x.atan2(-dir.z).to_degrees().rem_euclid(360.0)
 }
 
-fn draw_north_arrow(painter: &egui::Painter, rect: egui::Rect, cam_tf: &GlobalTransform) -> egui::Rect {
+fn draw_north_arrow(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    cam_tf: &GlobalTransform,
+) -> egui::Rect {
     let centre = egui::pos2(rect.max.x - 42.0, rect.min.y + 46.0);
     let r = 24.0;
-    painter.circle(centre, r, egui::Color32::from_black_alpha(150), egui::Stroke::new(1.5, egui::Color32::from_gray(220)));
+    painter.circle(
+        centre,
+        r,
+        egui::Color32::from_black_alpha(150),
+        egui::Stroke::new(1.5, egui::Color32::from_gray(220)),
+    );
     let angle = -view_bearing_deg(cam_tf).to_radians();
     let dir = egui::vec2(angle.sin(), -angle.cos());
     let perp = egui::vec2(-dir.y, dir.x);
@@ -144,20 +175,39 @@ fn draw_north_arrow(painter: &egui::Painter, rect: egui::Rect, cam_tf: &GlobalTr
         egui::Color32::from_rgb(220, 50, 40),
         egui::Stroke::NONE,
     ));
-    painter.add(egui::Shape::convex_polygon(vec![tail, centre - perp * 7.0, centre + perp * 7.0], egui::Color32::from_gray(230), egui::Stroke::NONE));
-    painter.text(centre + dir * (r + 10.0), egui::Align2::CENTER_CENTER, "N", egui::FontId::proportional(14.0), egui::Color32::WHITE);
+    painter.add(egui::Shape::convex_polygon(
+        vec![tail, centre - perp * 7.0, centre + perp * 7.0],
+        egui::Color32::from_gray(230),
+        egui::Stroke::NONE,
+    ));
+    painter.text(
+        centre + dir * (r + 10.0),
+        egui::Align2::CENTER_CENTER,
+        "N",
+        egui::FontId::proportional(14.0),
+        egui::Color32::WHITE,
+    );
     egui::Rect::from_center_size(centre, egui::vec2(2.0 * r + 28.0, 2.0 * r + 28.0))
 }
 
 /// A bar of a round length (1, 2 or 5 × 10ⁿ m) at the distance of the view's focus.
-fn draw_scale_bar(painter: &egui::Painter, rect: egui::Rect, distance: f32, fov: f32) -> Option<egui::Rect> {
+fn draw_scale_bar(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    distance: f32,
+    fov: f32,
+) -> Option<egui::Rect> {
     let metres_per_point = 2.0 * distance * (fov / 2.0).tan() / rect.height().max(1.0);
     if !(metres_per_point.is_finite() && metres_per_point > 0.0) {
         return None;
     }
     let target = 130.0 * metres_per_point;
     let mag = 10f32.powf(target.log10().floor());
-    let length_m = [5.0, 2.0, 1.0].into_iter().map(|k| k * mag).find(|l| *l <= target).unwrap_or(mag);
+    let length_m = [5.0, 2.0, 1.0]
+        .into_iter()
+        .map(|k| k * mag)
+        .find(|l| *l <= target)
+        .unwrap_or(mag);
     let px = length_m / metres_per_point;
     let origin = egui::pos2(rect.min.x + 18.0, rect.max.y - 14.0);
     let label = if length_m >= 1000.0 {
@@ -167,19 +217,37 @@ fn draw_scale_bar(painter: &egui::Painter, rect: egui::Rect, distance: f32, fov:
     } else {
         format!("{} cm", length_m * 100.0)
     };
-    let galley = painter.layout_no_wrap(format!("{label} at the view centre"), egui::FontId::proportional(12.0), egui::Color32::WHITE);
+    let galley = painter.layout_no_wrap(
+        format!("{label} at the view centre"),
+        egui::FontId::proportional(12.0),
+        egui::Color32::WHITE,
+    );
     let width = px.max(galley.size().x);
-    let bg = egui::Rect::from_min_max(origin - egui::vec2(8.0, 28.0), origin + egui::vec2(width + 8.0, 8.0));
+    let bg = egui::Rect::from_min_max(
+        origin - egui::vec2(8.0, 28.0),
+        origin + egui::vec2(width + 8.0, 8.0),
+    );
     painter.rect_filled(bg, 3.0, egui::Color32::from_black_alpha(150));
     let stroke = egui::Stroke::new(2.0, egui::Color32::WHITE);
     painter.line_segment([origin, origin + egui::vec2(px, 0.0)], stroke);
-    painter.line_segment([origin - egui::vec2(0.0, 5.0), origin + egui::vec2(0.0, 3.0)], stroke);
-    painter.line_segment([origin + egui::vec2(px, -5.0), origin + egui::vec2(px, 3.0)], stroke);
+    painter.line_segment(
+        [origin - egui::vec2(0.0, 5.0), origin + egui::vec2(0.0, 3.0)],
+        stroke,
+    );
+    painter.line_segment(
+        [origin + egui::vec2(px, -5.0), origin + egui::vec2(px, 3.0)],
+        stroke,
+    );
     painter.galley(origin - egui::vec2(0.0, 24.0), galley, egui::Color32::WHITE);
     Some(bg)
 }
 
-fn draw_clock(painter: &egui::Painter, rect: egui::Rect, scene: &CaseScene, control: &TimeControl) -> Option<egui::Rect> {
+fn draw_clock(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    scene: &CaseScene,
+    control: &TimeControl,
+) -> Option<egui::Rect> {
     control.span.as_ref()?;
     let mut text = format_local(control.now, scene.tz);
     if control.show_all {
@@ -194,13 +262,22 @@ fn draw_clock(painter: &egui::Painter, rect: egui::Rect, scene: &CaseScene, cont
 }
 
 /// Top centre, or under the clock when the view is too narrow for both on one line.
-fn draw_notice(painter: &egui::Painter, rect: egui::Rect, notice: &str, clock: Option<egui::Rect>) -> egui::Rect {
-    let galley = painter.layout_no_wrap(notice.to_string(), egui::FontId::proportional(15.0), egui::Color32::BLACK);
+fn draw_notice(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    notice: &str,
+    clock: Option<egui::Rect>,
+) -> egui::Rect {
+    let galley = painter.layout_no_wrap(
+        notice.to_string(),
+        egui::FontId::proportional(15.0),
+        egui::Color32::BLACK,
+    );
     let mut pos = egui::pos2(rect.center().x - galley.size().x / 2.0, rect.min.y + 10.0);
-    if let Some(c) = clock {
-        if pos.x - 10.0 < c.max.x + 8.0 {
-            pos = egui::pos2(rect.min.x + 14.0, c.max.y + 10.0);
-        }
+    if let Some(c) = clock
+        && pos.x - 10.0 < c.max.x + 8.0
+    {
+        pos = egui::pos2(rect.min.x + 14.0, c.max.y + 10.0);
     }
     let bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(10.0, 5.0));
     painter.rect_filled(bg, 4.0, egui::Color32::from_rgb(250, 210, 70));

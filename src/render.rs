@@ -45,7 +45,9 @@ const MAX_FRAMES: u32 = 600;
 
 pub fn render_offscreen(scene: CaseScene, request: RenderRequest) -> anyhow::Result<RenderResult> {
     // Bevy panics when no GPU adapter can be found; turn that into an ordinary error.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| render_inner(scene, request)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        render_inner(scene, request)
+    }));
     match outcome {
         Ok(result) => result,
         Err(panic) => {
@@ -69,7 +71,11 @@ pub fn render_offscreen(scene: CaseScene, request: RenderRequest) -> anyhow::Res
 fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<RenderResult> {
     let now = request
         .time
-        .or_else(|| request.bookmark.and_then(|i| scene.loaded.case.bookmarks[i].time))
+        .or_else(|| {
+            request
+                .bookmark
+                .and_then(|i| scene.loaded.case.bookmarks[i].time)
+        })
         .or_else(|| scene.span.as_ref().map(|s| s.end))
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
     let pose = match request.bookmark {
@@ -80,17 +86,29 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
-            .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
+            .set(WindowPlugin {
+                primary_window: None,
+                exit_condition: ExitCondition::DontExit,
+                ..default()
+            })
             .set(RenderPlugin {
                 render_creation: RenderCreation::Automatic(Box::new(crate::app::wgpu_settings())),
                 synchronous_pipeline_compilation: true,
                 ..default()
             })
-            .set(bevy::log::LogPlugin { level: bevy::log::Level::ERROR, ..default() })
+            .set(bevy::log::LogPlugin {
+                level: bevy::log::Level::ERROR,
+                ..default()
+            })
             .disable::<WinitPlugin>(),
     );
     crate::app::add_case_view_plugins(&mut app);
-    let control = TimeControl { now, show_all: request.show_all, span: scene.span.clone(), ..default() };
+    let control = TimeControl {
+        now,
+        show_all: request.show_all,
+        span: scene.span.clone(),
+        ..default()
+    };
     app.insert_resource(scene);
     app.finish();
     app.cleanup();
@@ -103,7 +121,11 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
     }
 
     let mut target = Image::new_uninit(
-        Extent3d { width: request.width, height: request.height, depth_or_array_layers: 1 },
+        Extent3d {
+            width: request.width,
+            height: request.height,
+            depth_or_array_layers: 1,
+        },
         TextureDimension::D2,
         TextureFormat::Rgba8UnormSrgb,
         RenderAssetUsages::RENDER_WORLD,
@@ -116,7 +138,10 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
         let scene = world.resource::<CaseScene>();
         let bundle = camera_bundle(scene, pose, software);
         world.spawn((bundle, RenderTarget::Image(handle.clone().into())));
-        world.spawn((crate::third_party::egui::ui_camera_bundle(), RenderTarget::Image(handle.clone().into())));
+        world.spawn((
+            crate::third_party::egui::ui_camera_bundle(),
+            RenderTarget::Image(handle.clone().into()),
+        ));
     }
     for _ in 0..WARMUP_FRAMES {
         app.update();
@@ -124,11 +149,13 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
 
     let captured: Arc<Mutex<Option<Image>>> = Arc::default();
     let sink = captured.clone();
-    app.world_mut().spawn(Screenshot::image(handle)).observe(move |c: On<ScreenshotCaptured>| {
-        if let Ok(mut slot) = sink.lock() {
-            *slot = Some(c.image.clone());
-        }
-    });
+    app.world_mut()
+        .spawn(Screenshot::image(handle))
+        .observe(move |c: On<ScreenshotCaptured>| {
+            if let Ok(mut slot) = sink.lock() {
+                *slot = Some(c.image.clone());
+            }
+        });
     let report = describe(&mut app, &request, now);
     for _ in 0..MAX_FRAMES {
         app.update();
@@ -137,8 +164,16 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
         }
     }
     app.world_mut().write_message(AppExit::Success);
-    let image = captured.lock().ok().and_then(|mut c| c.take()).context("the rendered image never came back from the GPU")?;
-    let rgba = image.try_into_dynamic().context("reading back the rendered image")?.to_rgba8().into_raw();
+    let image = captured
+        .lock()
+        .ok()
+        .and_then(|mut c| c.take())
+        .context("the rendered image never came back from the GPU")?;
+    let rgba = image
+        .try_into_dynamic()
+        .context("reading back the rendered image")?
+        .to_rgba8()
+        .into_raw();
     Ok(RenderResult { rgba, report })
 }
 
@@ -147,11 +182,13 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
 fn describe(app: &mut App, request: &RenderRequest, now: DateTime<Utc>) -> serde_json::Value {
     let world = app.world_mut();
     let mut cams = world.query_filtered::<(&Camera, &GlobalTransform), With<MainCamera>>();
-    let Some((camera, cam_tf)) = cams.iter(world).next().map(|(c, t)| (c.clone(), *t)) else { return json!({}) };
+    let Some((camera, cam_tf)) = cams.iter(world).next().map(|(c, t)| (c.clone(), *t)) else {
+        return json!({});
+    };
     let mut markers = world.query::<(&Marker, &GlobalTransform)>();
     let scene = world.resource::<CaseScene>();
     let case = &scene.loaded.case;
-    let eye = scene.from_render(cam_tf.translation());
+    let eye = scene.render_to_enu(cam_tf.translation());
     let mut items = Vec::new();
     for (m, tf) in markers.iter(world) {
         let (id, title) = match m.target {
@@ -160,7 +197,9 @@ fn describe(app: &mut App, request: &RenderRequest, now: DateTime<Utc>) -> serde
         };
         let head = head_on_screen(&camera, &cam_tf, m, tf);
         let ground = camera.world_to_viewport(&cam_tf, tf.translation()).ok();
-        let inside = |p: Vec2| p.x >= 0.0 && p.y >= 0.0 && p.x < request.width as f32 && p.y < request.height as f32;
+        let inside = |p: Vec2| {
+            p.x >= 0.0 && p.y >= 0.0 && p.x < request.width as f32 && p.y < request.height as f32
+        };
         items.push(json!({
             "id": id,
             "title": title,

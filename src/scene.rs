@@ -2,14 +2,16 @@
 //! f64 matrices narrowed to f32 only relative to the render origin; lights; lit/unlit.
 
 use bevy::asset::{RenderAssetUsages, embedded_asset};
+use bevy::image::{ImageAddressMode, ImageFilterMode, ImageSampler, ImageSamplerDescriptor};
 use bevy::mesh::MeshVertexBufferLayoutRef;
-use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
-use bevy::render::render_resource::{AsBindGroup, RenderPipelineDescriptor, SpecializedMeshPipelineError};
-use bevy::shader::ShaderRef;
-use bevy::image::{ImageSampler, ImageSamplerDescriptor, ImageFilterMode, ImageAddressMode};
 use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
 use bevy::prelude::*;
+use bevy::render::render_resource::{
+    AsBindGroup, RenderPipelineDescriptor, SpecializedMeshPipelineError,
+};
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use bevy::shader::ShaderRef;
 use locus_core::case::Shading;
 use locus_core::model::{ModelData, Texture};
 use locus_core::surface::primitive_to_enu;
@@ -29,7 +31,12 @@ pub struct ViewSettings {
 
 impl Default for ViewSettings {
     fn default() -> Self {
-        Self { lit: false, labels: true, uncertainty: true, tracks: true }
+        Self {
+            lit: false,
+            labels: true,
+            uncertainty: true,
+            tracks: true,
+        }
     }
 }
 
@@ -51,7 +58,6 @@ pub struct UnlitMaterial {
     pub texture: Option<Handle<Image>>,
     pub alpha_mode: AlphaMode,
 }
-
 
 impl Material for UnlitMaterial {
     fn fragment_shader() -> ShaderRef {
@@ -78,8 +84,18 @@ pub fn plugin(app: &mut App) {
     app.add_plugins(MaterialPlugin::<UnlitMaterial>::default())
         .init_resource::<ViewSettings>()
         .insert_resource(ClearColor(Color::srgb(0.11, 0.12, 0.14)))
-        .insert_resource(GlobalAmbientLight { brightness: 600.0, ..default() })
-        .add_systems(Update, (spawn_site.run_if(resource_changed::<CaseScene>), apply_lighting).chain());
+        .insert_resource(GlobalAmbientLight {
+            brightness: 600.0,
+            ..default()
+        })
+        .add_systems(
+            Update,
+            (
+                spawn_site.run_if(resource_changed::<CaseScene>),
+                apply_lighting,
+            )
+                .chain(),
+        );
 }
 
 fn spawn_site(
@@ -95,12 +111,19 @@ fn spawn_site(
     for e in &old {
         commands.entity(e).despawn();
     }
-    settings.lit = scene.site.models.iter().any(|m| m.model.shading == Shading::Lit);
+    settings.lit = scene
+        .site
+        .models
+        .iter()
+        .any(|m| m.model.shading == Shading::Lit);
     let to_render = scene.enu_to_render_matrix();
     for om in &scene.site.models {
         let Ok(data) = &om.data else { continue };
-        let textures: Vec<Option<Handle<Image>>> =
-            data.textures.iter().map(|t| t.as_ref().map(|t| images.add(texture_image(t)))).collect();
+        let textures: Vec<Option<Handle<Image>>> = data
+            .textures
+            .iter()
+            .map(|t| t.as_ref().map(|t| images.add(texture_image(t))))
+            .collect();
         let looks: Vec<ModelPart> = data
             .materials
             .iter()
@@ -109,10 +132,20 @@ fn spawn_site(
                 // A texture that could not be loaded shows as neutral grey, visibly untextured.
                 let tint = if m.texture_missing { 0.45 } else { 1.0 };
                 let colour = LinearRgba::new(r * tint, g * tint, b * tint, a);
-                let texture = m.base_color_texture.and_then(|i| textures.get(i).cloned().flatten());
-                let alpha_mode = if m.alpha_blend { AlphaMode::Blend } else { AlphaMode::Opaque };
+                let texture = m
+                    .base_color_texture
+                    .and_then(|i| textures.get(i).cloned().flatten());
+                let alpha_mode = if m.alpha_blend {
+                    AlphaMode::Blend
+                } else {
+                    AlphaMode::Opaque
+                };
                 ModelPart {
-                    unlit: unlit_materials.add(UnlitMaterial { tint: colour, texture: texture.clone(), alpha_mode }),
+                    unlit: unlit_materials.add(UnlitMaterial {
+                        tint: colour,
+                        texture: texture.clone(),
+                        alpha_mode,
+                    }),
                     lit: materials.add(StandardMaterial {
                         base_color: colour.into(),
                         base_color_texture: texture,
@@ -128,14 +161,29 @@ fn spawn_site(
             })
             .collect();
         let fallback = ModelPart {
-            unlit: unlit_materials.add(UnlitMaterial { tint: LinearRgba::gray(0.45), texture: None, alpha_mode: AlphaMode::Opaque }),
-            lit: materials.add(StandardMaterial { base_color: Color::srgb(0.7, 0.7, 0.7), double_sided: true, cull_mode: None, ..default() }),
+            unlit: unlit_materials.add(UnlitMaterial {
+                tint: LinearRgba::gray(0.45),
+                texture: None,
+                alpha_mode: AlphaMode::Opaque,
+            }),
+            lit: materials.add(StandardMaterial {
+                base_color: Color::srgb(0.7, 0.7, 0.7),
+                double_sided: true,
+                cull_mode: None,
+                ..default()
+            }),
         };
         for (pi, prim) in data.primitives.iter().enumerate() {
             let transform = narrow_transform(&(to_render * primitive_to_enu(&om.model, data, pi)));
             let mesh = build_mesh(data, pi);
-            let l = prim.material.and_then(|m| looks.get(m)).unwrap_or(&fallback);
-            let look = ModelPart { unlit: l.unlit.clone(), lit: l.lit.clone() };
+            let l = prim
+                .material
+                .and_then(|m| looks.get(m))
+                .unwrap_or(&fallback);
+            let look = ModelPart {
+                unlit: l.unlit.clone(),
+                lit: l.lit.clone(),
+            };
             let mut part = commands.spawn((
                 Mesh3d(meshes.add(mesh)),
                 transform,
@@ -152,23 +200,33 @@ fn spawn_site(
     }
     // A soft sun for lit mode; photogrammetry is unlit by default.
     commands.spawn((
-        DirectionalLight { illuminance: 9000.0, shadow_maps_enabled: false, ..default() },
+        DirectionalLight {
+            illuminance: 9000.0,
+            shadow_maps_enabled: false,
+            ..default()
+        },
         Transform::from_xyz(30.0, 80.0, 40.0).looking_at(Vec3::ZERO, Vec3::Y),
         CaseEntity,
     ));
 }
 
 /// Model primitives follow the lit/unlit setting by swapping their material.
-fn apply_lighting(settings: Res<ViewSettings>, parts: Query<(Entity, &ModelPart)>, mut commands: Commands) {
+fn apply_lighting(
+    settings: Res<ViewSettings>,
+    parts: Query<(Entity, &ModelPart)>,
+    mut commands: Commands,
+) {
     if !settings.is_changed() {
         return;
     }
     for (entity, part) in &parts {
         let mut e = commands.entity(entity);
         if settings.lit {
-            e.remove::<MeshMaterial3d<UnlitMaterial>>().insert(MeshMaterial3d(part.lit.clone()));
+            e.remove::<MeshMaterial3d<UnlitMaterial>>()
+                .insert(MeshMaterial3d(part.lit.clone()));
         } else {
-            e.remove::<MeshMaterial3d<StandardMaterial>>().insert(MeshMaterial3d(part.unlit.clone()));
+            e.remove::<MeshMaterial3d<StandardMaterial>>()
+                .insert(MeshMaterial3d(part.unlit.clone()));
         }
     }
 }
@@ -181,9 +239,12 @@ pub fn narrow_transform(m: &Matrix4<f64>) -> Transform {
 
 fn build_mesh(data: &ModelData, index: usize) -> Mesh {
     let prim = &data.primitives[index];
-    let mut mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::RENDER_WORLD)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, prim.positions.clone())
-        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, prim.normals.clone());
+    let mut mesh = Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, prim.positions.clone())
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, prim.normals.clone());
     if let Some(uv) = &prim.uvs {
         mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, uv.clone());
     }
@@ -198,7 +259,11 @@ fn build_mesh(data: &ModelData, index: usize) -> Mesh {
 fn texture_image(t: &Texture) -> Image {
     let (data, levels) = with_mips(t);
     let mut image = Image::new_uninit(
-        Extent3d { width: t.width, height: t.height, depth_or_array_layers: 1 },
+        Extent3d {
+            width: t.width,
+            height: t.height,
+            depth_or_array_layers: 1,
+        },
         TextureDimension::D2,
         TextureFormat::Rgba8UnormSrgb,
         RenderAssetUsages::RENDER_WORLD,

@@ -24,7 +24,14 @@ pub struct TimeControl {
 
 impl Default for TimeControl {
     fn default() -> Self {
-        Self { now: DateTime::<Utc>::UNIX_EPOCH, playing: false, speed: 60.0, looping: false, show_all: false, span: None }
+        Self {
+            now: DateTime::<Utc>::UNIX_EPOCH,
+            playing: false,
+            speed: 60.0,
+            looping: false,
+            show_all: false,
+            span: None,
+        }
     }
 }
 
@@ -53,7 +60,14 @@ impl TimeCommands {
 pub fn plugin(app: &mut App) {
     app.init_resource::<TimeControl>()
         .init_resource::<TimeCommands>()
-        .add_systems(Update, (reset_on_new_case.run_if(resource_changed::<CaseScene>), advance_time).chain())
+        .add_systems(
+            Update,
+            (
+                reset_on_new_case.run_if(resource_changed::<CaseScene>),
+                advance_time,
+            )
+                .chain(),
+        )
         .add_systems(PostUpdate, apply_time_commands);
 }
 
@@ -64,7 +78,11 @@ fn reset_on_new_case(scene: Res<CaseScene>, mut control: ResMut<TimeControl>) {
         control.now = span.start;
         // Pick a speed that plays the whole span in about two minutes.
         let ideal = span.duration_s() / 120.0;
-        control.speed = SPEEDS.iter().copied().min_by(|a, b| (a - ideal).abs().total_cmp(&(b - ideal).abs())).unwrap_or(60.0);
+        control.speed = SPEEDS
+            .iter()
+            .copied()
+            .min_by(|a, b| (a - ideal).abs().total_cmp(&(b - ideal).abs()))
+            .unwrap_or(60.0);
     }
 }
 
@@ -153,7 +171,11 @@ mod tests {
             span: Some(TimeSpan {
                 start: t("2025-06-14T09:00:00Z"),
                 end: t("2025-06-14T12:00:00Z"),
-                events: vec![t("2025-06-14T09:30:00Z"), t("2025-06-14T10:00:00Z"), t("2025-06-14T11:00:00Z")],
+                events: vec![
+                    t("2025-06-14T09:30:00Z"),
+                    t("2025-06-14T10:00:00Z"),
+                    t("2025-06-14T11:00:00Z"),
+                ],
             }),
             ..Default::default()
         }
@@ -172,7 +194,10 @@ mod tests {
     #[test]
     fn seeking_is_clamped_to_the_span() {
         let mut c = control();
-        apply(&mut c, TimeCommand::Seek(parse_rfc3339("2030-01-01T00:00:00Z").unwrap()));
+        apply(
+            &mut c,
+            TimeCommand::Seek(parse_rfc3339("2030-01-01T00:00:00Z").unwrap()),
+        );
         assert_eq!(c.now, c.span.as_ref().unwrap().end);
     }
 
@@ -180,11 +205,15 @@ mod tests {
     fn playing_advances_with_speed_and_stops_at_the_end() {
         let mut app = App::new();
         app.add_plugins(MinimalPlugins);
-        app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(std::time::Duration::from_millis(500)));
+        app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
+            std::time::Duration::from_millis(500),
+        ));
         let mut c = control();
         c.speed = 600.0;
         c.playing = true;
-        app.insert_resource(c).init_resource::<TimeCommands>().add_systems(Update, advance_time);
+        app.insert_resource(c)
+            .init_resource::<TimeCommands>()
+            .add_systems(Update, advance_time);
         // Bevy's clock needs a couple of updates before it reports deltas.
         app.update();
         app.update();

@@ -14,7 +14,14 @@ fn json_of(out: &[u8]) -> Value {
 
 #[test]
 fn inspect_demo_case_as_json() {
-    let out = locus().args(["inspect", "--json"]).arg(demo_case()).assert().success().get_output().stdout.clone();
+    let out = locus()
+        .args(["inspect", "--json"])
+        .arg(demo_case())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v = json_of(&out);
     assert_eq!(v["kind"], "case");
     assert_eq!(v["notice"], "Exercise — fictional events");
@@ -35,7 +42,11 @@ fn inspect_demo_case_as_json() {
     assert_eq!(w1["height_from_surface"], true);
     assert_eq!(v["tracks"].as_array().unwrap().len(), 1);
     assert_eq!(v["bookmarks"].as_array().unwrap().len(), 3);
-    assert!(v["warnings"].as_array().unwrap().is_empty(), "{}", v["warnings"]);
+    assert!(
+        v["warnings"].as_array().unwrap().is_empty(),
+        "{}",
+        v["warnings"]
+    );
 }
 
 #[test]
@@ -54,8 +65,20 @@ fn inspect_demo_case_as_text() {
 fn inspect_gltf_model() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ground.glb");
-    std::fs::write(&p, checker_ground_glb(Some(TextureExport::EmbeddedPng(checker_png())))).unwrap();
-    let v = json_of(&locus().args(["inspect", "--json"]).arg(&p).assert().success().get_output().stdout);
+    std::fs::write(
+        &p,
+        checker_ground_glb(Some(TextureExport::EmbeddedPng(checker_png()))),
+    )
+    .unwrap();
+    let v = json_of(
+        &locus()
+            .args(["inspect", "--json"])
+            .arg(&p)
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
     assert_eq!(v["kind"], "model");
     assert_eq!(v["format"], "glb");
     assert_eq!(v["vertices"], 4);
@@ -83,7 +106,11 @@ fn missing_file_is_an_error_naming_it() {
 #[test]
 fn malformed_json_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("case.json"), "{\n  \"format_version\": 1,\n  \"title\": \"x\"\n  \"origin\": {}\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("case.json"),
+        "{\n  \"format_version\": 1,\n  \"title\": \"x\"\n  \"origin\": {}\n}\n",
+    )
+    .unwrap();
     locus()
         .arg("inspect")
         .arg(dir.path())
@@ -96,7 +123,11 @@ fn malformed_json_names_file_line_and_column() {
 #[test]
 fn invalid_field_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    case_dir(dir.path(), &checker_ground_glb(None), serde_json::json!([item("A", 0.0, 0.0, "yesterday", "witness")]));
+    case_dir(
+        dir.path(),
+        &checker_ground_glb(None),
+        serde_json::json!([item("A", 0.0, 0.0, "yesterday", "witness")]),
+    );
     locus()
         .arg("inspect")
         .arg(dir.path())
@@ -109,26 +140,49 @@ fn invalid_field_is_named() {
 #[test]
 fn unknown_newer_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let case = std::fs::read_to_string(demo_case().join("case.json")).unwrap().replacen("\"format_version\": 1", "\"format_version\": 99", 1);
+    let case = std::fs::read_to_string(demo_case().join("case.json"))
+        .unwrap()
+        .replacen("\"format_version\": 1", "\"format_version\": 99", 1);
     std::fs::write(dir.path().join("case.json"), case).unwrap();
     locus()
         .arg("inspect")
         .arg(dir.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("format_version 99 is newer than this Locus"));
+        .stderr(predicate::str::contains(
+            "format_version 99 is newer than this Locus",
+        ));
 }
 
 #[test]
 fn missing_texture_is_a_warning_not_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     let glb = checker_ground_glb(Some(TextureExport::External("missing_texture.png".into())));
-    case_dir(dir.path(), &glb, serde_json::json!([item("A", 1.0, 1.0, "2025-06-14T10:00:00Z", "impact")]));
-    let out = locus().args(["inspect", "--json"]).arg(dir.path()).assert().success().get_output().stdout.clone();
+    case_dir(
+        dir.path(),
+        &glb,
+        serde_json::json!([item("A", 1.0, 1.0, "2025-06-14T10:00:00Z", "impact")]),
+    );
+    let out = locus()
+        .args(["inspect", "--json"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v = json_of(&out);
     let warnings = v["warnings"].as_array().unwrap();
-    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("missing_texture.png")), "{warnings:?}");
-    assert_eq!(v["models"][0]["triangles"], 2, "the geometry is still there");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("missing_texture.png")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        v["models"][0]["triangles"], 2,
+        "the geometry is still there"
+    );
 }
 
 #[test]
@@ -140,17 +194,50 @@ fn tampered_model_is_reported() {
         .unwrap()
         .replace("\"path\": \"models/ground.glb\"", "\"path\": \"models/ground.glb\", \"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\"");
     std::fs::write(&case_file, text).unwrap();
-    let v = json_of(&locus().args(["inspect", "--json"]).arg(dir.path()).assert().success().get_output().stdout);
-    assert_eq!(v["models"][0]["integrity"], "DIFFERS from the recorded SHA-256");
-    assert!(v["warnings"][0].as_str().unwrap().contains("altered or replaced"));
+    let v = json_of(
+        &locus()
+            .args(["inspect", "--json"])
+            .arg(dir.path())
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(
+        v["models"][0]["integrity"],
+        "DIFFERS from the recorded SHA-256"
+    );
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("altered or replaced")
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     locus().args(["render", "x"]).assert().code(2);
-    locus().args(["render"]).arg(demo_case()).args(["--out", "/tmp/x.png", "--size", "big"]).assert().code(2).stderr(predicate::str::contains("--size"));
-    locus().args(["render"]).arg(demo_case()).args(["--out", "/tmp/x.png", "--time", "noon"]).assert().code(2).stderr(predicate::str::contains("--time"));
-    locus().args(["render"]).arg(demo_case()).args(["--out", "/tmp/x.jpg"]).assert().code(2);
+    locus()
+        .args(["render"])
+        .arg(demo_case())
+        .args(["--out", "/tmp/x.png", "--size", "big"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--size"));
+    locus()
+        .args(["render"])
+        .arg(demo_case())
+        .args(["--out", "/tmp/x.png", "--time", "noon"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--time"));
+    locus()
+        .args(["render"])
+        .arg(demo_case())
+        .args(["--out", "/tmp/x.jpg"])
+        .assert()
+        .code(2);
     locus().args(["frobnicate"]).assert().code(2);
 }
 
@@ -168,14 +255,28 @@ fn unknown_bookmark_lists_the_known_ones() {
 /// The demo's site model is reproducible from the upstream point cloud, byte for byte.
 #[test]
 fn demo_site_model_is_reproducible() {
-    let input = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/pointcloud_brighton_odm/brighton_small.laz");
+    let input = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/pointcloud_brighton_odm/brighton_small.laz");
     if !input.exists() {
-        eprintln!("SKIPPED: {} is not at hand (it is outside the repository)", input.display());
+        eprintln!(
+            "SKIPPED: {} is not at hand (it is outside the repository)",
+            input.display()
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("site.glb");
-    locus().arg("derive-surface").arg(&input).arg("--out").arg(&out).args(["--cell", "0.5", "--texel", "0.125"]).assert().success();
+    locus()
+        .arg("derive-surface")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .args(["--cell", "0.5", "--texel", "0.125"])
+        .assert()
+        .success();
     let shipped = std::fs::read(demo_case().join("models/site.glb")).unwrap();
-    assert!(std::fs::read(&out).unwrap() == shipped, "re-derived site.glb differs from the shipped one");
+    assert!(
+        std::fs::read(&out).unwrap() == shipped,
+        "re-derived site.glb differs from the shipped one"
+    );
 }

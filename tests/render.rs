@@ -16,11 +16,23 @@ struct Rendered {
 
 /// Runs `locus render … --json`; None (test skipped) when no Vulkan driver is present.
 fn render(case: &Path, out: &Path, extra: &[&str]) -> Option<Rendered> {
-    let output = locus().arg("render").arg(case).arg("--out").arg(out).arg("--json").args(extra).output().unwrap();
+    let output = locus()
+        .arg("render")
+        .arg(case)
+        .arg("--out")
+        .arg(out)
+        .arg("--json")
+        .args(extra)
+        .output()
+        .unwrap();
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        if stderr.contains("Rendering needs a Vulkan driver") && std::env::var("LOCUS_REQUIRE_RENDER").as_deref() != Ok("1") {
-            eprintln!("\n*** SKIPPED rendered test: no Vulkan driver here (set LOCUS_REQUIRE_RENDER=1 to fail instead) ***\n{stderr}");
+        if stderr.contains("Rendering needs a Vulkan driver")
+            && std::env::var("LOCUS_REQUIRE_RENDER").as_deref() != Ok("1")
+        {
+            eprintln!(
+                "\n*** SKIPPED rendered test: no Vulkan driver here (set LOCUS_REQUIRE_RENDER=1 to fail instead) ***\n{stderr}"
+            );
             return None;
         }
         panic!("locus render failed ({}):\n{stderr}", output.status);
@@ -31,11 +43,22 @@ fn render(case: &Path, out: &Path, extra: &[&str]) -> Option<Rendered> {
 }
 
 fn item_report<'a>(r: &'a Rendered, id: &str) -> &'a Value {
-    r.report["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap_or_else(|| panic!("{id} not in report"))
+    r.report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in report"))
 }
 
 /// Pixels within `radius` of `centre` whose colour is within `tol` of `rgb`.
-fn count_near(img: &image::RgbaImage, centre: [f64; 2], radius: i64, rgb: [u8; 3], tol: i32) -> usize {
+fn count_near(
+    img: &image::RgbaImage,
+    centre: [f64; 2],
+    radius: i64,
+    rgb: [u8; 3],
+    tol: i32,
+) -> usize {
     let (cx, cy) = (centre[0] as i64, centre[1] as i64);
     let mut n = 0;
     for y in (cy - radius).max(0)..(cy + radius).min(img.height() as i64) {
@@ -55,7 +78,9 @@ fn demo_marker_appears_only_after_its_moment() {
     let (before, after) = (dir.path().join("before.png"), dir.path().join("after.png"));
     // PS1 (probable shooter position, category "person") starts at 12:01:30 local.
     let args = |t: &'static str| vec!["--bookmark", "Car park", "--size", "400x240", "--time", t];
-    let Some(b) = render(&demo_case(), &before, &args("2025-06-14T11:59:00+02:00")) else { return };
+    let Some(b) = render(&demo_case(), &before, &args("2025-06-14T11:59:00+02:00")) else {
+        return;
+    };
     let a = render(&demo_case(), &after, &args("2025-06-14T12:03:00+02:00")).unwrap();
     let (pb, pa) = (item_report(&b, "PS1"), item_report(&a, "PS1"));
     assert_eq!(pb["visible"], false);
@@ -65,7 +90,10 @@ fn demo_marker_appears_only_after_its_moment() {
     let person = locus_core::case::Category::Person.colour();
     let in_after = count_near(&a.image, head, 6, person, 12);
     let in_before = count_near(&b.image, head, 6, person, 12);
-    assert!(in_after >= 12, "PS1's pin head should be drawn at {head:?}: {in_after} pixels of its colour");
+    assert!(
+        in_after >= 12,
+        "PS1's pin head should be drawn at {head:?}: {in_after} pixels of its colour"
+    );
     assert_eq!(in_before, 0, "nothing of PS1's colour before its moment");
 }
 
@@ -78,28 +106,50 @@ fn gltf_fixture_renders_not_blank() {
         serde_json::json!([item("A", 2.0, 2.0, "2025-06-14T10:00:00Z", "impact")]),
     );
     let out = dir.path().join("fixture.png");
-    let Some(r) = render(&case, &out, &["--size", "256x160"]) else { return };
+    let Some(r) = render(&case, &out, &["--size", "256x160"]) else {
+        return;
+    };
     assert_eq!(r.image.dimensions(), (256, 160));
     // The textured ground fills the middle of the view with the checker's two colours.
     let orange = count_near(&r.image, [128.0, 90.0], 60, [230, 120, 30], 40);
     let blue = count_near(&r.image, [128.0, 90.0], 60, [40, 90, 200], 40);
-    assert!(orange > 500 && blue > 500, "checker colours visible: orange {orange}, blue {blue}");
+    assert!(
+        orange > 500 && blue > 500,
+        "checker colours visible: orange {orange}, blue {blue}"
+    );
     assert_eq!(item_report(&r, "A")["visible"], true);
 }
 
 #[test]
 fn missing_texture_still_renders_geometry() {
     let dir = tempfile::tempdir().unwrap();
-    let case = case_dir(&dir.path().join("case"), &checker_ground_glb(Some(TextureExport::External("gone.png".into()))), serde_json::json!([]));
+    let case = case_dir(
+        &dir.path().join("case"),
+        &checker_ground_glb(Some(TextureExport::External("gone.png".into()))),
+        serde_json::json!([]),
+    );
     let out = dir.path().join("untextured.png");
-    let output = locus().arg("render").arg(&case).arg("--out").arg(&out).args(["--size", "128x96"]).output().unwrap();
+    let output = locus()
+        .arg("render")
+        .arg(&case)
+        .arg("--out")
+        .arg(&out)
+        .args(["--size", "128x96"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() && stderr.contains("Rendering needs a Vulkan driver") && std::env::var("LOCUS_REQUIRE_RENDER").as_deref() != Ok("1") {
+    if !output.status.success()
+        && stderr.contains("Rendering needs a Vulkan driver")
+        && std::env::var("LOCUS_REQUIRE_RENDER").as_deref() != Ok("1")
+    {
         eprintln!("\n*** SKIPPED rendered test: no Vulkan driver ***");
         return;
     }
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("warning") && stderr.contains("gone.png"), "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("gone.png"),
+        "{stderr}"
+    );
     let img = image::open(&out).unwrap().to_rgba8();
     // The untextured ground is drawn in neutral grey, unlike the dark background.
     let grey = count_near(&img, [64.0, 60.0], 30, [178, 178, 178], 30);

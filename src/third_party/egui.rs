@@ -9,7 +9,9 @@ use bevy_egui::{EguiGlobalSettings, EguiPlugin, PrimaryEguiContext};
 
 pub fn plugin(app: &mut App) {
     app.add_plugins(EguiPlugin::default());
-    app.world_mut().resource_mut::<EguiGlobalSettings>().auto_create_primary_context = false;
+    app.world_mut()
+        .resource_mut::<EguiGlobalSettings>()
+        .auto_create_primary_context = false;
 }
 
 /// A camera that draws only the egui layer, over whatever the 3D camera drew.
@@ -20,7 +22,10 @@ pub fn ui_camera_bundle() -> impl Bundle {
         RenderLayers::none(),
         Camera {
             order: 1,
-            output_mode: CameraOutputMode::Write { blend_state: Some(BlendState::ALPHA_BLENDING), clear_color: ClearColorConfig::None },
+            output_mode: CameraOutputMode::Write {
+                blend_state: Some(BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
             clear_color: ClearColorConfig::Custom(Color::NONE),
             ..default()
         },

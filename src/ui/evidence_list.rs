@@ -14,13 +14,20 @@ use crate::timeline::TimeControl;
 pub fn swatch(ui: &mut egui::Ui, c: Category) {
     let [r, g, b] = c.colour();
     let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-    ui.painter().circle(rect.center(), 5.5, egui::Color32::from_rgb(r, g, b), egui::Stroke::new(1.0, egui::Color32::from_gray(30)));
+    ui.painter().circle(
+        rect.center(),
+        5.5,
+        egui::Color32::from_rgb(r, g, b),
+        egui::Stroke::new(1.0, egui::Color32::from_gray(30)),
+    );
 }
 
 /// True when the item matches the free-text filter (id, title, description, tags).
 pub fn matches_text(query: &str, fields: &[&str]) -> bool {
     let q = query.trim().to_lowercase();
-    q.is_empty() || q.split_whitespace().all(|word| fields.iter().any(|f| f.to_lowercase().contains(word)))
+    q.is_empty()
+        || q.split_whitespace()
+            .all(|word| fields.iter().any(|f| f.to_lowercase().contains(word)))
 }
 
 pub fn evidence_list_ui(
@@ -33,72 +40,135 @@ pub fn evidence_list_ui(
     actions: &mut Vec<UiAction>,
 ) {
     let case = &scene.loaded.case;
-    egui::Panel::left("evidence_list").resizable(true).default_size(310.0).size_range(220.0..=520.0).show(root, |ui| {
-        ui.heading("Evidence");
-        ui.horizontal(|ui| {
-            ui.label("🔍");
-            ui.add(egui::TextEdit::singleline(&mut state.filter_text).hint_text("filter by text").desired_width(f32::INFINITY));
-        });
-        let present: Vec<Category> =
-            Category::ALL.into_iter().filter(|c| case.evidence.iter().any(|i| i.category == *c) || case.tracks.iter().any(|t| t.category == *c)).collect();
-        egui::Grid::new("category_filter").num_columns(2).show(ui, |ui| {
-            for (k, c) in present.into_iter().enumerate() {
-                let mut shown = filter.shows(c);
-                ui.horizontal(|ui| {
-                    swatch(ui, c);
-                    if ui.checkbox(&mut shown, c.label()).changed() {
-                        if shown {
-                            filter.hidden.retain(|h| *h != c);
-                        } else {
-                            filter.hidden.push(c);
+    egui::Panel::left("evidence_list")
+        .resizable(true)
+        .default_size(310.0)
+        .size_range(220.0..=520.0)
+        .show(root, |ui| {
+            ui.heading("Evidence");
+            ui.horizontal(|ui| {
+                ui.label("🔍");
+                ui.add(
+                    egui::TextEdit::singleline(&mut state.filter_text)
+                        .hint_text("filter by text")
+                        .desired_width(f32::INFINITY),
+                );
+            });
+            let present: Vec<Category> = Category::ALL
+                .into_iter()
+                .filter(|c| {
+                    case.evidence.iter().any(|i| i.category == *c)
+                        || case.tracks.iter().any(|t| t.category == *c)
+                })
+                .collect();
+            egui::Grid::new("category_filter")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    for (k, c) in present.into_iter().enumerate() {
+                        let mut shown = filter.shows(c);
+                        ui.horizontal(|ui| {
+                            swatch(ui, c);
+                            if ui.checkbox(&mut shown, c.label()).changed() {
+                                if shown {
+                                    filter.hidden.retain(|h| *h != c);
+                                } else {
+                                    filter.hidden.push(c);
+                                }
+                            }
+                        });
+                        if k % 2 == 1 {
+                            ui.end_row();
                         }
                     }
                 });
-                if k % 2 == 1 {
-                    ui.end_row();
-                }
-            }
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    let mut shown = 0;
+                    for (i, item) in case.evidence.iter().enumerate() {
+                        let mut fields = vec![
+                            item.id.as_str(),
+                            item.title.as_str(),
+                            item.description.as_str(),
+                        ];
+                        fields.extend(item.tags.iter().map(String::as_str));
+                        if !filter.shows(item.category)
+                            || !matches_text(&state.filter_text, &fields)
+                        {
+                            continue;
+                        }
+                        shown += 1;
+                        let visible_now = control.show_all
+                            || item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) > 0.0;
+                        let when = item
+                            .time
+                            .as_ref()
+                            .map(|t| {
+                                format_local_precision(
+                                    t.start(),
+                                    scene.tz,
+                                    t.precision.min(locus_core::time::Precision::Minute),
+                                )
+                            })
+                            .unwrap_or_else(|| "time unknown".into());
+                        let target = Target::Item(i);
+                        row_ui(
+                            ui,
+                            item.category,
+                            &item.id,
+                            &item.title,
+                            &when,
+                            visible_now,
+                            selection.selected == Some(target),
+                            target,
+                            actions,
+                        );
+                    }
+                    for (ti, track) in case.tracks.iter().enumerate() {
+                        if !filter.shows(track.category)
+                            || !matches_text(
+                                &state.filter_text,
+                                &[&track.id, &track.title, &track.description],
+                            )
+                        {
+                            continue;
+                        }
+                        shown += 1;
+                        let when = track
+                            .points
+                            .first()
+                            .map(|p| {
+                                format!(
+                                    "track from {}",
+                                    format_local_precision(
+                                        p.time,
+                                        scene.tz,
+                                        locus_core::time::Precision::Minute
+                                    )
+                                )
+                            })
+                            .unwrap_or_default();
+                        let target = Target::Track(ti);
+                        row_ui(
+                            ui,
+                            track.category,
+                            &track.id,
+                            &track.title,
+                            &when,
+                            true,
+                            selection.selected == Some(target),
+                            target,
+                            actions,
+                        );
+                    }
+                    if shown == 0 {
+                        ui.weak("Nothing matches the filter.");
+                    }
+                });
         });
-        ui.separator();
-        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-            let mut shown = 0;
-            for (i, item) in case.evidence.iter().enumerate() {
-                let mut fields = vec![item.id.as_str(), item.title.as_str(), item.description.as_str()];
-                fields.extend(item.tags.iter().map(String::as_str));
-                if !filter.shows(item.category) || !matches_text(&state.filter_text, &fields) {
-                    continue;
-                }
-                shown += 1;
-                let visible_now = control.show_all || item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) > 0.0;
-                let when = item
-                    .time
-                    .as_ref()
-                    .map(|t| format_local_precision(t.start(), scene.tz, t.precision.min(locus_core::time::Precision::Minute)))
-                    .unwrap_or_else(|| "time unknown".into());
-                let target = Target::Item(i);
-                row_ui(ui, item.category, &item.id, &item.title, &when, visible_now, selection.selected == Some(target), target, actions);
-            }
-            for (ti, track) in case.tracks.iter().enumerate() {
-                if !filter.shows(track.category) || !matches_text(&state.filter_text, &[&track.id, &track.title, &track.description]) {
-                    continue;
-                }
-                shown += 1;
-                let when = track
-                    .points
-                    .first()
-                    .map(|p| format!("track from {}", format_local_precision(p.time, scene.tz, locus_core::time::Precision::Minute)))
-                    .unwrap_or_default();
-                let target = Target::Track(ti);
-                row_ui(ui, track.category, &track.id, &track.title, &when, true, selection.selected == Some(target), target, actions);
-            }
-            if shown == 0 {
-                ui.weak("Nothing matches the filter.");
-            }
-        });
-    });
 }
 
-#[allow(clippy::too_many_arguments)]
 fn row_ui(
     ui: &mut egui::Ui,
     category: Category,
@@ -116,7 +186,9 @@ fn row_ui(
         if !visible_now {
             text = text.weak();
         }
-        let response = ui.selectable_label(selected, text).on_hover_text(format!("{when}\nclick: select and fly to it"));
+        let response = ui
+            .selectable_label(selected, text)
+            .on_hover_text(format!("{when}\nclick: select and fly to it"));
         if response.clicked() {
             actions.push(UiAction::Focus(target));
         }

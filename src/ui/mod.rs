@@ -58,14 +58,24 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<UiState>()
         .init_resource::<OpenCaseState>()
         .init_resource::<PendingActions>()
-        .add_systems(EguiPrimaryContextPass, (panels_system, apply_ui_actions).chain().in_set(PanelsSystems))
-        .add_systems(Update, (keyboard_shortcuts.run_if(not(egui_wants_any_keyboard_input)), open_case::poll_dialog));
+        .add_systems(
+            EguiPrimaryContextPass,
+            (panels_system, apply_ui_actions)
+                .chain()
+                .in_set(PanelsSystems),
+        )
+        .add_systems(
+            Update,
+            (
+                keyboard_shortcuts.run_if(not(egui_wants_any_keyboard_input)),
+                open_case::poll_dialog,
+            ),
+        );
 }
 
 #[derive(Resource, Default)]
 struct PendingActions(Vec<UiAction>);
 
-#[allow(clippy::too_many_arguments)]
 fn panels_system(
     mut contexts: EguiContexts,
     mut pending: ResMut<PendingActions>,
@@ -87,11 +97,30 @@ fn panels_system(
     let mut root = egui::Ui::new(
         ctx.clone(),
         "locus_root".into(),
-        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.content_rect()),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.content_rect()),
     );
-    top_bar::top_bar_ui(&mut root, &scene, &mut settings, &control, &mut ui_state, &mut open_state, &fly, &mut actions);
+    top_bar::top_bar_ui(
+        &mut root,
+        &scene,
+        &mut settings,
+        &control,
+        &mut ui_state,
+        &mut open_state,
+        &fly,
+        &mut actions,
+    );
     timeline_bar::timeline_ui(&mut root, &scene, &control, &selection, &mut actions);
-    evidence_list::evidence_list_ui(&mut root, &scene, &control, &selection, &mut filter, &mut ui_state, &mut actions);
+    evidence_list::evidence_list_ui(
+        &mut root,
+        &scene,
+        &control,
+        &selection,
+        &mut filter,
+        &mut ui_state,
+        &mut actions,
+    );
     details::details_ui(&mut root, &scene, &selection, &mut actions);
     let central = root.available_rect_before_wrap();
     view_rect.0 = Some(central);
@@ -101,12 +130,28 @@ fn panels_system(
     // The 3D camera draws only in the space the panels leave.
     if let (Ok(mut cam), Ok(window)) = (camera.single_mut(), window.single()) {
         let scale = window.scale_factor();
-        let pos = UVec2::new((central.min.x * scale).max(0.0) as u32, (central.min.y * scale).max(0.0) as u32);
+        let pos = UVec2::new(
+            (central.min.x * scale).max(0.0) as u32,
+            (central.min.y * scale).max(0.0) as u32,
+        );
         let max = UVec2::new(window.physical_width(), window.physical_height());
-        let size = UVec2::new((central.width() * scale) as u32, (central.height() * scale) as u32).min(max.saturating_sub(pos));
+        let size = UVec2::new(
+            (central.width() * scale) as u32,
+            (central.height() * scale) as u32,
+        )
+        .min(max.saturating_sub(pos));
         if size.x > 0 && size.y > 0 {
-            let viewport = bevy::camera::Viewport { physical_position: pos, physical_size: size, ..default() };
-            if cam.viewport.as_ref().map(|v| (v.physical_position, v.physical_size)) != Some((pos, size)) {
+            let viewport = bevy::camera::Viewport {
+                physical_position: pos,
+                physical_size: size,
+                ..default()
+            };
+            if cam
+                .viewport
+                .as_ref()
+                .map(|v| (v.physical_position, v.physical_size))
+                != Some((pos, size))
+            {
                 cam.viewport = Some(viewport);
             }
         }
@@ -132,7 +177,9 @@ fn apply_ui_actions(
                 selection.selected = Some(t);
                 if let Some(scene) = &scene {
                     if let Some(at) = target_position(scene, t) {
-                        camera_commands.0.push(CameraCommand::Focus { at, distance: 30.0 });
+                        camera_commands
+                            .0
+                            .push(CameraCommand::Focus { at, distance: 30.0 });
                     }
                     // Going to an item that is not shown at this moment also goes to its moment.
                     if let Some(moment) = moment_to_show(scene, &control, t) {
@@ -142,10 +189,10 @@ fn apply_ui_actions(
             }
             UiAction::Time(c) => time_commands.push(c),
             UiAction::Camera(c) => {
-                if let (CameraCommand::Bookmark(i), Some(scene)) = (&c, &scene) {
-                    if let Some(t) = scene.loaded.case.bookmarks.get(*i).and_then(|b| b.time) {
-                        time_commands.push(TimeCommand::Seek(t));
-                    }
+                if let (CameraCommand::Bookmark(i), Some(scene)) = (&c, &scene)
+                    && let Some(t) = scene.loaded.case.bookmarks.get(*i).and_then(|b| b.time)
+                {
+                    time_commands.push(TimeCommand::Seek(t));
                 }
                 camera_commands.0.push(c);
             }
@@ -161,7 +208,11 @@ fn apply_ui_actions(
 }
 
 /// When a target is not shown at the current time: the moment at which it is fully shown.
-pub fn moment_to_show(scene: &CaseScene, control: &TimeControl, t: Target) -> Option<chrono::DateTime<chrono::Utc>> {
+pub fn moment_to_show(
+    scene: &CaseScene,
+    control: &TimeControl,
+    t: Target,
+) -> Option<chrono::DateTime<chrono::Utc>> {
     if control.show_all {
         return None;
     }
@@ -183,11 +234,16 @@ pub fn moment_to_show(scene: &CaseScene, control: &TimeControl, t: Target) -> Op
 pub fn target_position(scene: &CaseScene, t: Target) -> Option<locus_core::geodesy::Enu> {
     match t {
         Target::Item(i) => scene.site.layout.items.get(i).map(|p| p.enu),
-        Target::Track(i) => scene.site.layout.tracks.get(i).and_then(|pts| pts.first()).map(|p| p.1),
+        Target::Track(i) => scene
+            .site
+            .layout
+            .tracks
+            .get(i)
+            .and_then(|pts| pts.first())
+            .map(|p| p.1),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn keyboard_shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
     fly: Res<FlyMode>,
@@ -229,10 +285,10 @@ fn keyboard_shortcuts(
     if keys.just_pressed(KeyCode::KeyH) {
         act(UiAction::Camera(CameraCommand::Home));
     }
-    if keys.just_pressed(KeyCode::KeyF) {
-        if let Some(t) = selection.selected {
-            act(UiAction::Focus(t));
-        }
+    if keys.just_pressed(KeyCode::KeyF)
+        && let Some(t) = selection.selected
+    {
+        act(UiAction::Focus(t));
     }
     if keys.just_pressed(KeyCode::Escape) {
         selection.selected = None;

@@ -19,7 +19,11 @@ pub struct OpenCaseState {
     pub status: String,
 }
 
-pub fn open_case_window(ctx: &egui::Context, state: &mut OpenCaseState, actions: &mut Vec<UiAction>) {
+pub fn open_case_window(
+    ctx: &egui::Context,
+    state: &mut OpenCaseState,
+    actions: &mut Vec<UiAction>,
+) {
     if let Some(path) = state.picked.take() {
         state.window_open = false;
         actions.push(UiAction::OpenCase(path));
@@ -28,27 +32,48 @@ pub fn open_case_window(ctx: &egui::Context, state: &mut OpenCaseState, actions:
         return;
     }
     let mut open = true;
-    egui::Window::new("Open case").open(&mut open).collapsible(false).default_width(460.0).show(ctx, |ui| {
-        ui.label("A case is a folder with a case.json file.");
-        ui.horizontal(|ui| {
-            ui.add(egui::TextEdit::singleline(&mut state.path_text).hint_text("/path/to/case").desired_width(300.0));
-            let browsing = state.dialog.is_some();
-            if ui.add_enabled(!browsing, egui::Button::new("Browse…")).clicked() {
-                let task = IoTaskPool::get().spawn(async {
-                    rfd::AsyncFileDialog::new().set_title("Open a Locus case folder").pick_folder().await.map(|h| h.path().to_path_buf())
-                });
-                state.dialog = Some(task);
-                state.status = "Waiting for the folder dialog…".into();
+    egui::Window::new("Open case")
+        .open(&mut open)
+        .collapsible(false)
+        .default_width(460.0)
+        .show(ctx, |ui| {
+            ui.label("A case is a folder with a case.json file.");
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut state.path_text)
+                        .hint_text("/path/to/case")
+                        .desired_width(300.0),
+                );
+                let browsing = state.dialog.is_some();
+                if ui
+                    .add_enabled(!browsing, egui::Button::new("Browse…"))
+                    .clicked()
+                {
+                    let task = IoTaskPool::get().spawn(async {
+                        rfd::AsyncFileDialog::new()
+                            .set_title("Open a Locus case folder")
+                            .pick_folder()
+                            .await
+                            .map(|h| h.path().to_path_buf())
+                    });
+                    state.dialog = Some(task);
+                    state.status = "Waiting for the folder dialog…".into();
+                }
+            });
+            if !state.status.is_empty() {
+                ui.weak(&state.status);
+            }
+            if ui
+                .add_enabled(
+                    !state.path_text.trim().is_empty(),
+                    egui::Button::new("Open"),
+                )
+                .clicked()
+            {
+                actions.push(UiAction::OpenCase(PathBuf::from(state.path_text.trim())));
+                state.window_open = false;
             }
         });
-        if !state.status.is_empty() {
-            ui.weak(&state.status);
-        }
-        if ui.add_enabled(!state.path_text.trim().is_empty(), egui::Button::new("Open")).clicked() {
-            actions.push(UiAction::OpenCase(PathBuf::from(state.path_text.trim())));
-            state.window_open = false;
-        }
-    });
     if !open {
         state.window_open = false;
     }
@@ -56,7 +81,9 @@ pub fn open_case_window(ctx: &egui::Context, state: &mut OpenCaseState, actions:
 
 /// Polls the folder dialog without blocking the frame.
 pub fn poll_dialog(mut state: ResMut<OpenCaseState>) {
-    let Some(task) = state.dialog.as_mut() else { return };
+    let Some(task) = state.dialog.as_mut() else {
+        return;
+    };
     if let Some(result) = block_on(poll_once(task)) {
         state.dialog = None;
         match result {
@@ -65,7 +92,10 @@ pub fn poll_dialog(mut state: ResMut<OpenCaseState>) {
                 state.status.clear();
                 state.picked = Some(path);
             }
-            None => state.status = "No folder chosen (or no file dialog is available here: type the path).".into(),
+            None => {
+                state.status =
+                    "No folder chosen (or no file dialog is available here: type the path).".into()
+            }
         }
     }
 }

@@ -12,47 +12,84 @@ use crate::case_scene::CaseScene;
 use crate::markers::{Selection, Target};
 use crate::timeline::{SPEEDS, TimeCommand, TimeControl};
 
-pub fn timeline_ui(root: &mut egui::Ui, scene: &CaseScene, control: &TimeControl, selection: &Selection, actions: &mut Vec<UiAction>) {
-    egui::Panel::bottom("timeline").resizable(false).show(root, |ui| {
-        if control.span.is_none() {
-            ui.label("Nothing in this case has a time.");
-            return;
-        }
-        ui.add_space(4.0);
-        ui.horizontal(|ui| {
-            let big = |s: &str| egui::RichText::new(s).size(16.0);
-            if ui.button(big("⏮")).on_hover_text("Previous event (←)").clicked() {
-                actions.push(UiAction::Time(TimeCommand::StepPrevious));
+pub fn timeline_ui(
+    root: &mut egui::Ui,
+    scene: &CaseScene,
+    control: &TimeControl,
+    selection: &Selection,
+    actions: &mut Vec<UiAction>,
+) {
+    egui::Panel::bottom("timeline")
+        .resizable(false)
+        .show(root, |ui| {
+            if control.span.is_none() {
+                ui.label("Nothing in this case has a time.");
+                return;
             }
-            let play = if control.playing { "⏸" } else { "▶" };
-            if ui.button(big(play)).on_hover_text("Play / pause (Space)").clicked() {
-                actions.push(UiAction::Time(TimeCommand::TogglePlay));
-            }
-            if ui.button(big("⏭")).on_hover_text("Next event (→)").clicked() {
-                actions.push(UiAction::Time(TimeCommand::StepNext));
-            }
-            let mut looping = control.looping;
-            if ui.toggle_value(&mut looping, "🔁 Loop").changed() {
-                actions.push(UiAction::Time(TimeCommand::SetLoop(looping)));
-            }
-            egui::ComboBox::from_id_salt("speed").selected_text(speed_label(control.speed)).show_ui(ui, |ui| {
-                for s in SPEEDS {
-                    if ui.selectable_label((control.speed - s).abs() < 1e-9, speed_label(s)).clicked() {
-                        actions.push(UiAction::Time(TimeCommand::SetSpeed(s)));
-                    }
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                let big = |s: &str| egui::RichText::new(s).size(16.0);
+                if ui
+                    .button(big("⏮"))
+                    .on_hover_text("Previous event (←)")
+                    .clicked()
+                {
+                    actions.push(UiAction::Time(TimeCommand::StepPrevious));
                 }
+                let play = if control.playing { "⏸" } else { "▶" };
+                if ui
+                    .button(big(play))
+                    .on_hover_text("Play / pause (Space)")
+                    .clicked()
+                {
+                    actions.push(UiAction::Time(TimeCommand::TogglePlay));
+                }
+                if ui
+                    .button(big("⏭"))
+                    .on_hover_text("Next event (→)")
+                    .clicked()
+                {
+                    actions.push(UiAction::Time(TimeCommand::StepNext));
+                }
+                let mut looping = control.looping;
+                if ui.toggle_value(&mut looping, "🔁 Loop").changed() {
+                    actions.push(UiAction::Time(TimeCommand::SetLoop(looping)));
+                }
+                egui::ComboBox::from_id_salt("speed")
+                    .selected_text(speed_label(control.speed))
+                    .show_ui(ui, |ui| {
+                        for s in SPEEDS {
+                            if ui
+                                .selectable_label((control.speed - s).abs() < 1e-9, speed_label(s))
+                                .clicked()
+                            {
+                                actions.push(UiAction::Time(TimeCommand::SetSpeed(s)));
+                            }
+                        }
+                    });
+                let mut all = control.show_all;
+                if ui
+                    .checkbox(&mut all, "Show all items regardless of time (T)")
+                    .changed()
+                {
+                    actions.push(UiAction::Time(TimeCommand::SetShowAll(all)));
+                }
+                ui.separator();
+                ui.label(
+                    egui::RichText::new(format_local(control.now, scene.tz))
+                        .monospace()
+                        .size(15.0)
+                        .strong(),
+                );
+                ui.weak(format!(
+                    "times in {} ({})",
+                    scene.loaded.case.display_time_zone,
+                    utc_offset_label(control.now, scene.tz)
+                ));
             });
-            let mut all = control.show_all;
-            if ui.checkbox(&mut all, "Show all items regardless of time (T)").changed() {
-                actions.push(UiAction::Time(TimeCommand::SetShowAll(all)));
-            }
-            ui.separator();
-            ui.label(egui::RichText::new(format_local(control.now, scene.tz)).monospace().size(15.0).strong());
-            ui.weak(format!("times in {} ({})", scene.loaded.case.display_time_zone, utc_offset_label(control.now, scene.tz)));
+            let height = axis_ui(ui, scene, control, selection, actions);
+            ui.add_space(height.min(0.0));
         });
-        let height = axis_ui(ui, scene, control, selection, actions);
-        ui.add_space(height.min(0.0));
-    });
 }
 
 fn speed_label(s: f64) -> String {
@@ -66,19 +103,26 @@ fn speed_label(s: f64) -> String {
 /// Lanes so that intervals and bands don't overlap; returns lane per item (None if undated).
 fn lanes(scene: &CaseScene) -> Vec<Option<usize>> {
     let case = &scene.loaded.case;
-    let mut order: Vec<usize> = (0..case.evidence.len()).filter(|&i| case.evidence[i].time.is_some()).collect();
+    let mut order: Vec<usize> = (0..case.evidence.len())
+        .filter(|&i| case.evidence[i].time.is_some())
+        .collect();
     order.sort_by_key(|&i| case.evidence[i].time.as_ref().map(|t| t.band().0));
     let mut lane_end: Vec<DateTime<Utc>> = Vec::new();
     let mut out = vec![None; case.evidence.len()];
     for i in order {
-        let Some(t) = &case.evidence[i].time else { continue };
+        let Some(t) = &case.evidence[i].time else {
+            continue;
+        };
         let (s, e) = t.band();
         // Keep a little air between neighbours in a lane.
         let e = e.max(add_seconds(s, 60.0));
-        let lane = lane_end.iter().position(|end| *end <= s).unwrap_or_else(|| {
-            lane_end.push(s);
-            lane_end.len() - 1
-        });
+        let lane = lane_end
+            .iter()
+            .position(|end| *end <= s)
+            .unwrap_or_else(|| {
+                lane_end.push(s);
+                lane_end.len() - 1
+            });
         let lane = lane.min(7);
         if lane < lane_end.len() {
             lane_end[lane] = lane_end[lane].max(e);
@@ -88,30 +132,60 @@ fn lanes(scene: &CaseScene) -> Vec<Option<usize>> {
     out
 }
 
-fn axis_ui(ui: &mut egui::Ui, scene: &CaseScene, control: &TimeControl, selection: &Selection, actions: &mut Vec<UiAction>) -> f32 {
-    let Some(span) = &control.span else { return 0.0 };
+fn axis_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    control: &TimeControl,
+    selection: &Selection,
+    actions: &mut Vec<UiAction>,
+) -> f32 {
+    let Some(span) = &control.span else {
+        return 0.0;
+    };
     let case = &scene.loaded.case;
     let lanes = lanes(scene);
     let lane_count = lanes.iter().flatten().max().map(|m| m + 1).unwrap_or(1) + case.tracks.len();
     let lane_h = 9.0;
     let height = 26.0 + lane_count as f32 * lane_h + 6.0;
-    let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::click_and_drag());
+    let (rect, response) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), height),
+        egui::Sense::click_and_drag(),
+    );
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 4.0, egui::Color32::from_gray(24));
     let total = span.duration_s().max(1.0);
-    let x_of = |t: DateTime<Utc>| rect.min.x + 8.0 + (rect.width() - 16.0) * (seconds_between(span.start, t) / total) as f32;
-    let t_of = |x: f32| add_seconds(span.start, ((x - rect.min.x - 8.0) / (rect.width() - 16.0)).clamp(0.0, 1.0) as f64 * total);
+    let x_of = |t: DateTime<Utc>| {
+        rect.min.x + 8.0 + (rect.width() - 16.0) * (seconds_between(span.start, t) / total) as f32
+    };
+    let t_of = |x: f32| {
+        add_seconds(
+            span.start,
+            ((x - rect.min.x - 8.0) / (rect.width() - 16.0)).clamp(0.0, 1.0) as f64 * total,
+        )
+    };
 
     // Hour/minute grid in local time.
     let step = grid_step(total, rect.width());
     let local_start = span.start.with_timezone(&scene.tz);
-    let mut tick = local_start.duration_trunc(step).map(|t| t.with_timezone(&Utc)).unwrap_or(span.start);
+    let mut tick = local_start
+        .duration_trunc(step)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(span.start);
     while tick <= span.end {
         if tick >= span.start {
             let x = x_of(tick);
-            painter.line_segment([egui::pos2(x, rect.min.y + 16.0), egui::pos2(x, rect.max.y)], egui::Stroke::new(1.0, egui::Color32::from_gray(55)));
+            painter.line_segment(
+                [egui::pos2(x, rect.min.y + 16.0), egui::pos2(x, rect.max.y)],
+                egui::Stroke::new(1.0, egui::Color32::from_gray(55)),
+            );
             let label = tick.with_timezone(&scene.tz).format("%H:%M").to_string();
-            painter.text(egui::pos2(x, rect.min.y + 8.0), egui::Align2::CENTER_CENTER, label, egui::FontId::proportional(11.0), egui::Color32::from_gray(170));
+            painter.text(
+                egui::pos2(x, rect.min.y + 8.0),
+                egui::Align2::CENTER_CENTER,
+                label,
+                egui::FontId::proportional(11.0),
+                egui::Color32::from_gray(170),
+            );
         }
         tick += step;
     }
@@ -120,41 +194,73 @@ fn axis_ui(ui: &mut egui::Ui, scene: &CaseScene, control: &TimeControl, selectio
     let mut hovered_label: Option<(egui::Pos2, String)> = None;
     let pointer = response.hover_pos();
     for (i, item) in case.evidence.iter().enumerate() {
-        let (Some(t), Some(lane)) = (&item.time, lanes[i]) else { continue };
+        let (Some(t), Some(lane)) = (&item.time, lanes[i]) else {
+            continue;
+        };
         let [r, g, b] = item.category.colour();
         let colour = egui::Color32::from_rgb(r, g, b);
         let y = top + lane as f32 * lane_h + lane_h / 2.0;
         let (bs, be) = t.band();
         let (s, e) = t.nominal();
         if t.is_uncertain() {
-            let band = egui::Rect::from_min_max(egui::pos2(x_of(bs), y - 3.0), egui::pos2(x_of(be).max(x_of(bs) + 2.0), y + 3.0));
+            let band = egui::Rect::from_min_max(
+                egui::pos2(x_of(bs), y - 3.0),
+                egui::pos2(x_of(be).max(x_of(bs) + 2.0), y + 3.0),
+            );
             painter.rect_filled(band, 2.0, colour.gamma_multiply(0.3));
         }
         let selected = selection.selected == Some(Target::Item(i));
         if e > s {
-            painter.rect_filled(egui::Rect::from_min_max(egui::pos2(x_of(s), y - 2.0), egui::pos2(x_of(e), y + 2.0)), 1.0, colour);
+            painter.rect_filled(
+                egui::Rect::from_min_max(
+                    egui::pos2(x_of(s), y - 2.0),
+                    egui::pos2(x_of(e), y + 2.0),
+                ),
+                1.0,
+                colour,
+            );
         }
         let x = x_of(s);
-        painter.line_segment([egui::pos2(x, y - 4.0), egui::pos2(x, y + 4.0)], egui::Stroke::new(if selected { 3.0 } else { 2.0 }, colour));
+        painter.line_segment(
+            [egui::pos2(x, y - 4.0), egui::pos2(x, y + 4.0)],
+            egui::Stroke::new(if selected { 3.0 } else { 2.0 }, colour),
+        );
         if selected {
-            painter.circle_stroke(egui::pos2(x, y), 5.0, egui::Stroke::new(1.5, egui::Color32::WHITE));
+            painter.circle_stroke(
+                egui::pos2(x, y),
+                5.0,
+                egui::Stroke::new(1.5, egui::Color32::WHITE),
+            );
         }
-        if let Some(p) = pointer {
-            if (p.y - y).abs() < lane_h / 2.0 && p.x >= x_of(bs) - 3.0 && p.x <= x_of(be).max(x) + 3.0 {
-                hovered_label = Some((egui::pos2(x, y), format!("{} {} — click to select", item.id, item.title)));
-                if response.clicked() {
-                    actions.push(UiAction::Focus(Target::Item(i)));
-                }
+        if let Some(p) = pointer
+            && (p.y - y).abs() < lane_h / 2.0
+            && p.x >= x_of(bs) - 3.0
+            && p.x <= x_of(be).max(x) + 3.0
+        {
+            hovered_label = Some((
+                egui::pos2(x, y),
+                format!("{} {} — click to select", item.id, item.title),
+            ));
+            if response.clicked() {
+                actions.push(UiAction::Focus(Target::Item(i)));
             }
         }
     }
     let max_lane = lanes.iter().flatten().max().map(|m| m + 1).unwrap_or(1);
     for (ti, track) in case.tracks.iter().enumerate() {
-        let (Some(first), Some(last)) = (track.points.first(), track.points.last()) else { continue };
+        let (Some(first), Some(last)) = (track.points.first(), track.points.last()) else {
+            continue;
+        };
         let [r, g, b] = track.category.colour();
         let y = top + (max_lane + ti) as f32 * lane_h + lane_h / 2.0;
         let colour = egui::Color32::from_rgb(r, g, b);
-        painter.line_segment([egui::pos2(x_of(first.time), y), egui::pos2(x_of(last.time), y)], egui::Stroke::new(1.5, colour.gamma_multiply(0.7)));
+        painter.line_segment(
+            [
+                egui::pos2(x_of(first.time), y),
+                egui::pos2(x_of(last.time), y),
+            ],
+            egui::Stroke::new(1.5, colour.gamma_multiply(0.7)),
+        );
         for p in &track.points {
             painter.circle_filled(egui::pos2(x_of(p.time), y), 2.5, colour);
         }
@@ -162,23 +268,41 @@ fn axis_ui(ui: &mut egui::Ui, scene: &CaseScene, control: &TimeControl, selectio
 
     // The cursor.
     let cx = x_of(control.now);
-    painter.line_segment([egui::pos2(cx, rect.min.y + 14.0), egui::pos2(cx, rect.max.y)], egui::Stroke::new(2.0, egui::Color32::from_rgb(255, 80, 60)));
+    painter.line_segment(
+        [
+            egui::pos2(cx, rect.min.y + 14.0),
+            egui::pos2(cx, rect.max.y),
+        ],
+        egui::Stroke::new(2.0, egui::Color32::from_rgb(255, 80, 60)),
+    );
     painter.add(egui::Shape::convex_polygon(
-        vec![egui::pos2(cx - 6.0, rect.min.y + 12.0), egui::pos2(cx + 6.0, rect.min.y + 12.0), egui::pos2(cx, rect.min.y + 19.0)],
+        vec![
+            egui::pos2(cx - 6.0, rect.min.y + 12.0),
+            egui::pos2(cx + 6.0, rect.min.y + 12.0),
+            egui::pos2(cx, rect.min.y + 19.0),
+        ],
         egui::Color32::from_rgb(255, 80, 60),
         egui::Stroke::NONE,
     ));
     if let Some((pos, text)) = hovered_label.clone() {
-        let galley = painter.layout_no_wrap(text, egui::FontId::proportional(12.0), egui::Color32::WHITE);
-        let at = egui::pos2((pos.x + 8.0).min(rect.max.x - galley.size().x - 4.0), (pos.y - galley.size().y - 4.0).max(rect.min.y));
-        painter.rect_filled(egui::Rect::from_min_size(at, galley.size()).expand(3.0), 3.0, egui::Color32::from_black_alpha(220));
+        let galley =
+            painter.layout_no_wrap(text, egui::FontId::proportional(12.0), egui::Color32::WHITE);
+        let at = egui::pos2(
+            (pos.x + 8.0).min(rect.max.x - galley.size().x - 4.0),
+            (pos.y - galley.size().y - 4.0).max(rect.min.y),
+        );
+        painter.rect_filled(
+            egui::Rect::from_min_size(at, galley.size()).expand(3.0),
+            3.0,
+            egui::Color32::from_black_alpha(220),
+        );
         painter.galley(at, galley, egui::Color32::WHITE);
     }
     // Scrubbing: click or drag anywhere that is not an event tick.
-    if response.dragged() || (response.clicked() && hovered_label.is_none()) {
-        if let Some(p) = response.interact_pointer_pos() {
-            actions.push(UiAction::Time(TimeCommand::Seek(t_of(p.x))));
-        }
+    if (response.dragged() || (response.clicked() && hovered_label.is_none()))
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        actions.push(UiAction::Time(TimeCommand::Seek(t_of(p.x))));
     }
     height
 }
@@ -186,7 +310,13 @@ fn axis_ui(ui: &mut egui::Ui, scene: &CaseScene, control: &TimeControl, selectio
 /// A grid step that puts labels roughly 90 px apart.
 fn grid_step(total_s: f64, width: f32) -> Duration {
     let wanted = total_s / (width as f64 / 90.0).max(1.0);
-    let steps = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
-    let s = steps.iter().copied().find(|s| *s as f64 >= wanted).unwrap_or(86400);
+    let steps = [
+        60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+    ];
+    let s = steps
+        .iter()
+        .copied()
+        .find(|s| *s as f64 >= wanted)
+        .unwrap_or(86400);
     Duration::seconds(s)
 }

@@ -10,7 +10,6 @@ use crate::case_scene::CaseScene;
 use crate::scene::ViewSettings;
 use crate::timeline::TimeControl;
 
-#[allow(clippy::too_many_arguments)]
 pub fn top_bar_ui(
     root: &mut egui::Ui,
     scene: &CaseScene,
@@ -25,7 +24,11 @@ pub fn top_bar_ui(
         ui.horizontal(|ui| {
             ui.strong(egui::RichText::new("Locus").size(16.0));
             ui.separator();
-            if ui.button("📂 Open case…").on_hover_text("Open another case folder").clicked() {
+            if ui
+                .button("📂 Open case…")
+                .on_hover_text("Open another case folder")
+                .clicked()
+            {
                 open.window_open = true;
             }
             ui.menu_button("🔖 Bookmarks", |ui| {
@@ -34,9 +37,17 @@ pub fn top_bar_ui(
                     ui.close();
                 }
                 for (i, b) in scene.loaded.case.bookmarks.iter().enumerate() {
-                    let key = if i < 9 { format!(" ({})", i + 1) } else { String::new() };
+                    let key = if i < 9 {
+                        format!(" ({})", i + 1)
+                    } else {
+                        String::new()
+                    };
                     let r = ui.button(format!("{}{key}", b.name));
-                    let r = if b.description.is_empty() { r } else { r.on_hover_text(&b.description) };
+                    let r = if b.description.is_empty() {
+                        r
+                    } else {
+                        r.on_hover_text(&b.description)
+                    };
                     if r.clicked() {
                         actions.push(UiAction::Camera(CameraCommand::Bookmark(i)));
                         ui.close();
@@ -47,61 +58,102 @@ pub fn top_bar_ui(
                 ui.checkbox(&mut settings.labels, "Labels (L)");
                 ui.checkbox(&mut settings.uncertainty, "Uncertainty discs");
                 ui.checkbox(&mut settings.tracks, "Tracks");
-                ui.checkbox(&mut settings.lit, "Light the model (U) — off shows the photographed colours as captured");
+                ui.checkbox(
+                    &mut settings.lit,
+                    "Light the model (U) — off shows the photographed colours as captured",
+                );
                 let mut all = control.show_all;
-                if ui.checkbox(&mut all, "Show all items regardless of time (T)").changed() {
-                    actions.push(UiAction::Time(crate::timeline::TimeCommand::SetShowAll(all)));
+                if ui
+                    .checkbox(&mut all, "Show all items regardless of time (T)")
+                    .changed()
+                {
+                    actions.push(UiAction::Time(crate::timeline::TimeCommand::SetShowAll(
+                        all,
+                    )));
                 }
             });
             if ui.button("ℹ Case").clicked() {
                 state.show_case_info = !state.show_case_info;
             }
             let warnings = scene.site.warnings.len();
-            if warnings > 0 && ui.button(egui::RichText::new(format!("⚠ {warnings} warning(s)")).color(egui::Color32::from_rgb(255, 190, 60))).clicked() {
+            if warnings > 0
+                && ui
+                    .button(
+                        egui::RichText::new(format!("⚠ {warnings} warning(s)"))
+                            .color(egui::Color32::from_rgb(255, 190, 60)),
+                    )
+                    .clicked()
+            {
                 state.show_warnings = !state.show_warnings;
             }
             if ui.button("❓ Help (F1)").clicked() {
                 state.show_help = !state.show_help;
             }
             if fly.active {
-                ui.label(egui::RichText::new("FLY MODE — right-drag to look, WASD to move, G to leave").color(egui::Color32::from_rgb(120, 200, 255)));
+                ui.label(
+                    egui::RichText::new("FLY MODE — right-drag to look, WASD to move, G to leave")
+                        .color(egui::Color32::from_rgb(120, 200, 255)),
+                );
             }
             ui.separator();
             ui.label(egui::RichText::new(scene.title()).strong());
             if let Some(n) = &scene.loaded.case.notice {
-                ui.label(egui::RichText::new(format!(" {n} ")).color(egui::Color32::BLACK).background_color(egui::Color32::from_rgb(250, 210, 70)));
+                ui.label(
+                    egui::RichText::new(format!(" {n} "))
+                        .color(egui::Color32::BLACK)
+                        .background_color(egui::Color32::from_rgb(250, 210, 70)),
+                );
             }
         });
     });
 }
 
-pub fn windows_ui(ctx: &egui::Context, scene: &CaseScene, state: &mut UiState, open: &mut OpenCaseState, actions: &mut Vec<UiAction>) {
+pub fn windows_ui(
+    ctx: &egui::Context,
+    scene: &CaseScene,
+    state: &mut UiState,
+    open: &mut OpenCaseState,
+    actions: &mut Vec<UiAction>,
+) {
     open_case_window(ctx, open, actions);
     if state.show_help {
-        egui::Window::new("Controls").open(&mut state.show_help).resizable(false).show(ctx, help_ui);
+        egui::Window::new("Controls")
+            .open(&mut state.show_help)
+            .resizable(false)
+            .show(ctx, help_ui);
     }
     if state.show_warnings {
         let warnings = &scene.site.warnings;
-        egui::Window::new("Warnings").open(&mut state.show_warnings).default_width(520.0).show(ctx, |ui| {
-            egui::ScrollArea::vertical().max_height(400.0).show(ui, |ui| {
-                for w in warnings {
-                    ui.label(format!("⚠ {w}"));
-                    ui.separator();
-                }
+        egui::Window::new("Warnings")
+            .open(&mut state.show_warnings)
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical()
+                    .max_height(400.0)
+                    .show(ui, |ui| {
+                        for w in warnings {
+                            ui.label(format!("⚠ {w}"));
+                            ui.separator();
+                        }
+                    });
             });
-        });
     }
     if state.show_case_info {
-        egui::Window::new("Case").open(&mut state.show_case_info).default_width(520.0).show(ctx, |ui| case_info_ui(ui, scene));
+        egui::Window::new("Case")
+            .open(&mut state.show_case_info)
+            .default_width(520.0)
+            .show(ctx, |ui| case_info_ui(ui, scene));
     }
     if !state.errors.is_empty() {
         let mut dismissed = false;
-        egui::Window::new("Could not open").collapsible(false).show(ctx, |ui| {
-            for e in &state.errors {
-                ui.label(egui::RichText::new(e).color(egui::Color32::from_rgb(255, 120, 100)));
-            }
-            dismissed = ui.button("OK").clicked();
-        });
+        egui::Window::new("Could not open")
+            .collapsible(false)
+            .show(ctx, |ui| {
+                for e in &state.errors {
+                    ui.label(egui::RichText::new(e).color(egui::Color32::from_rgb(255, 120, 100)));
+                }
+                dismissed = ui.button("OK").clicked();
+            });
         if dismissed {
             state.errors.clear();
         }
@@ -142,7 +194,10 @@ fn case_info_ui(ui: &mut egui::Ui, scene: &CaseScene) {
     }
     ui.add_space(6.0);
     ui.strong("Origin of the local frame");
-    ui.label(format!("{:.7}°, {:.7}°, {:.2} m (WGS84, ellipsoidal)", case.origin.lat_deg, case.origin.lon_deg, case.origin.height_m));
+    ui.label(format!(
+        "{:.7}°, {:.7}°, {:.2} m (WGS84, ellipsoidal)",
+        case.origin.lat_deg, case.origin.lon_deg, case.origin.height_m
+    ));
     if !case.origin.note.is_empty() {
         ui.label(egui::RichText::new(&case.origin.note).italics());
     }
@@ -151,9 +206,21 @@ fn case_info_ui(ui: &mut egui::Ui, scene: &CaseScene) {
     ui.strong("Models");
     for om in &scene.site.models {
         ui.group(|ui| {
-            ui.label(format!("{} — {}", om.model.id, if om.model.title.is_empty() { &om.model.path } else { &om.model.title }));
+            ui.label(format!(
+                "{} — {}",
+                om.model.id,
+                if om.model.title.is_empty() {
+                    &om.model.path
+                } else {
+                    &om.model.title
+                }
+            ));
             ui.label(format!("File: {}", om.model.path));
-            ui.label(egui::RichText::new(format!("SHA-256 {}", om.sha256.as_deref().unwrap_or("—"))).monospace().small());
+            ui.label(
+                egui::RichText::new(format!("SHA-256 {}", om.sha256.as_deref().unwrap_or("—")))
+                    .monospace()
+                    .small(),
+            );
             let colour = match om.integrity {
                 locus_core::site::Integrity::Matches => egui::Color32::from_rgb(120, 200, 120),
                 locus_core::site::Integrity::NotRecorded => egui::Color32::from_gray(200),
@@ -167,7 +234,11 @@ fn case_info_ui(ui: &mut egui::Ui, scene: &CaseScene) {
             for d in &om.model.derived_from {
                 ui.label(format!("Derived from: {}", d.source));
                 if let Some(h) = &d.sha256 {
-                    ui.label(egui::RichText::new(format!("input SHA-256 {h}")).monospace().small());
+                    ui.label(
+                        egui::RichText::new(format!("input SHA-256 {h}"))
+                            .monospace()
+                            .small(),
+                    );
                 }
                 if !d.method.is_empty() {
                     ui.label(format!("Method: {}", d.method));

@@ -18,7 +18,12 @@ pub fn demo_case() -> PathBuf {
 
 /// A 20 m × 20 m ground square (glTF axes, Y up) with a 4 × 4 checker texture.
 pub fn checker_ground_glb(texture: Option<TextureExport>) -> Vec<u8> {
-    let positions = [[-10.0, 0.0, 10.0], [10.0, 0.0, 10.0], [10.0, 0.0, -10.0], [-10.0, 0.0, -10.0]];
+    let positions = [
+        [-10.0, 0.0, 10.0],
+        [10.0, 0.0, 10.0],
+        [10.0, 0.0, -10.0],
+        [-10.0, 0.0, -10.0],
+    ];
     let uvs = [[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]];
     write_glb(&MeshExport {
         positions: &positions,
@@ -35,10 +40,16 @@ pub fn checker_ground_glb(texture: Option<TextureExport>) -> Vec<u8> {
 pub fn checker_png() -> Vec<u8> {
     let mut img = image::RgbaImage::new(64, 64);
     for (x, y, p) in img.enumerate_pixels_mut() {
-        *p = if (x / 16 + y / 16) % 2 == 0 { image::Rgba([230, 120, 30, 255]) } else { image::Rgba([40, 90, 200, 255]) };
+        *p = if (x / 16 + y / 16) % 2 == 0 {
+            image::Rgba([230, 120, 30, 255])
+        } else {
+            image::Rgba([40, 90, 200, 255])
+        };
     }
     let mut out = Vec::new();
-    image::DynamicImage::ImageRgba8(img).write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
     out
 }
 
@@ -54,7 +65,11 @@ pub fn case_dir(dir: &Path, glb: &[u8], items: Value) -> PathBuf {
         "models": [{"id": "ground", "path": "models/ground.glb"}],
         "evidence": items,
     });
-    std::fs::write(dir.join("case.json"), serde_json::to_string_pretty(&case).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("case.json"),
+        serde_json::to_string_pretty(&case).unwrap(),
+    )
+    .unwrap();
     dir.to_path_buf()
 }
 

@@ -227,8 +227,16 @@ impl Location {
     /// The position in the case's ENU frame; `up_m` is `None` when the height is unknown.
     pub fn to_enu(&self, frame: &EnuFrame) -> (f64, f64, Option<f64>) {
         match *self {
-            Location::Enu { east_m, north_m, up_m } => (east_m, north_m, up_m),
-            Location::Geodetic { lat_deg, lon_deg, height_m } => {
+            Location::Enu {
+                east_m,
+                north_m,
+                up_m,
+            } => (east_m, north_m, up_m),
+            Location::Geodetic {
+                lat_deg,
+                lon_deg,
+                height_m,
+            } => {
                 let h = height_m.unwrap_or(frame.origin().height_m);
                 let p = frame.geodetic_to_enu(Geodetic::new(lat_deg, lon_deg, h));
                 (p.east_m, p.north_m, height_m.map(|_| p.up_m))
@@ -245,11 +253,20 @@ impl Location {
 
     pub fn validate(&self) -> Result<(), String> {
         match *self {
-            Location::Geodetic { lat_deg, lon_deg, height_m } => {
-                Geodetic::new(lat_deg, lon_deg, height_m.unwrap_or(0.0)).validate()
-            }
-            Location::Enu { east_m, north_m, up_m } => {
-                if [east_m, north_m, up_m.unwrap_or(0.0)].iter().all(|v| v.is_finite()) {
+            Location::Geodetic {
+                lat_deg,
+                lon_deg,
+                height_m,
+            } => Geodetic::new(lat_deg, lon_deg, height_m.unwrap_or(0.0)).validate(),
+            Location::Enu {
+                east_m,
+                north_m,
+                up_m,
+            } => {
+                if [east_m, north_m, up_m.unwrap_or(0.0)]
+                    .iter()
+                    .all(|v| v.is_finite())
+                {
                     Ok(())
                 } else {
                     Err("ENU coordinates must be finite numbers".into())
@@ -276,12 +293,16 @@ impl Position {
         self.location.validate()?;
         let h = self.horizontal_uncertainty_m;
         if !h.is_finite() || h < 0.0 {
-            return Err(format!("horizontal_uncertainty_m {h} must be a non-negative number"));
+            return Err(format!(
+                "horizontal_uncertainty_m {h} must be a non-negative number"
+            ));
         }
-        if let Some(v) = self.vertical_uncertainty_m {
-            if !v.is_finite() || v < 0.0 {
-                return Err(format!("vertical_uncertainty_m {v} must be a non-negative number"));
-            }
+        if let Some(v) = self.vertical_uncertainty_m
+            && (!v.is_finite() || v < 0.0)
+        {
+            return Err(format!(
+                "vertical_uncertainty_m {v} must be a non-negative number"
+            ));
         }
         Ok(())
     }
@@ -409,6 +430,8 @@ impl Case {
     }
 
     pub fn bookmark(&self, name: &str) -> Option<&Bookmark> {
-        self.bookmarks.iter().find(|b| b.name.eq_ignore_ascii_case(name))
+        self.bookmarks
+            .iter()
+            .find(|b| b.name.eq_ignore_ascii_case(name))
     }
 }

@@ -29,7 +29,14 @@ pub struct SurfaceParams {
 
 impl Default for SurfaceParams {
     fn default() -> Self {
-        Self { cell_m: 0.5, texel_m: 0.125, percentile: 0.9, max_gap_m: 1.0, min_patch_m2: 40.0, jpeg_quality: 88 }
+        Self {
+            cell_m: 0.5,
+            texel_m: 0.125,
+            percentile: 0.9,
+            max_gap_m: 1.0,
+            min_patch_m2: 40.0,
+            jpeg_quality: 88,
+        }
     }
 }
 
@@ -50,9 +57,15 @@ pub struct SurfaceProduct {
 #[derive(Debug, thiserror::Error)]
 pub enum DeriveError {
     #[error("cannot read the point cloud ({message}): {}", path.display())]
-    Read { path: std::path::PathBuf, message: String },
+    Read {
+        path: std::path::PathBuf,
+        message: String,
+    },
     #[error("{message}: {}", path.display())]
-    Input { path: std::path::PathBuf, message: String },
+    Input {
+        path: std::path::PathBuf,
+        message: String,
+    },
 }
 
 /// A coloured point, in the cloud's own coordinates (Z up).
@@ -63,31 +76,54 @@ pub struct ColouredPoint {
 }
 
 pub fn read_las_points(path: &Path) -> Result<Vec<ColouredPoint>, DeriveError> {
-    let read_err = |e: las::Error| DeriveError::Read { path: path.to_path_buf(), message: e.to_string() };
+    let read_err = |e: las::Error| DeriveError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     let mut reader = las::Reader::from_path(path).map_err(read_err)?;
     let data = reader.read_all().map_err(read_err)?;
     let mut raw = Vec::new();
     let mut max_channel = 0u16;
     for p in data.points() {
         let p = p.map_err(read_err)?;
-        let c = p.color.map(|c| [c.red, c.green, c.blue]).unwrap_or([40000; 3]);
+        let c = p
+            .color
+            .map(|c| [c.red, c.green, c.blue])
+            .unwrap_or([40000; 3]);
         max_channel = max_channel.max(c[0]).max(c[1]).max(c[2]);
         raw.push(([p.x, p.y, p.z], c));
     }
     // Many tools store 8-bit colour in LAS's 16-bit fields; scale only when values exceed 255.
     let shift = if max_channel > 255 { 8 } else { 0 };
-    Ok(raw.into_iter().map(|(xyz, c)| ColouredPoint { xyz, rgb: c.map(|v| (v >> shift) as u8) }).collect())
+    Ok(raw
+        .into_iter()
+        .map(|(xyz, c)| ColouredPoint {
+            xyz,
+            rgb: c.map(|v| (v >> shift) as u8),
+        })
+        .collect())
 }
 
 pub fn derive_surface(input: &Path, params: SurfaceParams) -> Result<SurfaceProduct, DeriveError> {
-    let input_err = |message: String| DeriveError::Input { path: input.to_path_buf(), message };
+    let input_err = |message: String| DeriveError::Input {
+        path: input.to_path_buf(),
+        message,
+    };
     if !(params.cell_m > 0.0 && params.texel_m > 0.0 && (0.0..=1.0).contains(&params.percentile)) {
-        return Err(input_err("cell and texel sizes must be positive, percentile within 0..1".into()));
+        return Err(input_err(
+            "cell and texel sizes must be positive, percentile within 0..1".into(),
+        ));
     }
-    let input_sha256 = sha256_file(input).map_err(|e| DeriveError::Read { path: input.to_path_buf(), message: e.to_string() })?;
+    let input_sha256 = sha256_file(input).map_err(|e| DeriveError::Read {
+        path: input.to_path_buf(),
+        message: e.to_string(),
+    })?;
     let points = read_las_points(input)?;
     if points.len() < 3 {
-        return Err(input_err(format!("only {} points; a surface needs at least 3", points.len())));
+        return Err(input_err(format!(
+            "only {} points; a surface needs at least 3",
+            points.len()
+        )));
     }
     let mut lo = [f64::INFINITY; 3];
     let mut hi = [f64::NEG_INFINITY; 3];
@@ -103,19 +139,31 @@ pub fn derive_surface(input: &Path, params: SurfaceParams) -> Result<SurfaceProd
     // Vertices relative to the centre of the cloud's footprint at its lowest height; the
     // offset goes into the node translation as exact f64 so no precision is lost in f32.
     let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, lo[2]];
-    let (tex_w_m, tex_h_m) = (texture.width as f64 * params.texel_m, texture.height as f64 * params.texel_m);
+    let (tex_w_m, tex_h_m) = (
+        texture.width as f64 * params.texel_m,
+        texture.height as f64 * params.texel_m,
+    );
     let mut positions = Vec::new();
     let mut uvs = Vec::new();
     let mut vertex_of = vec![u32::MAX; heights.nx * heights.ny];
     for j in 0..heights.ny {
         for i in 0..heights.nx {
-            let Some(z) = heights.value(i, j) else { continue };
+            let Some(z) = heights.value(i, j) else {
+                continue;
+            };
             let x = lo[0] + i as f64 * params.cell_m;
             let y = lo[1] + j as f64 * params.cell_m;
             vertex_of[j * heights.nx + i] = positions.len() as u32;
             // glTF axes: x = X, y = Z (up), z = −Y.
-            positions.push([(x - centre[0]) as f32, (z - centre[2]) as f32, -(y - centre[1]) as f32]);
-            uvs.push([((x - lo[0]) / tex_w_m) as f32, ((hi[1] - y) / tex_h_m) as f32]);
+            positions.push([
+                (x - centre[0]) as f32,
+                (z - centre[2]) as f32,
+                -(y - centre[1]) as f32,
+            ]);
+            uvs.push([
+                ((x - lo[0]) / tex_w_m) as f32,
+                ((hi[1] - y) / tex_h_m) as f32,
+            ]);
         }
     }
     let mut indices = Vec::new();
@@ -135,10 +183,18 @@ pub fn derive_surface(input: &Path, params: SurfaceParams) -> Result<SurfaceProd
     let normals = smooth_normals(&positions, &indices);
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, params.jpeg_quality)
-        .encode(&texture.rgb, texture.width, texture.height, image::ExtendedColorType::Rgb8)
+        .encode(
+            &texture.rgb,
+            texture.width,
+            texture.height,
+            image::ExtendedColorType::Rgb8,
+        )
         .map_err(|e| input_err(format!("encoding the texture: {e}")))?;
 
-    let file_name = input.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let file_name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let method = format!(
         "locus derive-surface: height field {} m cells ({}th percentile of point heights per cell, gaps up to {} m filled, \
          patches under {} m² dropped), orthophoto texture {} m/pixel (mean point colour), JPEG q{}",
@@ -158,7 +214,9 @@ pub fn derive_surface(input: &Path, params: SurfaceParams) -> Result<SurfaceProd
         unlit: true,
         generator: format!("Locus {} derive-surface", env!("CARGO_PKG_VERSION")),
         translation: Some([centre[0], centre[2], -centre[1]]),
-        extras: Some(json!({"derived_from": {"file": file_name, "sha256": input_sha256, "method": method}})),
+        extras: Some(
+            json!({"derived_from": {"file": file_name, "sha256": input_sha256, "method": method}}),
+        ),
         ..Default::default()
     });
     Ok(SurfaceProduct {
@@ -182,7 +240,12 @@ struct HeightField {
 }
 
 impl HeightField {
-    fn from_points(points: &[ColouredPoint], lo: [f64; 3], hi: [f64; 3], params: SurfaceParams) -> Result<Self, DeriveError> {
+    fn from_points(
+        points: &[ColouredPoint],
+        lo: [f64; 3],
+        hi: [f64; 3],
+        params: SurfaceParams,
+    ) -> Result<Self, DeriveError> {
         let nx = ((hi[0] - lo[0]) / params.cell_m).round() as usize + 1;
         let ny = ((hi[1] - lo[1]) / params.cell_m).round() as usize + 1;
         if nx.saturating_mul(ny) > 50_000_000 {
@@ -224,11 +287,14 @@ impl HeightField {
                     let (mut sum, mut n) = (0.0, 0);
                     for (di, dj) in NEIGHBOURS {
                         let (a, b) = (i as i64 + di, j as i64 + dj);
-                        if a >= 0 && b >= 0 && (a as usize) < nx && (b as usize) < ny {
-                            if let Some(h) = snapshot[b as usize * nx + a as usize] {
-                                sum += h;
-                                n += 1;
-                            }
+                        if a >= 0
+                            && b >= 0
+                            && (a as usize) < nx
+                            && (b as usize) < ny
+                            && let Some(h) = snapshot[b as usize * nx + a as usize]
+                        {
+                            sum += h;
+                            n += 1;
                         }
                     }
                     if n > 0 {
@@ -237,7 +303,12 @@ impl HeightField {
                 }
             }
         }
-        Ok(Self { nx, ny, heights, cell_m: params.cell_m })
+        Ok(Self {
+            nx,
+            ny,
+            heights,
+            cell_m: params.cell_m,
+        })
     }
 
     fn value(&self, i: usize, j: usize) -> Option<f64> {
@@ -258,7 +329,16 @@ impl HeightField {
     }
 }
 
-const NEIGHBOURS: [(i64, i64); 8] = [(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)];
+const NEIGHBOURS: [(i64, i64); 8] = [
+    (-1, -1),
+    (0, -1),
+    (1, -1),
+    (-1, 0),
+    (1, 0),
+    (-1, 1),
+    (0, 1),
+    (1, 1),
+];
 
 /// Drops 8-connected patches of data cells smaller than `min_cells`.
 fn remove_small_patches<T>(cells: &mut [Option<T>], nx: usize, ny: usize, min_cells: usize) {
@@ -295,7 +375,10 @@ fn remove_small_patches<T>(cells: &mut [Option<T>], nx: usize, ny: usize, min_ce
 
 /// Chessboard distance (in cells) from each cell to the nearest cell with data.
 fn distance_to_data<T>(cells: &[Option<T>], nx: usize, ny: usize) -> Vec<u32> {
-    let mut dist: Vec<u32> = cells.iter().map(|c| if c.is_some() { 0 } else { u32::MAX }).collect();
+    let mut dist: Vec<u32> = cells
+        .iter()
+        .map(|c| if c.is_some() { 0 } else { u32::MAX })
+        .collect();
     let mut frontier: Vec<usize> = (0..cells.len()).filter(|&i| dist[i] == 0).collect();
     let mut d = 0;
     while !frontier.is_empty() {
@@ -327,7 +410,13 @@ struct Orthophoto {
 
 /// Mean point colour per texel, north up; small holes filled from neighbours; texels with
 /// no surface beneath them are neutral grey.
-fn bake_orthophoto(points: &[ColouredPoint], lo: [f64; 3], hi: [f64; 3], texel_m: f64, has_surface: impl Fn(f64, f64) -> bool) -> Orthophoto {
+fn bake_orthophoto(
+    points: &[ColouredPoint],
+    lo: [f64; 3],
+    hi: [f64; 3],
+    texel_m: f64,
+    has_surface: impl Fn(f64, f64) -> bool,
+) -> Orthophoto {
     let w = ((hi[0] - lo[0]) / texel_m).ceil().max(1.0) as usize;
     let h = ((hi[1] - lo[1]) / texel_m).ceil().max(1.0) as usize;
     let mut sum = vec![[0u32; 4]; w * h];
@@ -342,7 +431,15 @@ fn bake_orthophoto(points: &[ColouredPoint], lo: [f64; 3], hi: [f64; 3], texel_m
     }
     let mut colour: Vec<Option<[f32; 3]>> = sum
         .iter()
-        .map(|s| (s[3] > 0).then(|| [s[0] as f32 / s[3] as f32, s[1] as f32 / s[3] as f32, s[2] as f32 / s[3] as f32]))
+        .map(|s| {
+            (s[3] > 0).then(|| {
+                [
+                    s[0] as f32 / s[3] as f32,
+                    s[1] as f32 / s[3] as f32,
+                    s[2] as f32 / s[3] as f32,
+                ]
+            })
+        })
         .collect();
     // Fill holes ring by ring from already coloured neighbours (at most 16 texels deep).
     for _ in 0..16 {
@@ -356,13 +453,16 @@ fn bake_orthophoto(points: &[ColouredPoint], lo: [f64; 3], hi: [f64; 3], texel_m
                 let (mut acc, mut n) = ([0.0f32; 3], 0.0f32);
                 for (di, dj) in NEIGHBOURS {
                     let (a, b) = (i as i64 + di, j as i64 + dj);
-                    if a >= 0 && b >= 0 && (a as usize) < w && (b as usize) < h {
-                        if let Some(c) = snapshot[b as usize * w + a as usize] {
-                            for k in 0..3 {
-                                acc[k] += c[k];
-                            }
-                            n += 1.0;
+                    if a >= 0
+                        && b >= 0
+                        && (a as usize) < w
+                        && (b as usize) < h
+                        && let Some(c) = snapshot[b as usize * w + a as usize]
+                    {
+                        for k in 0..3 {
+                            acc[k] += c[k];
                         }
+                        n += 1.0;
                     }
                 }
                 if n > 0.0 {
@@ -378,7 +478,10 @@ fn bake_orthophoto(points: &[ColouredPoint], lo: [f64; 3], hi: [f64; 3], texel_m
     let mut rgb = Vec::with_capacity(w * h * 3);
     for j in 0..h {
         for i in 0..w {
-            let (dx, dy) = ((i as f64 + 0.5) * texel_m, hi[1] - (j as f64 + 0.5) * texel_m - lo[1]);
+            let (dx, dy) = (
+                (i as f64 + 0.5) * texel_m,
+                hi[1] - (j as f64 + 0.5) * texel_m - lo[1],
+            );
             let c = match colour[j * w + i] {
                 Some(c) if has_surface(dx, dy) => c.map(|v| v.round() as u8),
                 _ => [128, 128, 128],
@@ -386,7 +489,11 @@ fn bake_orthophoto(points: &[ColouredPoint], lo: [f64; 3], hi: [f64; 3], texel_m
             rgb.extend_from_slice(&c);
         }
     }
-    Orthophoto { width: w as u32, height: h as u32, rgb }
+    Orthophoto {
+        width: w as u32,
+        height: h as u32,
+        rgb,
+    }
 }
 
 #[cfg(test)]
@@ -396,9 +503,34 @@ mod tests {
     #[test]
     fn small_patches_are_dropped() {
         // A 3-cell patch and a 1-cell speck on a 5 × 2 grid.
-        let mut cells = vec![Some(1), Some(1), None, None, Some(1), Some(1), None, None, None, None];
+        let mut cells = vec![
+            Some(1),
+            Some(1),
+            None,
+            None,
+            Some(1),
+            Some(1),
+            None,
+            None,
+            None,
+            None,
+        ];
         remove_small_patches(&mut cells, 5, 2, 2);
-        assert_eq!(cells, vec![Some(1), Some(1), None, None, None, Some(1), None, None, None, None]);
+        assert_eq!(
+            cells,
+            vec![
+                Some(1),
+                Some(1),
+                None,
+                None,
+                None,
+                Some(1),
+                None,
+                None,
+                None,
+                None
+            ]
+        );
     }
 
     #[test]

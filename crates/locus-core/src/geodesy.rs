@@ -39,10 +39,18 @@ pub struct Enu {
 }
 
 impl Enu {
-    pub const ZERO: Enu = Enu { east_m: 0.0, north_m: 0.0, up_m: 0.0 };
+    pub const ZERO: Enu = Enu {
+        east_m: 0.0,
+        north_m: 0.0,
+        up_m: 0.0,
+    };
 
     pub fn new(east_m: f64, north_m: f64, up_m: f64) -> Self {
-        Self { east_m, north_m, up_m }
+        Self {
+            east_m,
+            north_m,
+            up_m,
+        }
     }
 
     pub fn to_vector(self) -> Vector3<f64> {
@@ -68,7 +76,11 @@ impl Enu {
 
 impl Geodetic {
     pub fn new(lat_deg: f64, lon_deg: f64, height_m: f64) -> Self {
-        Self { lat_deg, lon_deg, height_m }
+        Self {
+            lat_deg,
+            lon_deg,
+            height_m,
+        }
     }
 
     /// Checks the ranges a geodetic position must lie in; the message names the field.
@@ -80,7 +92,10 @@ impl Geodetic {
             return Err(format!("lon_deg {} is outside -180..180", self.lon_deg));
         }
         if !self.height_m.is_finite() || self.height_m.abs() > 100_000.0 {
-            return Err(format!("height_m {} is not a plausible ellipsoidal height", self.height_m));
+            return Err(format!(
+                "height_m {} is not a plausible ellipsoidal height",
+                self.height_m
+            ));
         }
         Ok(())
     }
@@ -105,7 +120,11 @@ impl Ecef {
     }
 
     pub fn from_vector(v: Vector3<f64>) -> Self {
-        Self { x: v.x, y: v.y, z: v.z }
+        Self {
+            x: v.x,
+            y: v.y,
+            z: v.z,
+        }
     }
 
     /// ECEF to geodetic by Bowring's method iterated to convergence (sub-micrometre for any
@@ -124,7 +143,8 @@ impl Ecef {
         let mut lat = 0.0;
         for _ in 0..8 {
             let (sb, cb) = beta.sin_cos();
-            lat = (self.z + ep2 * WGS84_B * sb * sb * sb).atan2(p - WGS84_E2 * WGS84_A * cb * cb * cb);
+            lat = (self.z + ep2 * WGS84_B * sb * sb * sb)
+                .atan2(p - WGS84_E2 * WGS84_A * cb * cb * cb);
             let new_beta = ((1.0 - WGS84_F) * lat.sin()).atan2(lat.cos());
             if (new_beta - beta).abs() < 1e-15 {
                 break;
@@ -159,7 +179,11 @@ impl EnuFrame {
             -sl * co, -sl * so, cl,
              cl * co,  cl * so, sl,
         );
-        Self { origin, origin_ecef: origin.to_ecef().to_vector(), ecef_to_enu }
+        Self {
+            origin,
+            origin_ecef: origin.to_ecef().to_vector(),
+            ecef_to_enu,
+        }
     }
 
     pub fn origin(&self) -> Geodetic {
@@ -249,7 +273,10 @@ mod tests {
     fn enu_axes_point_the_right_way() {
         let frame = EnuFrame::new(Geodetic::new(52.0, 5.0, 10.0));
         let north = frame.geodetic_to_enu(Geodetic::new(52.001, 5.0, 10.0));
-        assert!(north.north_m > 110.0 && north.east_m.abs() < 1e-6, "{north:?}");
+        assert!(
+            north.north_m > 110.0 && north.east_m.abs() < 1e-6,
+            "{north:?}"
+        );
         let east = frame.geodetic_to_enu(Geodetic::new(52.0, 5.001, 10.0));
         assert!(east.east_m > 60.0 && east.north_m.abs() < 0.01, "{east:?}");
         let up = frame.geodetic_to_enu(Geodetic::new(52.0, 5.0, 110.0));
@@ -293,7 +320,8 @@ mod tests {
                 h,
                 map_3d::Ellipsoid::WGS84,
             );
-            let enu = EnuFrame::new(Geodetic::new(lat, lon, h)).geodetic_to_enu(Geodetic::new(lat2, lon2, h2));
+            let enu = EnuFrame::new(Geodetic::new(lat, lon, h))
+                .geodetic_to_enu(Geodetic::new(lat2, lon2, h2));
             assert_abs_diff_eq!(enu.east_m, e, epsilon = 1e-5);
             assert_abs_diff_eq!(enu.north_m, n, epsilon = 1e-5);
             assert_abs_diff_eq!(enu.up_m, u, epsilon = 1e-5);

@@ -37,10 +37,11 @@ struct Bin {
 
 impl Bin {
     fn push(&mut self, bytes: &[u8], target: Option<u32>) -> usize {
-        while self.data.len() % 4 != 0 {
+        while !self.data.len().is_multiple_of(4) {
             self.data.push(0);
         }
-        let mut view = json!({"buffer": 0, "byteOffset": self.data.len(), "byteLength": bytes.len()});
+        let mut view =
+            json!({"buffer": 0, "byteOffset": self.data.len(), "byteLength": bytes.len()});
         if let Some(t) = target {
             view["target"] = json!(t);
         }
@@ -51,13 +52,18 @@ impl Bin {
 }
 
 fn f32_bytes<const N: usize>(v: &[[f32; N]]) -> Vec<u8> {
-    v.iter().flat_map(|a| a.iter().flat_map(|x| x.to_le_bytes())).collect()
+    v.iter()
+        .flat_map(|a| a.iter().flat_map(|x| x.to_le_bytes()))
+        .collect()
 }
 
 pub fn write_glb(mesh: &MeshExport) -> Vec<u8> {
     const ARRAY_BUFFER: u32 = 34962;
     const ELEMENT_ARRAY_BUFFER: u32 = 34963;
-    let mut bin = Bin { data: Vec::new(), views: Vec::new() };
+    let mut bin = Bin {
+        data: Vec::new(),
+        views: Vec::new(),
+    };
     let mut accessors = Vec::new();
     let mut attributes = serde_json::Map::new();
 
@@ -74,17 +80,23 @@ pub fn write_glb(mesh: &MeshExport) -> Vec<u8> {
     attributes.insert("POSITION".into(), json!(accessors.len() - 1));
     if let Some(n) = mesh.normals {
         let v = bin.push(&f32_bytes(n), Some(ARRAY_BUFFER));
-        accessors.push(json!({"bufferView": v, "componentType": 5126, "count": n.len(), "type": "VEC3"}));
+        accessors.push(
+            json!({"bufferView": v, "componentType": 5126, "count": n.len(), "type": "VEC3"}),
+        );
         attributes.insert("NORMAL".into(), json!(accessors.len() - 1));
     }
     if let Some(uv) = mesh.uvs {
         let v = bin.push(&f32_bytes(uv), Some(ARRAY_BUFFER));
-        accessors.push(json!({"bufferView": v, "componentType": 5126, "count": uv.len(), "type": "VEC2"}));
+        accessors.push(
+            json!({"bufferView": v, "componentType": 5126, "count": uv.len(), "type": "VEC2"}),
+        );
         attributes.insert("TEXCOORD_0".into(), json!(accessors.len() - 1));
     }
     if let Some(c) = mesh.colors {
         let v = bin.push(&f32_bytes(c), Some(ARRAY_BUFFER));
-        accessors.push(json!({"bufferView": v, "componentType": 5126, "count": c.len(), "type": "VEC4"}));
+        accessors.push(
+            json!({"bufferView": v, "componentType": 5126, "count": c.len(), "type": "VEC4"}),
+        );
         attributes.insert("COLOR_0".into(), json!(accessors.len() - 1));
     }
     let idx: Vec<u8> = mesh.indices.iter().flat_map(|i| i.to_le_bytes()).collect();
@@ -116,16 +128,21 @@ pub fn write_glb(mesh: &MeshExport) -> Vec<u8> {
     }
     if let Some(tex) = &mesh.texture {
         let image = match tex {
-            TextureExport::EmbeddedJpeg(b) => json!({"bufferView": bin.push(b, None), "mimeType": "image/jpeg"}),
-            TextureExport::EmbeddedPng(b) => json!({"bufferView": bin.push(b, None), "mimeType": "image/png"}),
+            TextureExport::EmbeddedJpeg(b) => {
+                json!({"bufferView": bin.push(b, None), "mimeType": "image/jpeg"})
+            }
+            TextureExport::EmbeddedPng(b) => {
+                json!({"bufferView": bin.push(b, None), "mimeType": "image/png"})
+            }
             TextureExport::External(uri) => json!({"uri": uri}),
         };
         doc["images"] = json!([image]);
-        doc["samplers"] = json!([{"magFilter": 9729, "minFilter": 9987, "wrapS": 33071, "wrapT": 33071}]);
+        doc["samplers"] =
+            json!([{"magFilter": 9729, "minFilter": 9987, "wrapS": 33071, "wrapT": 33071}]);
         doc["textures"] = json!([{"source": 0, "sampler": 0}]);
         doc["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"] = json!({"index": 0});
     }
-    while bin.data.len() % 4 != 0 {
+    while !bin.data.len().is_multiple_of(4) {
         bin.data.push(0);
     }
     doc["buffers"] = json!([{"byteLength": bin.data.len()}]);
@@ -133,7 +150,7 @@ pub fn write_glb(mesh: &MeshExport) -> Vec<u8> {
     doc["accessors"] = Value::Array(accessors);
 
     let mut json_bytes = serde_json::to_vec(&doc).unwrap_or_default();
-    while json_bytes.len() % 4 != 0 {
+    while !json_bytes.len().is_multiple_of(4) {
         json_bytes.push(b' ');
     }
     let total = 12 + 8 + json_bytes.len() + 8 + bin.data.len();

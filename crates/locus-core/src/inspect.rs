@@ -30,7 +30,11 @@ pub fn inspect(path: &Path) -> Result<Value, InspectError> {
     if !path.exists() {
         return Err(InspectError::Missing(path.to_path_buf()));
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if path.is_dir() || ext == "json" {
         inspect_case(path)
     } else if ext == "glb" || ext == "gltf" {
@@ -160,7 +164,11 @@ pub fn inspect_model(path: &Path) -> Result<Value, InspectError> {
 /// The human-readable form of an inspect report.
 pub fn to_text(report: &Value) -> String {
     let mut out = String::new();
-    let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    let s = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
     match report["kind"].as_str() {
         Some("case") => {
             out += &format!("Case: {}\n", s(&report["title"]));
@@ -174,19 +182,38 @@ pub fn to_text(report: &Value) -> String {
                 o["lat_deg"].as_f64().unwrap_or(0.0),
                 o["lon_deg"].as_f64().unwrap_or(0.0),
                 o["height_m"].as_f64().unwrap_or(0.0),
-                o["note"].as_str().filter(|n| !n.is_empty()).map(|n| format!("\n  {n}")).unwrap_or_default()
+                o["note"]
+                    .as_str()
+                    .filter(|n| !n.is_empty())
+                    .map(|n| format!("\n  {n}"))
+                    .unwrap_or_default()
             );
             out += &format!("Time zone: {}\n", s(&report["display_time_zone"]));
             if let Some(span) = report["time_span"].as_object() {
-                out += &format!("Time span: {} to {} ({} events)\n", s(&span["start"]), s(&span["end"]), span["events"]);
+                out += &format!(
+                    "Time span: {} to {} ({} events)\n",
+                    s(&span["start"]),
+                    s(&span["end"]),
+                    span["events"]
+                );
             }
             out += "Models:\n";
             for m in report["models"].as_array().into_iter().flatten() {
-                out += &format!("  {} {} — {}\n", s(&m["id"]), s(&m["path"]), s(&m["integrity"]));
+                out += &format!(
+                    "  {} {} — {}\n",
+                    s(&m["id"]),
+                    s(&m["path"]),
+                    s(&m["integrity"])
+                );
                 if let Some(e) = m["error"].as_str() {
                     out += &format!("    error: {e}\n");
                 } else {
-                    out += &format!("    {} vertices, {} triangles; placement {}\n", m["vertices"], m["triangles"], s(&m["placement"]));
+                    out += &format!(
+                        "    {} vertices, {} triangles; placement {}\n",
+                        m["vertices"],
+                        m["triangles"],
+                        s(&m["placement"])
+                    );
                     if let Some(sha) = m["sha256"].as_str() {
                         out += &format!("    SHA-256 {sha}\n");
                     }
@@ -208,24 +235,56 @@ pub fn to_text(report: &Value) -> String {
                 );
             }
             for t in report["tracks"].as_array().into_iter().flatten() {
-                out += &format!("Track {} {}: {} points\n", s(&t["id"]), s(&t["title"]), t["points"]);
+                out += &format!(
+                    "Track {} {}: {} points\n",
+                    s(&t["id"]),
+                    s(&t["title"]),
+                    t["points"]
+                );
             }
-            let bookmarks: Vec<String> = report["bookmarks"].as_array().into_iter().flatten().map(s).collect();
-            out += &format!("Bookmarks: {}\n", if bookmarks.is_empty() { "none".into() } else { bookmarks.join(", ") });
+            let bookmarks: Vec<String> = report["bookmarks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect();
+            out += &format!(
+                "Bookmarks: {}\n",
+                if bookmarks.is_empty() {
+                    "none".into()
+                } else {
+                    bookmarks.join(", ")
+                }
+            );
         }
         _ => {
             out += &format!("Model: {}\n", s(&report["path"]));
-            out += &format!("Format: {} (generator: {})\n", s(&report["format"]), s(&report["generator"]));
-            out += &format!("Vertices: {}\nTriangles: {}\n", report["vertices"], report["triangles"]);
+            out += &format!(
+                "Format: {} (generator: {})\n",
+                s(&report["format"]),
+                s(&report["generator"])
+            );
+            out += &format!(
+                "Vertices: {}\nTriangles: {}\n",
+                report["vertices"], report["triangles"]
+            );
             out += &format!("Bounds (file axes, m): {}\n", report["bounds"]);
-            out += &format!("Extensions used: {}; required: {}\n", report["extensions_used"], report["extensions_required"]);
+            out += &format!(
+                "Extensions used: {}; required: {}\n",
+                report["extensions_used"], report["extensions_required"]
+            );
             out += "CRS: none declared\n";
             if let Some(sha) = report["sha256"].as_str() {
                 out += &format!("SHA-256: {sha}\n");
             }
         }
     }
-    let warnings: Vec<String> = report["warnings"].as_array().into_iter().flatten().map(s).collect();
+    let warnings: Vec<String> = report["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(s)
+        .collect();
     for w in warnings {
         out += &format!("warning: {w}\n");
     }

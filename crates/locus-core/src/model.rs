@@ -78,11 +78,20 @@ pub struct Texture {
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("cannot read the model: {source}: {}", path.display())]
-    Io { path: std::path::PathBuf, source: std::io::Error },
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("not a readable glTF file ({message}): {}", path.display())]
-    Gltf { path: std::path::PathBuf, message: String },
+    Gltf {
+        path: std::path::PathBuf,
+        message: String,
+    },
     #[error("{message}: {}", path.display())]
-    Unsupported { path: std::path::PathBuf, message: String },
+    Unsupported {
+        path: std::path::PathBuf,
+        message: String,
+    },
 }
 
 impl ModelData {
@@ -106,7 +115,11 @@ impl ModelData {
         for p in &self.primitives {
             let t = m * p.transform;
             for v in &p.positions {
-                let w = t.transform_point(&nalgebra::Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
+                let w = t.transform_point(&nalgebra::Point3::new(
+                    v[0] as f64,
+                    v[1] as f64,
+                    v[2] as f64,
+                ));
                 for k in 0..3 {
                     lo[k] = lo[k].min(w[k]);
                     hi[k] = hi[k].max(w[k]);
@@ -122,7 +135,11 @@ impl ModelData {
 const SUPPORTED_EXTENSIONS: &[&str] = &["KHR_materials_unlit", "KHR_texture_transform"];
 
 pub fn load_model(path: &Path) -> Result<ModelData, ModelError> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match ext.as_str() {
         "glb" | "gltf" => load_gltf(path),
         other => Err(ModelError::Unsupported {
@@ -133,15 +150,26 @@ pub fn load_model(path: &Path) -> Result<ModelData, ModelError> {
 }
 
 fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-    let gltf_err = |message: String| ModelError::Gltf { path: path.to_path_buf(), message };
-    let gltf = gltf::Gltf::from_slice_without_validation(&bytes).map_err(|e| gltf_err(e.to_string()))?;
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let gltf_err = |message: String| ModelError::Gltf {
+        path: path.to_path_buf(),
+        message,
+    };
+    let gltf =
+        gltf::Gltf::from_slice_without_validation(&bytes).map_err(|e| gltf_err(e.to_string()))?;
     let raw_json = raw_json(&bytes).map_err(gltf_err)?;
     let document = gltf.document;
     let base = path.parent().unwrap_or_else(|| Path::new("."));
 
     let mut data = ModelData {
-        format: if bytes.starts_with(b"glTF") { "glb".into() } else { "gltf".into() },
+        format: if bytes.starts_with(b"glTF") {
+            "glb".into()
+        } else {
+            "gltf".into()
+        },
         generator: document.as_json().asset.generator.clone(),
         extensions_used: document.extensions_used().map(str::to_string).collect(),
         extensions_required: document.extensions_required().map(str::to_string).collect(),
@@ -152,13 +180,17 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
         if !SUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
             return Err(ModelError::Unsupported {
                 path: path.to_path_buf(),
-                message: format!("the file requires the glTF extension {ext}, which this version of Locus cannot decode"),
+                message: format!(
+                    "the file requires the glTF extension {ext}, which this version of Locus cannot decode"
+                ),
             });
         }
     }
     for ext in &data.extensions_used {
         if !SUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
-            data.warnings.push(format!("glTF extension {ext} is used but not supported; it is ignored"));
+            data.warnings.push(format!(
+                "glTF extension {ext} is used but not supported; it is ignored"
+            ));
         }
     }
 
@@ -177,12 +209,17 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
                     rgba,
                 })),
                 None => {
-                    data.warnings.push(format!("texture {label}: pixel format {:?} is not supported; shown untextured", img.format));
+                    data.warnings.push(format!(
+                        "texture {label}: pixel format {:?} is not supported; shown untextured",
+                        img.format
+                    ));
                     data.textures.push(None);
                 }
             },
             Err(e) => {
-                data.warnings.push(format!("texture {label} could not be loaded ({e}); the surface is shown untextured"));
+                data.warnings.push(format!(
+                    "texture {label} could not be loaded ({e}); the surface is shown untextured"
+                ));
                 data.textures.push(None);
             }
         }
@@ -192,8 +229,15 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
     for m in document.materials() {
         let pbr = m.pbr_metallic_roughness();
         let info = pbr.base_color_texture();
-        let texture = info.as_ref().map(|i| i.texture().index()).filter(|&i| data.textures.get(i).is_some_and(Option::is_some));
-        uv_transforms.push(info.as_ref().and_then(|i| i.texture_transform()).map(|t| (t.offset(), t.rotation(), t.scale())));
+        let texture = info
+            .as_ref()
+            .map(|i| i.texture().index())
+            .filter(|&i| data.textures.get(i).is_some_and(Option::is_some));
+        uv_transforms.push(
+            info.as_ref()
+                .and_then(|i| i.texture_transform())
+                .map(|t| (t.offset(), t.rotation(), t.scale())),
+        );
         data.materials.push(Material {
             name: m.name().unwrap_or("").to_string(),
             base_color: pbr.base_color_factor(),
@@ -206,15 +250,23 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
     }
 
     // Walk the scene graph with f64 transforms taken from the raw JSON.
-    let roots: Vec<usize> = match document.default_scene().or_else(|| document.scenes().next()) {
+    let roots: Vec<usize> = match document
+        .default_scene()
+        .or_else(|| document.scenes().next())
+    {
         Some(scene) => scene.nodes().map(|n| n.index()).collect(),
         None => document.nodes().map(|n| n.index()).collect(),
     };
     let nodes: Vec<gltf::Node> = document.nodes().collect();
-    let mut stack: Vec<(usize, Matrix4<f64>, usize)> = roots.into_iter().map(|n| (n, Matrix4::identity(), 0)).collect();
+    let mut stack: Vec<(usize, Matrix4<f64>, usize)> = roots
+        .into_iter()
+        .map(|n| (n, Matrix4::identity(), 0))
+        .collect();
     while let Some((index, parent, depth)) = stack.pop() {
         if depth > 64 {
-            return Err(gltf_err("node hierarchy deeper than 64 levels (a cycle?)".into()));
+            return Err(gltf_err(
+                "node hierarchy deeper than 64 levels (a cycle?)".into(),
+            ));
         }
         let node = &nodes[index];
         let world = parent * node_matrix(&raw_json, index);
@@ -223,8 +275,13 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
                 let name = format!("{}#{}", mesh.name().unwrap_or("mesh"), pi);
                 match read_primitive(&prim, &buffers, world, &name, &uv_transforms) {
                     Ok(Some(p)) => data.primitives.push(p),
-                    Ok(None) => data.warnings.push(format!("primitive {name}: mode {:?} is not triangles; skipped", prim.mode())),
-                    Err(msg) => data.warnings.push(format!("primitive {name}: {msg}; skipped")),
+                    Ok(None) => data.warnings.push(format!(
+                        "primitive {name}: mode {:?} is not triangles; skipped",
+                        prim.mode()
+                    )),
+                    Err(msg) => data
+                        .warnings
+                        .push(format!("primitive {name}: {msg}; skipped")),
                 }
             }
         }
@@ -241,7 +298,11 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
 fn image_label(image: &gltf::Image) -> String {
     match image.source() {
         gltf::image::Source::Uri { uri, .. } if !uri.starts_with("data:") => format!("{uri:?}"),
-        _ => format!("#{}{}", image.index(), image.name().map(|n| format!(" ({n})")).unwrap_or_default()),
+        _ => format!(
+            "#{}{}",
+            image.index(),
+            image.name().map(|n| format!(" ({n})")).unwrap_or_default()
+        ),
     }
 }
 
@@ -290,15 +351,26 @@ fn read_primitive(
 ) -> Result<Option<Primitive>, String> {
     use gltf::mesh::Mode;
     let mode = prim.mode();
-    if !matches!(mode, Mode::Triangles | Mode::TriangleStrip | Mode::TriangleFan) {
+    if !matches!(
+        mode,
+        Mode::Triangles | Mode::TriangleStrip | Mode::TriangleFan
+    ) {
         return Ok(None);
     }
-    let pos_accessor = prim.get(&gltf::Semantic::Positions).ok_or("no POSITION attribute")?;
+    let pos_accessor = prim
+        .get(&gltf::Semantic::Positions)
+        .ok_or("no POSITION attribute")?;
     if pos_accessor.data_type() != gltf::accessor::DataType::F32 {
-        return Err(format!("quantized positions ({:?}) are not supported yet", pos_accessor.data_type()));
+        return Err(format!(
+            "quantized positions ({:?}) are not supported yet",
+            pos_accessor.data_type()
+        ));
     }
     let reader = prim.reader(|b| buffers.get(b.index()).map(|d| d.0.as_slice()));
-    let positions: Vec<[f32; 3]> = reader.read_positions().ok_or("POSITION data missing")?.collect();
+    let positions: Vec<[f32; 3]> = reader
+        .read_positions()
+        .ok_or("POSITION data missing")?
+        .collect();
     let n = positions.len();
     if positions.iter().flatten().any(|v| !v.is_finite()) {
         return Err("POSITION has non-finite values".into());
@@ -324,24 +396,48 @@ fn read_primitive(
         }
         uv
     });
-    let colors = reader.read_colors(0).map(|c| c.into_rgba_f32().collect::<Vec<_>>());
+    let colors = reader
+        .read_colors(0)
+        .map(|c| c.into_rgba_f32().collect::<Vec<_>>());
     let normals = match reader.read_normals() {
         Some(nr) => nr.collect(),
         None => smooth_normals(&positions, &indices),
     };
-    if uvs.as_ref().is_some_and(|u| u.len() != n) || colors.as_ref().is_some_and(|c| c.len() != n) || normals.len() != n {
-        return Err(format!("{name}: attribute lengths differ from the {n} positions"));
+    if uvs.as_ref().is_some_and(|u| u.len() != n)
+        || colors.as_ref().is_some_and(|c| c.len() != n)
+        || normals.len() != n
+    {
+        return Err(format!(
+            "{name}: attribute lengths differ from the {n} positions"
+        ));
     }
-    Ok(Some(Primitive { name: name.to_string(), transform, positions, normals, uvs, colors, indices, material }))
+    Ok(Some(Primitive {
+        name: name.to_string(),
+        transform,
+        positions,
+        normals,
+        uvs,
+        colors,
+        indices,
+        material,
+    }))
 }
 
 fn triangulate(mode: gltf::mesh::Mode, ix: &[u32]) -> Vec<u32> {
     use gltf::mesh::Mode;
     match mode {
         Mode::TriangleStrip => (2..ix.len())
-            .flat_map(|i| if i % 2 == 0 { [ix[i - 2], ix[i - 1], ix[i]] } else { [ix[i - 1], ix[i - 2], ix[i]] })
+            .flat_map(|i| {
+                if i % 2 == 0 {
+                    [ix[i - 2], ix[i - 1], ix[i]]
+                } else {
+                    [ix[i - 1], ix[i - 2], ix[i]]
+                }
+            })
             .collect(),
-        Mode::TriangleFan => (2..ix.len()).flat_map(|i| [ix[0], ix[i - 1], ix[i]]).collect(),
+        Mode::TriangleFan => (2..ix.len())
+            .flat_map(|i| [ix[0], ix[i - 1], ix[i]])
+            .collect(),
         _ => ix[..ix.len() / 3 * 3].to_vec(),
     }
 }
@@ -364,7 +460,11 @@ pub fn smooth_normals(positions: &[[f32; 3]], indices: &[u32]) -> Vec<[f32; 3]> 
     acc.into_iter()
         .map(|n| {
             let len = n.norm();
-            if len > 0.0 { (n / len).into() } else { [0.0, 1.0, 0.0] }
+            if len > 0.0 {
+                (n / len).into()
+            } else {
+                [0.0, 1.0, 0.0]
+            }
         })
         .collect()
 }
@@ -374,11 +474,20 @@ fn to_rgba8(img: &gltf::image::Data) -> Option<Vec<u8>> {
     let px = &img.pixels;
     Some(match img.format {
         Format::R8G8B8A8 => px.clone(),
-        Format::R8G8B8 => px.chunks_exact(3).flat_map(|c| [c[0], c[1], c[2], 255]).collect(),
+        Format::R8G8B8 => px
+            .chunks_exact(3)
+            .flat_map(|c| [c[0], c[1], c[2], 255])
+            .collect(),
         Format::R8 => px.iter().flat_map(|&v| [v, v, v, 255]).collect(),
-        Format::R8G8 => px.chunks_exact(2).flat_map(|c| [c[0], c[0], c[0], c[1]]).collect(),
+        Format::R8G8 => px
+            .chunks_exact(2)
+            .flat_map(|c| [c[0], c[0], c[0], c[1]])
+            .collect(),
         Format::R16G16B16A16 => px.chunks_exact(2).map(|c| c[1]).collect(),
-        Format::R16G16B16 => px.chunks_exact(6).flat_map(|c| [c[1], c[3], c[5], 255]).collect(),
+        Format::R16G16B16 => px
+            .chunks_exact(6)
+            .flat_map(|c| [c[1], c[3], c[5], 255])
+            .collect(),
         _ => return None,
     })
 }
@@ -389,7 +498,12 @@ mod tests {
 
     #[test]
     fn smooth_normals_keep_vertex_count() {
-        let pos = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, -1.0]];
+        let pos = [
+            [0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.0, 0.0, -1.0],
+            [1.0, 0.0, -1.0],
+        ];
         let idx = [0, 1, 2, 2, 1, 3];
         let n = smooth_normals(&pos, &idx);
         assert_eq!(n.len(), 4);
@@ -401,7 +515,13 @@ mod tests {
     #[test]
     fn strips_and_fans_become_lists() {
         use gltf::mesh::Mode;
-        assert_eq!(triangulate(Mode::TriangleStrip, &[0, 1, 2, 3]), vec![0, 1, 2, 2, 1, 3]);
-        assert_eq!(triangulate(Mode::TriangleFan, &[0, 1, 2, 3]), vec![0, 1, 2, 0, 2, 3]);
+        assert_eq!(
+            triangulate(Mode::TriangleStrip, &[0, 1, 2, 3]),
+            vec![0, 1, 2, 2, 1, 3]
+        );
+        assert_eq!(
+            triangulate(Mode::TriangleFan, &[0, 1, 2, 3]),
+            vec![0, 1, 2, 0, 2, 3]
+        );
     }
 }

@@ -15,7 +15,11 @@ pub enum Placement {
     #[default]
     Identity,
     /// Case ENU = model + offset.
-    Offset { east_m: f64, north_m: f64, up_m: f64 },
+    Offset {
+        east_m: f64,
+        north_m: f64,
+        up_m: f64,
+    },
     /// Case ENU = M · model, with M a row-major 4×4 affine matrix.
     Matrix { rows: [[f64; 4]; 4] },
 }
@@ -25,9 +29,11 @@ impl Placement {
     pub fn matrix(&self) -> Matrix4<f64> {
         match self {
             Placement::Identity => Matrix4::identity(),
-            Placement::Offset { east_m, north_m, up_m } => {
-                Matrix4::new_translation(&Vector3::new(*east_m, *north_m, *up_m))
-            }
+            Placement::Offset {
+                east_m,
+                north_m,
+                up_m,
+            } => Matrix4::new_translation(&Vector3::new(*east_m, *north_m, *up_m)),
             Placement::Matrix { rows } => Matrix4::from_fn(|r, c| rows[r][c]),
         }
     }
@@ -108,9 +114,23 @@ mod tests {
 
     #[test]
     fn offset_and_matrix() {
-        let off = Placement::Offset { east_m: 10.0, north_m: -5.0, up_m: 2.0 };
-        assert_eq!(off.apply(Vector3::new(1.0, 1.0, 1.0)), Enu::new(11.0, -4.0, 3.0));
-        let bad = Placement::Matrix { rows: [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0]] };
+        let off = Placement::Offset {
+            east_m: 10.0,
+            north_m: -5.0,
+            up_m: 2.0,
+        };
+        assert_eq!(
+            off.apply(Vector3::new(1.0, 1.0, 1.0)),
+            Enu::new(11.0, -4.0, 3.0)
+        );
+        let bad = Placement::Matrix {
+            rows: [
+                [1.0, 0.0, 0.0, 0.0],
+                [0.0, 1.0, 0.0, 0.0],
+                [0.0, 0.0, 1.0, 0.0],
+                [0.0, 0.0, 1.0, 1.0],
+            ],
+        };
         assert!(bad.validate().is_err());
     }
 }

@@ -54,11 +54,18 @@ pub struct Site {
 impl Site {
     pub fn open(loaded: &LoadedCase) -> Site {
         let mut warnings = Vec::new();
-        let models: Vec<OpenedModel> = loaded.case.models.iter().map(|m| open_model(loaded, m)).collect();
+        let models: Vec<OpenedModel> = loaded
+            .case
+            .models
+            .iter()
+            .map(|m| open_model(loaded, m))
+            .collect();
         for om in &models {
             let shown = om.path.display();
             match (&om.data, om.integrity) {
-                (_, Integrity::Missing) => warnings.push(format!("model {}: file missing: {shown}", om.model.id)),
+                (_, Integrity::Missing) => {
+                    warnings.push(format!("model {}: file missing: {shown}", om.model.id))
+                }
                 (Err(e), _) => warnings.push(format!("model {}: {e}", om.model.id)),
                 (Ok(d), integrity) => {
                     if integrity == Integrity::Differs {
@@ -69,14 +76,27 @@ impl Site {
                             om.model.sha256.as_deref().unwrap_or("?")
                         ));
                     }
-                    warnings.extend(d.warnings.iter().map(|w| format!("model {}: {w}: {shown}", om.model.id)));
+                    warnings.extend(
+                        d.warnings
+                            .iter()
+                            .map(|w| format!("model {}: {w}: {shown}", om.model.id)),
+                    );
                 }
             }
         }
-        let surface = SurfaceIndex::from_models(models.iter().filter_map(|m| m.data.as_ref().ok().map(|d| (&m.model, d))));
+        let surface = SurfaceIndex::from_models(
+            models
+                .iter()
+                .filter_map(|m| m.data.as_ref().ok().map(|d| (&m.model, d))),
+        );
         let layout = Layout::of_case(&loaded.case, &surface);
         warnings.extend(layout.warnings.iter().cloned());
-        Site { models, surface, layout, warnings }
+        Site {
+            models,
+            surface,
+            layout,
+            warnings,
+        }
     }
 }
 
@@ -94,5 +114,11 @@ fn open_model(loaded: &LoadedCase, model: &Model) -> OpenedModel {
     } else {
         load_model(&path).map_err(|e| e.to_string())
     };
-    OpenedModel { model: model.clone(), path, data, sha256, integrity }
+    OpenedModel {
+        model: model.clone(),
+        path,
+        data,
+        sha256,
+        integrity,
+    }
 }

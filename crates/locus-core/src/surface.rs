@@ -37,12 +37,17 @@ impl SurfaceIndex {
                     .positions
                     .iter()
                     .map(|v| {
-                        let p = m.transform_point(&Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
+                        let p =
+                            m.transform_point(&Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
                         [p.x, p.y, p.z]
                     })
                     .collect();
                 for t in prim.indices.chunks_exact(3) {
-                    tris.push([world[t[0] as usize], world[t[1] as usize], world[t[2] as usize]]);
+                    tris.push([
+                        world[t[0] as usize],
+                        world[t[1] as usize],
+                        world[t[2] as usize],
+                    ]);
                 }
             }
         }
@@ -58,14 +63,24 @@ impl SurfaceIndex {
             }
         }
         if tris.is_empty() {
-            return Self { tris, min: [0.0; 2], cell: 1.0, nx: 0, ny: 0, cells: Vec::new() };
+            return Self {
+                tris,
+                min: [0.0; 2],
+                cell: 1.0,
+                nx: 0,
+                ny: 0,
+                cells: Vec::new(),
+            };
         }
         // About one triangle per cell on average keeps each query to a handful of tests.
         let area = ((hi[0] - lo[0]) * (hi[1] - lo[1])).max(1e-6);
         let cell = (area / tris.len() as f64).sqrt().max(1e-3) * 2.0;
         let nx = (((hi[0] - lo[0]) / cell) as usize + 1).min(4096);
         let ny = (((hi[1] - lo[1]) / cell) as usize + 1).min(4096);
-        let cell = ((hi[0] - lo[0]) / nx as f64).max((hi[1] - lo[1]) / ny as f64).max(1e-3) * 1.000_001;
+        let cell = ((hi[0] - lo[0]) / nx as f64)
+            .max((hi[1] - lo[1]) / ny as f64)
+            .max(1e-3)
+            * 1.000_001;
         let mut cells = vec![Vec::new(); nx * ny];
         for (ti, t) in tris.iter().enumerate() {
             let (mut a, mut b) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
@@ -83,7 +98,14 @@ impl SurfaceIndex {
                 }
             }
         }
-        Self { tris, min: lo, cell, nx, ny, cells }
+        Self {
+            tris,
+            min: lo,
+            cell,
+            nx,
+            ny,
+            cells,
+        }
     }
 
     pub fn triangle_count(&self) -> usize {
@@ -101,7 +123,9 @@ impl SurfaceIndex {
             return None;
         }
         let cell = &self.cells[fj as usize * self.nx + fi as usize];
-        cell.iter().filter_map(|&ti| vertical_hit(&self.tris[ti as usize], east, north)).reduce(f64::max)
+        cell.iter()
+            .filter_map(|&ti| vertical_hit(&self.tris[ti as usize], east, north))
+            .reduce(f64::max)
     }
 }
 
@@ -127,7 +151,10 @@ mod tests {
     fn height_on_a_sloped_plane() {
         // Two triangles covering [0,10]² with z = x / 10.
         let p = |x: f64, y: f64| [x, y, x / 10.0];
-        let tris = vec![[p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0)], [p(0.0, 0.0), p(10.0, 10.0), p(0.0, 10.0)]];
+        let tris = vec![
+            [p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0)],
+            [p(0.0, 0.0), p(10.0, 10.0), p(0.0, 10.0)],
+        ];
         let s = SurfaceIndex::from_triangles(tris);
         assert!((s.height_at(5.0, 2.0).unwrap() - 0.5).abs() < 1e-12);
         assert!((s.height_at(9.9, 9.0).unwrap() - 0.99).abs() < 1e-12);

@@ -45,9 +45,15 @@ impl Precision {
     pub fn span_from(self, t: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
         let start = self.truncate(t);
         let end = match self {
-            Precision::Year => Utc.with_ymd_and_hms(start.year() + 1, 1, 1, 0, 0, 0).single(),
+            Precision::Year => Utc
+                .with_ymd_and_hms(start.year() + 1, 1, 1, 0, 0, 0)
+                .single(),
             Precision::Month => {
-                let (y, m) = if start.month() == 12 { (start.year() + 1, 1) } else { (start.year(), start.month() + 1) };
+                let (y, m) = if start.month() == 12 {
+                    (start.year() + 1, 1)
+                } else {
+                    (start.year(), start.month() + 1)
+                };
                 Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()
             }
             Precision::Day => Some(start + Duration::days(1)),
@@ -59,7 +65,14 @@ impl Precision {
     }
 
     pub fn truncate(self, t: DateTime<Utc>) -> DateTime<Utc> {
-        let (y, mo, d, h, mi, s) = (t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second());
+        let (y, mo, d, h, mi, s) = (
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+        );
         let parts = match self {
             Precision::Year => (y, 1, 1, 0, 0, 0),
             Precision::Month => (y, mo, 1, 0, 0, 0),
@@ -68,7 +81,9 @@ impl Precision {
             Precision::Minute => (y, mo, d, h, mi, 0),
             Precision::Second => (y, mo, d, h, mi, s),
         };
-        Utc.with_ymd_and_hms(parts.0, parts.1, parts.2, parts.3, parts.4, parts.5).single().unwrap_or(t)
+        Utc.with_ymd_and_hms(parts.0, parts.1, parts.2, parts.3, parts.4, parts.5)
+            .single()
+            .unwrap_or(t)
     }
 }
 
@@ -88,17 +103,30 @@ pub struct EvidenceTime {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum When {
-    Instant { at: DateTime<Utc> },
-    Interval { start: DateTime<Utc>, end: DateTime<Utc> },
+    Instant {
+        at: DateTime<Utc>,
+    },
+    Interval {
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    },
 }
 
 impl EvidenceTime {
     pub fn instant(at: DateTime<Utc>, precision: Precision) -> Self {
-        Self { when: When::Instant { at }, precision, uncertainty_s: None }
+        Self {
+            when: When::Instant { at },
+            precision,
+            uncertainty_s: None,
+        }
     }
 
     pub fn interval(start: DateTime<Utc>, end: DateTime<Utc>, precision: Precision) -> Self {
-        Self { when: When::Interval { start, end }, precision, uncertainty_s: None }
+        Self {
+            when: When::Interval { start, end },
+            precision,
+            uncertainty_s: None,
+        }
     }
 
     /// The stated moment or interval (start, end); for an instant both are the same.
@@ -118,7 +146,8 @@ impl EvidenceTime {
         let (s, e) = self.nominal();
         let (s0, _) = self.precision.span_from(s);
         let (_, e1) = self.precision.span_from(e);
-        let unc = Duration::milliseconds((self.uncertainty_s.unwrap_or(0.0) * 1000.0).round() as i64);
+        let unc =
+            Duration::milliseconds((self.uncertainty_s.unwrap_or(0.0) * 1000.0).round() as i64);
         (s0 - unc, e1 + unc)
     }
 
@@ -128,15 +157,17 @@ impl EvidenceTime {
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        if let When::Interval { start, end } = self.when {
-            if end < start {
-                return Err(format!("interval ends ({end}) before it starts ({start})"));
-            }
+        if let When::Interval { start, end } = self.when
+            && end < start
+        {
+            return Err(format!("interval ends ({end}) before it starts ({start})"));
         }
-        if let Some(u) = self.uncertainty_s {
-            if !u.is_finite() || u < 0.0 {
-                return Err(format!("uncertainty_s {u} must be a non-negative number of seconds"));
-            }
+        if let Some(u) = self.uncertainty_s
+            && (!u.is_finite() || u < 0.0)
+        {
+            return Err(format!(
+                "uncertainty_s {u} must be a non-negative number of seconds"
+            ));
         }
         Ok(())
     }
@@ -144,13 +175,19 @@ impl EvidenceTime {
 
 /// Parses an IANA time-zone name ("Europe/Amsterdam"); "UTC" is accepted.
 pub fn parse_time_zone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>().map_err(|_| format!("unknown time zone {name:?} (use an IANA name such as \"Europe/Amsterdam\")"))
+    name.parse::<Tz>().map_err(|_| {
+        format!("unknown time zone {name:?} (use an IANA name such as \"Europe/Amsterdam\")")
+    })
 }
 
 /// "2025-06-14 10:02:15 CEST (UTC+02:00)": local time in the case's zone with its offset.
 pub fn format_local(t: DateTime<Utc>, tz: Tz) -> String {
     let local = t.with_timezone(&tz);
-    format!("{} ({})", local.format("%Y-%m-%d %H:%M:%S %Z"), utc_offset_label(t, tz))
+    format!(
+        "{} ({})",
+        local.format("%Y-%m-%d %H:%M:%S %Z"),
+        utc_offset_label(t, tz)
+    )
 }
 
 /// Local time shown only to the given precision ("2025-06", "2025-06-14 10:02").
@@ -204,10 +241,18 @@ pub fn format_duration(seconds: f64) -> String {
     if s < 60 {
         format!("{s} s")
     } else if s < 3600 {
-        if s % 60 == 0 { format!("{} min", s / 60) } else { format!("{} min {} s", s / 60, s % 60) }
+        if s % 60 == 0 {
+            format!("{} min", s / 60)
+        } else {
+            format!("{} min {} s", s / 60, s % 60)
+        }
     } else {
         let (h, m) = (s / 3600, (s % 3600) / 60);
-        if m == 0 { format!("{h} h") } else { format!("{h} h {m} min") }
+        if m == 0 {
+            format!("{h} h")
+        } else {
+            format!("{h} h {m} min")
+        }
     }
 }
 
@@ -236,25 +281,42 @@ mod tests {
     #[test]
     fn precision_band_covers_the_unit() {
         let time = EvidenceTime::instant(t("2025-06-14T10:02:37Z"), Precision::Minute);
-        assert_eq!(time.band(), (t("2025-06-14T10:02:00Z"), t("2025-06-14T10:03:00Z")));
+        assert_eq!(
+            time.band(),
+            (t("2025-06-14T10:02:00Z"), t("2025-06-14T10:03:00Z"))
+        );
         assert!(time.is_uncertain());
         let month = EvidenceTime::instant(t("2025-12-14T10:02:37Z"), Precision::Month);
-        assert_eq!(month.band(), (t("2025-12-01T00:00:00Z"), t("2026-01-01T00:00:00Z")));
+        assert_eq!(
+            month.band(),
+            (t("2025-12-01T00:00:00Z"), t("2026-01-01T00:00:00Z"))
+        );
     }
 
     #[test]
     fn uncertainty_widens_the_band() {
-        let mut time = EvidenceTime::interval(t("2025-06-14T10:00:00Z"), t("2025-06-14T10:10:00Z"), Precision::Second);
+        let mut time = EvidenceTime::interval(
+            t("2025-06-14T10:00:00Z"),
+            t("2025-06-14T10:10:00Z"),
+            Precision::Second,
+        );
         time.uncertainty_s = Some(300.0);
-        assert_eq!(time.band(), (t("2025-06-14T09:55:00Z"), t("2025-06-14T10:15:01Z")));
+        assert_eq!(
+            time.band(),
+            (t("2025-06-14T09:55:00Z"), t("2025-06-14T10:15:01Z"))
+        );
     }
 
     #[test]
     fn json_shapes() {
-        let inst: EvidenceTime = serde_json::from_str(r#"{"at":"2025-06-14T12:02:00+02:00","precision":"minute"}"#).unwrap();
+        let inst: EvidenceTime =
+            serde_json::from_str(r#"{"at":"2025-06-14T12:02:00+02:00","precision":"minute"}"#)
+                .unwrap();
         assert_eq!(inst.start(), t("2025-06-14T10:02:00Z"));
-        let int: EvidenceTime =
-            serde_json::from_str(r#"{"start":"2025-06-14T10:00:00Z","end":"2025-06-14T10:05:00Z"}"#).unwrap();
+        let int: EvidenceTime = serde_json::from_str(
+            r#"{"start":"2025-06-14T10:00:00Z","end":"2025-06-14T10:05:00Z"}"#,
+        )
+        .unwrap();
         assert_eq!(int.precision, Precision::Second);
         assert!(matches!(int.when, When::Interval { .. }));
     }
@@ -262,8 +324,14 @@ mod tests {
     #[test]
     fn local_display_with_offset() {
         let tz = parse_time_zone("Europe/Amsterdam").unwrap();
-        assert_eq!(format_local(t("2025-06-14T10:02:15Z"), tz), "2025-06-14 12:02:15 CEST (UTC+02:00)");
-        assert_eq!(format_local(t("2025-01-14T10:02:15Z"), tz), "2025-01-14 11:02:15 CET (UTC+01:00)");
+        assert_eq!(
+            format_local(t("2025-06-14T10:02:15Z"), tz),
+            "2025-06-14 12:02:15 CEST (UTC+02:00)"
+        );
+        assert_eq!(
+            format_local(t("2025-01-14T10:02:15Z"), tz),
+            "2025-01-14 11:02:15 CET (UTC+01:00)"
+        );
         let ny = parse_time_zone("America/New_York").unwrap();
         assert_eq!(utc_offset_label(t("2025-06-14T10:02:15Z"), ny), "UTC-04:00");
         assert!(parse_time_zone("Mars/Olympus").is_err());
@@ -274,6 +342,9 @@ mod tests {
         let tz = parse_time_zone("UTC").unwrap();
         let mut time = EvidenceTime::instant(t("2025-06-14T10:02:00Z"), Precision::Minute);
         time.uncertainty_s = Some(600.0);
-        assert_eq!(describe(&time, tz), "2025-06-14 10:02 UTC+00:00 ± 10 min (known to the minute)");
+        assert_eq!(
+            describe(&time, tz),
+            "2025-06-14 10:02 UTC+00:00 ± 10 min (known to the minute)"
+        );
     }
 }

@@ -24,12 +24,19 @@ pub fn item_opacity(time: Option<&EvidenceTime>, t: DateTime<Utc>, fade_s: f64) 
     let fade = fade_s.max(1e-6);
     let fade_in = (since_start / fade).min(1.0);
     let is_interval = end > start;
-    let fade_out = if is_interval { 1.0 - (seconds_between(end, t) / fade).clamp(0.0, 1.0) } else { 1.0 };
+    let fade_out = if is_interval {
+        1.0 - (seconds_between(end, t) / fade).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
     (fade_in * fade_out) as f32
 }
 
 pub fn seconds_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
-    (b - a).num_microseconds().map(|us| us as f64 / 1e6).unwrap_or_else(|| (b - a).num_seconds() as f64)
+    (b - a)
+        .num_microseconds()
+        .map(|us| us as f64 / 1e6)
+        .unwrap_or_else(|| (b - a).num_seconds() as f64)
 }
 
 pub fn add_seconds(t: DateTime<Utc>, s: f64) -> DateTime<Utc> {
@@ -76,7 +83,11 @@ impl TimeSpan {
         let hi = band_hi.map_or(last, |b| b.max(last));
         // A little room either side so the first and last moments are visibly on the axis.
         let margin = (seconds_between(lo, hi) * 0.03).max(60.0);
-        Some(TimeSpan { start: add_seconds(lo, -margin), end: add_seconds(hi, margin), events })
+        Some(TimeSpan {
+            start: add_seconds(lo, -margin),
+            end: add_seconds(hi, margin),
+            events,
+        })
     }
 
     pub fn duration_s(&self) -> f64 {
@@ -85,12 +96,19 @@ impl TimeSpan {
 
     /// The first event strictly after `t` (with a millisecond of slack).
     pub fn next_event(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.events.iter().copied().find(|e| seconds_between(t, *e) > 1e-3)
+        self.events
+            .iter()
+            .copied()
+            .find(|e| seconds_between(t, *e) > 1e-3)
     }
 
     /// The last event strictly before `t`.
     pub fn previous_event(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.events.iter().rev().copied().find(|e| seconds_between(*e, t) > 1e-3)
+        self.events
+            .iter()
+            .rev()
+            .copied()
+            .find(|e| seconds_between(*e, t) > 1e-3)
     }
 }
 
@@ -116,9 +134,18 @@ impl Layout {
         let frame = case.frame();
         let mut warnings = Vec::new();
         let mut place = |loc: &Location, what: &dyn Fn() -> String| -> PlacedPoint {
-            place_location(loc, &frame, surface, &mut || warnings.push(format!("{}: no model surface below it; placed at height 0", what())))
+            place_location(loc, &frame, surface, &mut || {
+                warnings.push(format!(
+                    "{}: no model surface below it; placed at height 0",
+                    what()
+                ))
+            })
         };
-        let items = case.evidence.iter().map(|item| place(&item.position.location, &|| format!("item {}", item.id))).collect();
+        let items = case
+            .evidence
+            .iter()
+            .map(|item| place(&item.position.location, &|| format!("item {}", item.id)))
+            .collect();
         let tracks = case
             .tracks
             .iter()
@@ -127,24 +154,47 @@ impl Layout {
                     .points
                     .iter()
                     .enumerate()
-                    .map(|(i, p)| (p.time, place(&p.location, &|| format!("track {} point {}", track.id, i + 1)).enu))
+                    .map(|(i, p)| {
+                        (
+                            p.time,
+                            place(&p.location, &|| {
+                                format!("track {} point {}", track.id, i + 1)
+                            })
+                            .enu,
+                        )
+                    })
                     .collect()
             })
             .collect();
-        Layout { items, tracks, warnings }
+        Layout {
+            items,
+            tracks,
+            warnings,
+        }
     }
 }
 
-pub fn place_location(loc: &Location, frame: &EnuFrame, surface: &SurfaceIndex, on_miss: &mut dyn FnMut()) -> PlacedPoint {
+pub fn place_location(
+    loc: &Location,
+    frame: &EnuFrame,
+    surface: &SurfaceIndex,
+    on_miss: &mut dyn FnMut(),
+) -> PlacedPoint {
     let (e, n, up) = loc.to_enu(frame);
     match up {
-        Some(u) => PlacedPoint { enu: Enu::new(e, n, u), on_surface: false },
+        Some(u) => PlacedPoint {
+            enu: Enu::new(e, n, u),
+            on_surface: false,
+        },
         None => {
             let h = surface.height_at(e, n).unwrap_or_else(|| {
                 on_miss();
                 0.0
             });
-            PlacedPoint { enu: Enu::new(e, n, h), on_surface: true }
+            PlacedPoint {
+                enu: Enu::new(e, n, h),
+                on_surface: true,
+            }
         }
     }
 }
@@ -165,7 +215,11 @@ pub fn track_position(points: &[(DateTime<Utc>, Enu)], t: DateTime<Utc>) -> Opti
     let (t0, p0) = points[k - 1];
     let (t1, p1) = points[k];
     let span = seconds_between(t0, t1);
-    let f = if span > 0.0 { seconds_between(t0, t) / span } else { 1.0 };
+    let f = if span > 0.0 {
+        seconds_between(t0, t) / span
+    } else {
+        1.0
+    };
     Some(p0.lerp(p1, f))
 }
 
@@ -174,7 +228,9 @@ pub fn track_heading(points: &[(DateTime<Utc>, Enu)], t: DateTime<Utc>) -> Optio
     if points.len() < 2 {
         return None;
     }
-    let k = points.partition_point(|(pt, _)| *pt <= t).clamp(1, points.len() - 1);
+    let k = points
+        .partition_point(|(pt, _)| *pt <= t)
+        .clamp(1, points.len() - 1);
     let (a, b) = (points[k - 1].1, points[k].1);
     let (de, dn) = (b.east_m - a.east_m, b.north_m - a.north_m);
     (de.hypot(dn) > 1e-6).then(|| de.atan2(dn).to_degrees().rem_euclid(360.0))
@@ -192,18 +248,40 @@ mod tests {
     #[test]
     fn instants_fade_in_and_stay() {
         let time = EvidenceTime::instant(t("2025-06-14T10:00:00Z"), Precision::Second);
-        assert_eq!(item_opacity(Some(&time), t("2025-06-14T09:59:59Z"), 20.0), 0.0);
-        assert_eq!(item_opacity(Some(&time), t("2025-06-14T10:00:10Z"), 20.0), 0.5);
-        assert_eq!(item_opacity(Some(&time), t("2025-06-14T12:00:00Z"), 20.0), 1.0);
+        assert_eq!(
+            item_opacity(Some(&time), t("2025-06-14T09:59:59Z"), 20.0),
+            0.0
+        );
+        assert_eq!(
+            item_opacity(Some(&time), t("2025-06-14T10:00:10Z"), 20.0),
+            0.5
+        );
+        assert_eq!(
+            item_opacity(Some(&time), t("2025-06-14T12:00:00Z"), 20.0),
+            1.0
+        );
         assert_eq!(item_opacity(None, t("2000-01-01T00:00:00Z"), 20.0), 1.0);
     }
 
     #[test]
     fn intervals_show_only_during_the_interval() {
-        let time = EvidenceTime::interval(t("2025-06-14T10:00:00Z"), t("2025-06-14T10:10:00Z"), Precision::Second);
-        assert_eq!(item_opacity(Some(&time), t("2025-06-14T10:05:00Z"), 20.0), 1.0);
-        assert_eq!(item_opacity(Some(&time), t("2025-06-14T10:10:10Z"), 20.0), 0.5);
-        assert_eq!(item_opacity(Some(&time), t("2025-06-14T10:11:00Z"), 20.0), 0.0);
+        let time = EvidenceTime::interval(
+            t("2025-06-14T10:00:00Z"),
+            t("2025-06-14T10:10:00Z"),
+            Precision::Second,
+        );
+        assert_eq!(
+            item_opacity(Some(&time), t("2025-06-14T10:05:00Z"), 20.0),
+            1.0
+        );
+        assert_eq!(
+            item_opacity(Some(&time), t("2025-06-14T10:10:10Z"), 20.0),
+            0.5
+        );
+        assert_eq!(
+            item_opacity(Some(&time), t("2025-06-14T10:11:00Z"), 20.0),
+            0.0
+        );
     }
 
     #[test]
@@ -213,9 +291,18 @@ mod tests {
             (t("2025-06-14T10:00:10Z"), Enu::new(10.0, 0.0, 0.0)),
             (t("2025-06-14T10:00:30Z"), Enu::new(10.0, 20.0, 0.0)),
         ];
-        assert_eq!(track_position(&pts, t("2025-06-14T10:00:05Z")), Some(Enu::new(5.0, 0.0, 0.0)));
-        assert_eq!(track_position(&pts, t("2025-06-14T10:00:20Z")), Some(Enu::new(10.0, 10.0, 0.0)));
-        assert_eq!(track_position(&pts, t("2025-06-14T10:00:30Z")), Some(Enu::new(10.0, 20.0, 0.0)));
+        assert_eq!(
+            track_position(&pts, t("2025-06-14T10:00:05Z")),
+            Some(Enu::new(5.0, 0.0, 0.0))
+        );
+        assert_eq!(
+            track_position(&pts, t("2025-06-14T10:00:20Z")),
+            Some(Enu::new(10.0, 10.0, 0.0))
+        );
+        assert_eq!(
+            track_position(&pts, t("2025-06-14T10:00:30Z")),
+            Some(Enu::new(10.0, 20.0, 0.0))
+        );
         assert_eq!(track_position(&pts, t("2025-06-14T10:00:31Z")), None);
         assert_eq!(track_heading(&pts, t("2025-06-14T10:00:05Z")), Some(90.0));
         assert_eq!(track_heading(&pts, t("2025-06-14T10:00:15Z")), Some(0.0));
