@@ -33,7 +33,15 @@ pub fn wgpu_settings() -> WgpuSettings {
     }
 }
 
-pub fn run_viewer(path: PathBuf, measure_frames: Option<u32>) -> anyhow::Result<()> {
+/// Diagnostics for measurements and automated UI tests.
+#[derive(Debug, Clone, Default)]
+pub struct ViewerOptions {
+    pub measure_frames: Option<u32>,
+    pub report_camera: bool,
+}
+
+pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
+    let measure_frames = options.measure_frames;
     let scene = CaseScene::open(&path)?;
     for w in &scene.site.warnings {
         eprintln!("warning: {w}");
@@ -83,6 +91,9 @@ pub fn run_viewer(path: PathBuf, measure_frames: Option<u32>) -> anyhow::Result<
             unfocused_mode: UpdateMode::Continuous,
         });
         crate::measure::plugin(&mut app, frames);
+    }
+    if options.report_camera {
+        crate::measure::camera_report_plugin(&mut app);
     }
     app.run();
     Ok(())

@@ -34,6 +34,10 @@ enum Command {
         /// this many frames (after 60 warm-up frames), then exit.
         #[arg(long, value_name = "FRAMES")]
         measure_frames: Option<u32>,
+        /// For automated UI tests: print "ready" after the first frame and a line whenever
+        /// the camera moves.
+        #[arg(long, hide = true)]
+        report_camera: bool,
     },
     /// Summarise a case or a glTF/GLB model.
     Inspect {
@@ -87,11 +91,18 @@ pub struct UsageError(pub String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => crate::app::run_viewer(demo_case_path(), None),
+        None => crate::app::run_viewer(demo_case_path(), Default::default()),
         Some(Command::Open {
             path,
             measure_frames,
-        }) => crate::app::run_viewer(path, measure_frames),
+            report_camera,
+        }) => crate::app::run_viewer(
+            path,
+            crate::app::ViewerOptions {
+                measure_frames,
+                report_camera,
+            },
+        ),
         Some(Command::Inspect { path, json }) => run_inspect(&path, json),
         Some(Command::Render {
             case,

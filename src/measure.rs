@@ -1,5 +1,6 @@
-//! `locus open --measure-frames N`: time from process start to the first rendered frame and
-//! the mean frame time of the window, measured in the running app (not a timed test).
+//! Diagnostics of the running window: `locus open --measure-frames N` (time from process start
+//! to the first rendered frame, mean frame time) and `--report-camera` (camera moves on stdout,
+//! for automated UI tests).
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -56,4 +57,37 @@ fn measure(count: Res<FrameCount>, mut m: ResMut<Measure>, mut exit: MessageWrit
         );
         exit.write(AppExit::Success);
     }
+}
+
+/// Prints "ready" once frames are being shown, then one line per camera move.
+pub fn camera_report_plugin(app: &mut App) {
+    app.add_systems(Last, report_camera);
+}
+
+fn report_camera(
+    count: Res<FrameCount>,
+    cameras: Query<&crate::third_party::orbit::OrbitCamera, With<crate::camera::MainCamera>>,
+    mut last: Local<Option<(f32, f32, f32, Vec3)>>,
+) {
+    use std::io::Write as _;
+    let Ok(orbit) = cameras.single() else { return };
+    let now = (
+        orbit.radius.unwrap_or(0.0),
+        orbit.yaw.unwrap_or(0.0),
+        orbit.pitch.unwrap_or(0.0),
+        orbit.focus,
+    );
+    let mut out = std::io::stdout().lock();
+    if count.0 == 10 {
+        let _ = writeln!(out, "ready");
+    }
+    if count.0 >= 10 && last.is_some_and(|l| l != now) {
+        let _ = writeln!(
+            out,
+            "camera radius={:.3} yaw={:.4} pitch={:.4} focus={:.2},{:.2},{:.2}",
+            now.0, now.1, now.2, now.3.x, now.3.y, now.3.z
+        );
+    }
+    let _ = out.flush();
+    *last = Some(now);
 }

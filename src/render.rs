@@ -44,10 +44,14 @@ const WARMUP_FRAMES: u32 = 3;
 const MAX_FRAMES: u32 = 600;
 
 pub fn render_offscreen(scene: CaseScene, request: RenderRequest) -> anyhow::Result<RenderResult> {
-    // Bevy panics when no GPU adapter can be found; turn that into an ordinary error.
+    // Bevy panics when no GPU adapter can be found; turn that into an ordinary error (the
+    // message is reported below, so the default hook's backtrace is not printed).
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         render_inner(scene, request)
     }));
+    std::panic::set_hook(previous_hook);
     match outcome {
         Ok(result) => result,
         Err(panic) => {

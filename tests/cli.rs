@@ -133,7 +133,8 @@ fn invalid_field_is_named() {
         .arg(dir.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("evidence[0].time"))
+        .stderr(predicate::str::contains("evidence[0].time.at"))
+        .stderr(predicate::str::contains("invalid characters"))
         .stderr(predicate::str::contains("case.json"));
 }
 

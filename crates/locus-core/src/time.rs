@@ -88,20 +88,71 @@ impl Precision {
 }
 
 /// When an evidence item happened: an instant or an interval, with precision and an optional
-/// ± uncertainty in seconds.
+/// ± uncertainty in seconds. Stored as `{"at": …}` or `{"start": …, "end": …}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StoredTime", into = "StoredTime")]
 pub struct EvidenceTime {
-    #[serde(flatten)]
     pub when: When,
-    #[serde(default)]
     pub precision: Precision,
     /// Additional uncertainty either side, in seconds (e.g. "about 10:15 ± 5 min").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty_s: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+/// The stored shape of an `EvidenceTime`: field-by-field, so that a bad timestamp is reported
+/// at its own field (`time.at`) and a wrong combination with a clear message.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredTime {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    start: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    end: Option<DateTime<Utc>>,
+    #[serde(default)]
+    precision: Precision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    uncertainty_s: Option<f64>,
+}
+
+impl TryFrom<StoredTime> for EvidenceTime {
+    type Error = String;
+
+    fn try_from(t: StoredTime) -> Result<Self, String> {
+        let when =
+            match (t.at, t.start, t.end) {
+                (Some(at), None, None) => When::Instant { at },
+                (None, Some(start), Some(end)) => When::Interval { start, end },
+                _ => return Err(
+                    "a time needs either `at` (an instant) or both `start` and `end` (an interval)"
+                        .into(),
+                ),
+            };
+        Ok(EvidenceTime {
+            when,
+            precision: t.precision,
+            uncertainty_s: t.uncertainty_s,
+        })
+    }
+}
+
+impl From<EvidenceTime> for StoredTime {
+    fn from(t: EvidenceTime) -> Self {
+        let (at, start, end) = match t.when {
+            When::Instant { at } => (Some(at), None, None),
+            When::Interval { start, end } => (None, Some(start), Some(end)),
+        };
+        StoredTime {
+            at,
+            start,
+            end,
+            precision: t.precision,
+            uncertainty_s: t.uncertainty_s,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum When {
     Instant {
         at: DateTime<Utc>,
@@ -319,6 +370,29 @@ mod tests {
         .unwrap();
         assert_eq!(int.precision, Precision::Second);
         assert!(matches!(int.when, When::Interval { .. }));
+    }
+
+    #[test]
+    fn malformed_times_say_what_is_wrong() {
+        let both = serde_json::from_str::<EvidenceTime>(
+            r#"{"at":"2025-06-14T10:00:00Z","start":"2025-06-14T10:00:00Z"}"#,
+        );
+        assert!(both.unwrap_err().to_string().contains("either `at`"));
+        let bad = serde_json::from_str::<EvidenceTime>(r#"{"at":"yesterday"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("input contains invalid characters"), "{bad}");
+        let round = EvidenceTime::interval(
+            t("2025-06-14T10:00:00Z"),
+            t("2025-06-14T10:05:00Z"),
+            Precision::Minute,
+        );
+        let json = serde_json::to_string(&round).unwrap();
+        assert_eq!(
+            json,
+            r#"{"start":"2025-06-14T10:00:00Z","end":"2025-06-14T10:05:00Z","precision":"minute"}"#
+        );
+        assert_eq!(serde_json::from_str::<EvidenceTime>(&json).unwrap(), round);
     }
 
     #[test]
