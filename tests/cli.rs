@@ -219,26 +219,19 @@ fn tampered_model_is_reported() {
 #[test]
 fn usage_errors_exit_2() {
     locus().args(["render", "x"]).assert().code(2);
-    locus()
-        .args(["render"])
-        .arg(demo_case())
-        .args(["--out", "/tmp/x.png", "--size", "big"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--size"));
-    locus()
-        .args(["render"])
-        .arg(demo_case())
-        .args(["--out", "/tmp/x.png", "--time", "noon"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--time"));
-    locus()
-        .args(["render"])
-        .arg(demo_case())
-        .args(["--out", "/tmp/x.jpg"])
-        .assert()
-        .code(2);
+    for (args, named) in [
+        (["--out", "/tmp/x.png", "--size", "big"], "--size"),
+        (["--out", "/tmp/x.png", "--time", "noon"], "--time"),
+        (["--out", "/tmp/x.jpg", "--size", "64x64"], ".png"),
+    ] {
+        locus()
+            .args(["render"])
+            .arg(demo_case())
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(named));
+    }
     locus().args(["frobnicate"]).assert().code(2);
 }
 
