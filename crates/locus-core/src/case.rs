@@ -33,6 +33,14 @@ pub struct Case {
     pub tracks: Vec<Track>,
     #[serde(default)]
     pub bookmarks: Vec<Bookmark>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measurements: Vec<Measurement>,
+    /// Lines of sight checked against the models.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sight_lines: Vec<SightLine>,
+    /// SHA-256 of the last audit-log entry whose edit this state includes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<String>,
 }
 
 /// The geodetic point that defines the case's local ENU frame.
@@ -372,6 +380,103 @@ pub struct EvidenceItem {
     pub modified_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<DateTime<Utc>>,
+    /// Original files (photo, video, document) kept in the case's evidence store.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// An original file copied, unmodified, into the case's evidence store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// Path relative to the case folder (`evidence/<sha256>/<original name>`).
+    pub path: String,
+    pub original_name: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub added_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasurementKind {
+    /// Straight-line distance between two points.
+    Distance,
+    /// Length of a path through several points.
+    Path,
+    /// Vertical height difference between two points.
+    Height,
+    /// Area of a polygon, on the plane that best fits its points.
+    Area,
+    /// Angle at the middle of three points.
+    Angle,
+}
+
+impl MeasurementKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            MeasurementKind::Distance => "Distance",
+            MeasurementKind::Path => "Path length",
+            MeasurementKind::Height => "Height difference",
+            MeasurementKind::Area => "Area",
+            MeasurementKind::Angle => "Angle",
+        }
+    }
+
+    pub fn unit(self) -> &'static str {
+        match self {
+            MeasurementKind::Area => "m²",
+            MeasurementKind::Angle => "°",
+            _ => "m",
+        }
+    }
+}
+
+/// A measurement on the models, kept with its points, value and uncertainty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measurement {
+    pub id: String,
+    pub kind: MeasurementKind,
+    pub points: Vec<Enu>,
+    pub value: f64,
+    pub unit: String,
+    /// One standard deviation, in `unit`, from the stated accuracy of the models measured on;
+    /// absent when no accuracy is stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<f64>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// "Could someone standing here see that spot?", checked against the models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SightLine {
+    pub id: String,
+    /// The observer's eye.
+    pub observer: Enu,
+    /// Eye height above the surface used to place the observer, metres (absent: given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eye_height_m: Option<f64>,
+    pub target: Enu,
+    pub visible: bool,
+    /// Where the line first meets a model, when blocked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obstruction: Option<Enu>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// A moving entity (vehicle, person) with timed positions; shown interpolated between them.

@@ -5,15 +5,21 @@
 //! timeline's answer to "what is shown at time T". A court expert can review this crate
 //! without reading any rendering code.
 
+pub mod attach;
+pub mod audit;
 pub mod case;
 pub mod case_file;
 pub mod derive_surface;
+pub mod edit;
 pub mod fsio;
 pub mod geodesy;
 pub mod glb;
 pub mod inspect;
+pub mod measure;
 pub mod model;
 pub mod placement;
+pub mod session;
+pub mod sight;
 pub mod site;
 pub mod surface;
 pub mod time;

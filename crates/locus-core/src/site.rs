@@ -8,7 +8,7 @@ use crate::case::Model;
 use crate::case_file::LoadedCase;
 use crate::fsio::sha256_file;
 use crate::model::{ModelData, load_model};
-use crate::surface::SurfaceIndex;
+use crate::surface::Surface;
 use crate::timeline::Layout;
 
 pub struct OpenedModel {
@@ -45,7 +45,7 @@ impl Integrity {
 
 pub struct Site {
     pub models: Vec<OpenedModel>,
-    pub surface: SurfaceIndex,
+    pub surface: Surface,
     pub layout: Layout,
     /// Everything the user should know about this case's files, each naming what and where.
     pub warnings: Vec<String>,
@@ -84,10 +84,11 @@ impl Site {
                 }
             }
         }
-        let surface = SurfaceIndex::from_models(
+        let surface = Surface::from_models(
             models
                 .iter()
-                .filter_map(|m| m.data.as_ref().ok().map(|d| (&m.model, d))),
+                .enumerate()
+                .filter_map(|(i, m)| m.data.as_ref().ok().map(|d| (i, &m.model, d))),
         );
         let layout = Layout::of_case(&loaded.case, &surface);
         warnings.extend(layout.warnings.iter().cloned());

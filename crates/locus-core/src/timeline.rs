@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::case::{Case, Location};
 use crate::geodesy::{Enu, EnuFrame};
-use crate::surface::SurfaceIndex;
+use crate::surface::Surface;
 use crate::time::EvidenceTime;
 
 /// How long an item takes to fade in at its moment, in case seconds.
@@ -130,7 +130,7 @@ pub struct PlacedPoint {
 }
 
 impl Layout {
-    pub fn of_case(case: &Case, surface: &SurfaceIndex) -> Layout {
+    pub fn of_case(case: &Case, surface: &Surface) -> Layout {
         let frame = case.frame();
         let mut warnings = Vec::new();
         let mut place = |loc: &Location, what: &dyn Fn() -> String| -> PlacedPoint {
@@ -177,7 +177,7 @@ impl Layout {
 pub fn place_location(
     loc: &Location,
     frame: &EnuFrame,
-    surface: &SurfaceIndex,
+    surface: &Surface,
     on_miss: &mut dyn FnMut(),
 ) -> PlacedPoint {
     let (e, n, up) = loc.to_enu(frame);

@@ -1,0 +1,268 @@
+//! An editing session on a case folder: applies edits (recorded in the audit log before they
+//! count), undo/redo, saves atomically, and on opening finds edits that were recorded but
+//! never saved (the run was killed) so that they can be recovered or deliberately discarded.
+//!
+//! Durability: every edit is appended and fsync'd to `audit.jsonl`; `case.json` is replaced
+//! atomically on save and autosave and records the hash of the last edit it contains
+//! (`audit_head`). Whatever happens, `case.json` is always a complete saved state, and the
+//! log holds every edit after it.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::audit::{Action, AuditError, AuditLog, AuditReport, audit_path, read_audit_log};
+use crate::case::Case;
+use crate::case_file::{CaseError, LoadedCase, load_case, save_case};
+use crate::edit::{Edit, EditError, History};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error("cannot read the audit log: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Edits found in the log that the saved case does not contain.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    /// The case with those edits applied.
+    pub recovered: Case,
+    pub edits: usize,
+    pub last_time: Option<DateTime<Utc>>,
+    pub last_author: String,
+}
+
+pub struct Session {
+    pub loaded: LoadedCase,
+    history: History,
+    log: AuditLog,
+    author: String,
+    dirty: bool,
+}
+
+impl Session {
+    /// Opens a case for editing. Returns the session on the saved state, and a `Recovery`
+    /// when the log holds edits the saved state lacks.
+    pub fn open(path: &Path, author: &str) -> Result<(Session, Option<Recovery>), SessionError> {
+        let loaded = load_case(path)?;
+        let log = AuditLog::open(&loaded.dir)?;
+        let report = read_audit_log(&audit_path(&loaded.dir))?;
+        let recovery = unsaved_edits(&loaded.case, &report);
+        Ok((Session { loaded, history: History::default(), log, author: author.to_string(), dirty: false }, recovery))
+    }
+
+    pub fn case(&self) -> &Case {
+        &self.loaded.case
+    }
+
+    pub fn author(&self) -> &str {
+        &self.author
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// Takes the recovered edits as the current state (to be saved).
+    pub fn accept_recovery(&mut self, recovery: Recovery) {
+        self.loaded.case = recovery.recovered;
+        self.dirty = true;
+    }
+
+    /// Discards recovered edits for good: records, in the log, the edit that undoes them, so
+    /// the log's state matches the saved case again, and saves.
+    pub fn discard_recovery(&mut self, recovery: &Recovery) -> Result<(), SessionError> {
+        let report = read_audit_log(&audit_path(&self.loaded.dir))?;
+        let Some(entries) = report.entries_after(self.loaded.case.audit_head.as_deref()) else {
+            return Ok(());
+        };
+        let inverse = Edit::Batch {
+            label: format!("discard {} unsaved edit(s) found after a crash", recovery.edits),
+            edits: entries.iter().rev().map(|e| e.body.edit.inverse()).collect(),
+        };
+        let head = self.log.append(&self.author, Action::Discard, &inverse, Utc::now())?;
+        self.loaded.case.audit_head = Some(head);
+        self.save()
+    }
+
+    /// Applies a new edit: in memory, then durably in the audit log; undone in memory if the
+    /// log cannot be written.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), SessionError> {
+        self.history.apply(&mut self.loaded.case, edit.clone())?;
+        self.record(Action::Edit, &edit, |s| {
+            let _ = s.history.undo(&mut s.loaded.case);
+        })
+    }
+
+    pub fn undo(&mut self) -> Option<Result<String, SessionError>> {
+        let applied = match self.history.undo(&mut self.loaded.case)? {
+            Ok(e) => e,
+            Err(e) => return Some(Err(e.into())),
+        };
+        Some(self.record(Action::Undo, &applied, |s| {
+            let _ = s.history.redo(&mut s.loaded.case);
+        }).map(|_| applied.inverse().describe()))
+    }
+
+    pub fn redo(&mut self) -> Option<Result<String, SessionError>> {
+        let applied = match self.history.redo(&mut self.loaded.case)? {
+            Ok(e) => e,
+            Err(e) => return Some(Err(e.into())),
+        };
+        Some(self.record(Action::Redo, &applied, |s| {
+            let _ = s.history.undo(&mut s.loaded.case);
+        }).map(|_| applied.describe()))
+    }
+
+    fn record(&mut self, action: Action, edit: &Edit, revert: impl FnOnce(&mut Session)) -> Result<(), SessionError> {
+        match self.log.append(&self.author, action, edit, Utc::now()) {
+            Ok(head) => {
+                self.loaded.case.audit_head = Some(head);
+                self.dirty = true;
+                Ok(())
+            }
+            Err(e) => {
+                revert(self);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Replaces `case.json` atomically with the current state.
+    pub fn save(&mut self) -> Result<(), SessionError> {
+        save_case(&self.loaded.case, &self.loaded.file)?;
+        self.dirty = false;
+        Ok(())
+    }
+}
+
+/// Replays the log's entries after the saved head onto the saved case.
+fn unsaved_edits(saved: &Case, report: &AuditReport) -> Option<Recovery> {
+    let entries = report.entries_after(saved.audit_head.as_deref())?;
+    if entries.is_empty() {
+        return None;
+    }
+    let mut case = saved.clone();
+    for e in entries {
+        // An edit that no longer applies means the saved file and the log disagree; recover
+        // what applies in order and stop there.
+        if e.body.edit.apply(&mut case).is_err() {
+            break;
+        }
+        case.audit_head = Some(e.hash.clone());
+    }
+    let last = entries.last()?;
+    Some(Recovery { recovered: case, edits: entries.len(), last_time: Some(last.body.time), last_author: last.body.author.clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Category, EvidenceItem, Location, Position, VerificationStatus};
+
+    fn new_case(dir: &Path) {
+        std::fs::write(
+            dir.join("case.json"),
+            r#"{"format_version": 1, "title": "t", "origin": {"lat_deg": 52, "lon_deg": 5, "height_m": 0}, "display_time_zone": "UTC"}"#,
+        )
+        .unwrap();
+    }
+
+    pub(crate) fn item(id: &str) -> EvidenceItem {
+        EvidenceItem {
+            id: id.into(),
+            title: id.into(),
+            category: Category::Casing,
+            description: String::new(),
+            position: Position {
+                location: Location::Enu { east_m: 1.0, north_m: 2.0, up_m: Some(3.0) },
+                horizontal_uncertainty_m: 0.1,
+                vertical_uncertainty_m: None,
+            },
+            time: None,
+            sources: vec![],
+            status: VerificationStatus::Unverified,
+            tags: vec![],
+            camera: None,
+            created_by: String::new(),
+            created_at: None,
+            modified_by: String::new(),
+            modified_at: None,
+            attachments: vec![],
+        }
+    }
+
+    fn add(s: &mut Session, id: &str) {
+        let index = s.case().evidence.len();
+        s.apply(Edit::AddItem { index, item: Box::new(item(id)) }).unwrap();
+    }
+
+    #[test]
+    fn edits_are_logged_and_saved_with_their_head() {
+        let dir = tempfile::tempdir().unwrap();
+        new_case(dir.path());
+        let (mut s, rec) = Session::open(dir.path(), "alice").unwrap();
+        assert!(rec.is_none());
+        add(&mut s, "A");
+        add(&mut s, "B");
+        assert_eq!(s.undo().unwrap().unwrap(), "add item B");
+        s.save().unwrap();
+        let report = read_audit_log(&audit_path(dir.path())).unwrap();
+        assert!(report.intact());
+        assert_eq!(report.entries.len(), 3);
+        assert_eq!(report.entries[2].body.action, Action::Undo);
+        let saved = load_case(dir.path()).unwrap().case;
+        assert_eq!(saved.evidence.len(), 1);
+        assert_eq!(saved.audit_head.as_deref(), report.head());
+        // Reopening finds nothing to recover.
+        assert!(Session::open(dir.path(), "alice").unwrap().1.is_none());
+    }
+
+    #[test]
+    fn unsaved_edits_are_recovered_or_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        new_case(dir.path());
+        let (mut s, _) = Session::open(dir.path(), "alice").unwrap();
+        add(&mut s, "A");
+        s.save().unwrap();
+        add(&mut s, "B");
+        add(&mut s, "C");
+        drop(s); // killed before saving
+
+        let (mut s, rec) = Session::open(dir.path(), "bob").unwrap();
+        let rec = rec.expect("two unsaved edits");
+        assert_eq!(rec.edits, 2);
+        assert_eq!(rec.last_author, "alice");
+        assert_eq!(rec.recovered.evidence.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["A", "B", "C"]);
+        assert_eq!(s.case().evidence.len(), 1, "the saved state is untouched until the user decides");
+
+        // Discarding is itself recorded, and the question is not asked again.
+        s.discard_recovery(&rec).unwrap();
+        let (s2, again) = Session::open(dir.path(), "bob").unwrap();
+        assert!(again.is_none());
+        assert_eq!(s2.case().evidence.len(), 1);
+        assert!(read_audit_log(&audit_path(dir.path())).unwrap().intact());
+
+        // Recovering instead keeps them.
+        let dir2 = tempfile::tempdir().unwrap();
+        new_case(dir2.path());
+        let (mut s, _) = Session::open(dir2.path(), "alice").unwrap();
+        add(&mut s, "X");
+        drop(s);
+        let (mut s, rec) = Session::open(dir2.path(), "alice").unwrap();
+        s.accept_recovery(rec.unwrap());
+        s.save().unwrap();
+        assert_eq!(load_case(dir2.path()).unwrap().case.evidence.len(), 1);
+        assert!(Session::open(dir2.path(), "alice").unwrap().1.is_none());
+    }
+}
