@@ -68,6 +68,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Line of sight over the case's models: could someone at FROM see TO? Positions are
+    /// LAT,LON (on the surface; the observer's eye --eye-height above it) or LAT,LON,H
+    /// (H: ellipsoidal height in metres). Exits 0 whether visible or blocked.
+    Sight {
+        case: PathBuf,
+        #[arg(long, value_name = "LAT,LON[,H]", allow_hyphen_values = true)]
+        from: String,
+        #[arg(long, value_name = "LAT,LON[,H]", allow_hyphen_values = true)]
+        to: String,
+        /// Observer's eye height above the surface when --from has no height, metres.
+        #[arg(long, default_value_t = locus_core::sight::DEFAULT_EYE_HEIGHT_M)]
+        eye_height: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// For the crash-safety test: applies COUNT edits, saving every SAVE_EVERY, and prints
+    /// "saved N" after each save is durable.
+    #[command(hide = true)]
+    DebugStressEdits {
+        case: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 5)]
+        save_every: usize,
+    },
     /// Derive a textured surface mesh (GLB) from a LAS/LAZ point cloud: a height field with
     /// the points' colours baked into a top-down texture.
     DeriveSurface {
@@ -127,6 +152,18 @@ pub fn main() -> ExitCode {
             cell,
             texel,
         }) => run_derive_surface(&input, &out, cell, texel),
+        Some(Command::Sight {
+            case,
+            from,
+            to,
+            eye_height,
+            json,
+        }) => crate::cli_sight::run_sight(&case, &from, &to, eye_height, json),
+        Some(Command::DebugStressEdits {
+            case,
+            count,
+            save_every,
+        }) => crate::cli_sight::run_stress_edits(&case, count, save_every),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

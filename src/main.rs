@@ -10,6 +10,7 @@ mod app;
 mod camera;
 mod case_scene;
 mod cli;
+mod cli_sight;
 mod markers;
 mod measure;
 mod overlay;

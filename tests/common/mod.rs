@@ -78,3 +78,62 @@ pub fn item(id: &str, east: f64, north: f64, at: &str, category: &str) -> Value 
            "position": {"location": {"frame": "enu", "east_m": east, "north_m": north}, "horizontal_uncertainty_m": 1.0},
            "time": {"at": at, "precision": "second"}})
 }
+
+/// A 40 m × 40 m ground at height 0 with a wall 3 m high and 0.4 m thick across it at
+/// east = 0 (north −10…10), in glTF axes. The case origin (ellipsoidal height 10 m) sits at
+/// the middle of the ground.
+pub fn ground_with_wall_glb() -> Vec<u8> {
+    let mut positions: Vec<[f32; 3]> = vec![
+        [-20.0, 0.0, 20.0],
+        [20.0, 0.0, 20.0],
+        [20.0, 0.0, -20.0],
+        [-20.0, 0.0, -20.0],
+    ];
+    let mut indices: Vec<u32> = vec![0, 1, 2, 0, 2, 3];
+    // A box: x −0.2…0.2, y 0…3, z −10…10 (north +10 … −10).
+    let (x0, x1, y0, y1, z0, z1) = (-0.2f32, 0.2, 0.0, 3.0, -10.0, 10.0);
+    let corners = [
+        [x0, y0, z0],
+        [x1, y0, z0],
+        [x1, y1, z0],
+        [x0, y1, z0],
+        [x0, y0, z1],
+        [x1, y0, z1],
+        [x1, y1, z1],
+        [x0, y1, z1],
+    ];
+    let base = positions.len() as u32;
+    positions.extend_from_slice(&corners);
+    for f in [
+        [0, 1, 2, 3],
+        [5, 4, 7, 6],
+        [4, 0, 3, 7],
+        [1, 5, 6, 2],
+        [3, 2, 6, 7],
+        [4, 5, 1, 0],
+    ] {
+        indices.extend_from_slice(&[
+            base + f[0],
+            base + f[1],
+            base + f[2],
+            base + f[0],
+            base + f[2],
+            base + f[3],
+        ]);
+    }
+    write_glb(&MeshExport {
+        positions: &positions,
+        indices: &indices,
+        base_color: Some([0.6, 0.6, 0.6, 1.0]),
+        generator: "locus test fixture".into(),
+        ..Default::default()
+    })
+}
+
+/// Latitude, longitude of a point in the fixture case's ENU frame.
+pub fn fixture_lat_lon(east: f64, north: f64) -> (f64, f64) {
+    let frame =
+        locus_core::geodesy::EnuFrame::new(locus_core::geodesy::Geodetic::new(52.0, 5.0, 10.0));
+    let g = frame.enu_to_geodetic(locus_core::geodesy::Enu::new(east, north, 0.0));
+    (g.lat_deg, g.lon_deg)
+}

@@ -60,7 +60,10 @@ impl EntryBody {
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
     #[error("cannot write the audit log: {source}: {}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the audit log is broken ({problem}); no edit can be recorded until it is repaired: {}", path.display())]
     Broken { path: PathBuf, problem: String },
 }
@@ -88,7 +91,11 @@ impl AuditReport {
     pub fn entries_after(&self, head: Option<&str>) -> Option<&[Entry]> {
         match head {
             None => Some(&self.entries),
-            Some(h) => self.entries.iter().position(|e| e.hash == h).map(|p| &self.entries[p + 1..]),
+            Some(h) => self
+                .entries
+                .iter()
+                .position(|e| e.hash == h)
+                .map(|p| &self.entries[p + 1..]),
         }
     }
 }
@@ -123,12 +130,17 @@ pub fn check(bytes: &[u8]) -> AuditReport {
         let entry: Entry = match serde_json::from_slice(line) {
             Ok(e) => e,
             Err(e) => {
-                report.problems.push(format!("line {line_no}: not a valid entry ({e})"));
+                report
+                    .problems
+                    .push(format!("line {line_no}: not a valid entry ({e})"));
                 continue;
             }
         };
         if entry.body.hash() != entry.hash {
-            report.problems.push(format!("line {line_no} (entry {}): its content does not match its hash: altered", entry.body.seq));
+            report.problems.push(format!(
+                "line {line_no} (entry {}): its content does not match its hash: altered",
+                entry.body.seq
+            ));
         }
         if entry.body.prev != prev {
             report.problems.push(format!(
@@ -138,7 +150,10 @@ pub fn check(bytes: &[u8]) -> AuditReport {
         }
         let expected_seq = report.entries.last().map_or(1, |e: &Entry| e.body.seq + 1);
         if entry.body.seq != expected_seq {
-            report.problems.push(format!("line {line_no}: entry number {} where {expected_seq} was expected", entry.body.seq));
+            report.problems.push(format!(
+                "line {line_no}: entry number {} where {expected_seq} was expected",
+                entry.body.seq
+            ));
         }
         prev = entry.hash.clone();
         report.entries.push(entry);
@@ -158,20 +173,33 @@ impl AuditLog {
     /// interrupted write is cut off: it was never acknowledged, so no state refers to it.
     pub fn open(case_dir: &Path) -> Result<AuditLog, AuditError> {
         let path = audit_path(case_dir);
-        let io = |source| AuditError::Io { path: path.clone(), source };
+        let io = |source| AuditError::Io {
+            path: path.clone(),
+            source,
+        };
         let report = read_audit_log(&path).map_err(io)?;
         if !report.intact() {
-            return Err(AuditError::Broken { path, problem: report.problems.join("; ") });
+            return Err(AuditError::Broken {
+                path,
+                problem: report.problems.join("; "),
+            });
         }
         if report.torn_tail {
-            let mut f = OpenOptions::new().read(true).write(true).open(&path).map_err(io)?;
+            let mut f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(io)?;
             let mut bytes = Vec::new();
             f.read_to_end(&mut bytes).map_err(io)?;
             let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
             f.set_len(keep as u64).map_err(io)?;
             f.sync_all().map_err(io)?;
         }
-        let (head, seq) = report.entries.last().map_or((GENESIS.to_string(), 0), |e| (e.hash.clone(), e.body.seq));
+        let (head, seq) = report
+            .entries
+            .last()
+            .map_or((GENESIS.to_string(), 0), |e| (e.hash.clone(), e.body.seq));
         Ok(AuditLog { path, head, seq })
     }
 
@@ -181,8 +209,17 @@ impl AuditLog {
     }
 
     /// Appends one entry durably (written and fsync'd) and returns its hash.
-    pub fn append(&mut self, author: &str, action: Action, edit: &Edit, time: DateTime<Utc>) -> Result<String, AuditError> {
-        let io = |source| AuditError::Io { path: self.path.clone(), source };
+    pub fn append(
+        &mut self,
+        author: &str,
+        action: Action,
+        edit: &Edit,
+        time: DateTime<Utc>,
+    ) -> Result<String, AuditError> {
+        let io = |source| AuditError::Io {
+            path: self.path.clone(),
+            source,
+        };
         let body = EntryBody {
             seq: self.seq + 1,
             time,
@@ -192,10 +229,17 @@ impl AuditLog {
             edit: edit.clone(),
             prev: self.head.clone(),
         };
-        let entry = Entry { hash: body.hash(), body };
+        let entry = Entry {
+            hash: body.hash(),
+            body,
+        };
         let mut line = serde_json::to_vec(&entry).map_err(|e| io(std::io::Error::other(e)))?;
         line.push(b'\n');
-        let mut f = OpenOptions::new().create(true).append(true).open(&self.path).map_err(io)?;
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(io)?;
         f.seek(SeekFrom::End(0)).map_err(io)?;
         f.write_all(&line).map_err(io)?;
         f.sync_all().map_err(io)?;
@@ -233,7 +277,8 @@ mod tests {
         let mut log = AuditLog::open(dir.path()).unwrap();
         assert_eq!(log.head(), None);
         for i in 0..n {
-            log.append("alice", Action::Edit, &edit(i), Utc::now()).unwrap();
+            log.append("alice", Action::Edit, &edit(i), Utc::now())
+                .unwrap();
         }
         let p = audit_path(dir.path());
         (dir, p)
@@ -250,11 +295,19 @@ mod tests {
     }
 
     fn lines(p: &Path) -> Vec<String> {
-        std::fs::read_to_string(p).unwrap().lines().map(str::to_string).collect()
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     fn write(p: &Path, lines: &[String]) {
-        std::fs::write(p, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+        std::fs::write(
+            p,
+            lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -265,7 +318,13 @@ mod tests {
         write(&p, &l);
         let r = read_audit_log(&p).unwrap();
         assert!(!r.intact());
-        assert!(r.problems.iter().any(|m| m.contains("line 3") && m.contains("removed")), "{:?}", r.problems);
+        assert!(
+            r.problems
+                .iter()
+                .any(|m| m.contains("line 3") && m.contains("removed")),
+            "{:?}",
+            r.problems
+        );
     }
 
     #[test]
@@ -275,8 +334,17 @@ mod tests {
         l[1] = l[1].replace("alice", "mallory");
         write(&p, &l);
         let r = read_audit_log(&p).unwrap();
-        assert!(r.problems.iter().any(|m| m.contains("line 2") && m.contains("altered")), "{:?}", r.problems);
-        assert!(matches!(AuditLog::open(p.parent().unwrap()), Err(AuditError::Broken { .. })));
+        assert!(
+            r.problems
+                .iter()
+                .any(|m| m.contains("line 2") && m.contains("altered")),
+            "{:?}",
+            r.problems
+        );
+        assert!(matches!(
+            AuditLog::open(p.parent().unwrap()),
+            Err(AuditError::Broken { .. })
+        ));
     }
 
     #[test]
@@ -297,7 +365,8 @@ mod tests {
         let r = read_audit_log(&p).unwrap();
         assert!(r.intact() && r.torn_tail);
         let mut log = AuditLog::open(d.path()).unwrap();
-        log.append("bob", Action::Undo, &edit(9), Utc::now()).unwrap();
+        log.append("bob", Action::Undo, &edit(9), Utc::now())
+            .unwrap();
         let r = read_audit_log(&p).unwrap();
         assert!(r.intact() && !r.torn_tail, "{:?}", r.problems);
         assert_eq!(r.entries.len(), 3);

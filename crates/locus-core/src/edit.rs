@@ -10,17 +10,44 @@ use crate::case::{Case, EvidenceItem, Measurement, SightLine};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Edit {
-    AddItem { index: usize, item: Box<EvidenceItem> },
-    RemoveItem { index: usize, item: Box<EvidenceItem> },
+    AddItem {
+        index: usize,
+        item: Box<EvidenceItem>,
+    },
+    RemoveItem {
+        index: usize,
+        item: Box<EvidenceItem>,
+    },
     /// Any change to an item's fields (including its position: moving is a replace).
-    ReplaceItem { before: Box<EvidenceItem>, after: Box<EvidenceItem> },
-    AddMeasurement { index: usize, measurement: Measurement },
-    RemoveMeasurement { index: usize, measurement: Measurement },
-    ReplaceMeasurement { before: Measurement, after: Measurement },
-    AddSightLine { index: usize, sight_line: SightLine },
-    RemoveSightLine { index: usize, sight_line: SightLine },
+    ReplaceItem {
+        before: Box<EvidenceItem>,
+        after: Box<EvidenceItem>,
+    },
+    AddMeasurement {
+        index: usize,
+        measurement: Measurement,
+    },
+    RemoveMeasurement {
+        index: usize,
+        measurement: Measurement,
+    },
+    ReplaceMeasurement {
+        before: Measurement,
+        after: Measurement,
+    },
+    AddSightLine {
+        index: usize,
+        sight_line: SightLine,
+    },
+    RemoveSightLine {
+        index: usize,
+        sight_line: SightLine,
+    },
     /// Several edits as one step (e.g. deleting a multi-selection).
-    Batch { label: String, edits: Vec<Edit> },
+    Batch {
+        label: String,
+        edits: Vec<Edit>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -62,7 +89,10 @@ impl Record for SightLine {
 
 fn add<T: Record>(list: &mut Vec<T>, index: usize, record: &T) -> Result<(), EditError> {
     if list.iter().any(|r| r.id() == record.id()) {
-        return Err(EditError::Duplicate { kind: T::KIND, id: record.id().to_string() });
+        return Err(EditError::Duplicate {
+            kind: T::KIND,
+            id: record.id().to_string(),
+        });
     }
     list.insert(index.min(list.len()), record.clone());
     Ok(())
@@ -70,10 +100,16 @@ fn add<T: Record>(list: &mut Vec<T>, index: usize, record: &T) -> Result<(), Edi
 
 fn remove<T: Record>(list: &mut Vec<T>, record: &T) -> Result<(), EditError> {
     let Some(pos) = list.iter().position(|r| r.id() == record.id()) else {
-        return Err(EditError::Missing { kind: T::KIND, id: record.id().to_string() });
+        return Err(EditError::Missing {
+            kind: T::KIND,
+            id: record.id().to_string(),
+        });
     };
     if list[pos] != *record {
-        return Err(EditError::Conflict { kind: T::KIND, id: record.id().to_string() });
+        return Err(EditError::Conflict {
+            kind: T::KIND,
+            id: record.id().to_string(),
+        });
     }
     list.remove(pos);
     Ok(())
@@ -81,10 +117,16 @@ fn remove<T: Record>(list: &mut Vec<T>, record: &T) -> Result<(), EditError> {
 
 fn replace<T: Record>(list: &mut [T], before: &T, after: &T) -> Result<(), EditError> {
     let Some(pos) = list.iter().position(|r| r.id() == before.id()) else {
-        return Err(EditError::Missing { kind: T::KIND, id: before.id().to_string() });
+        return Err(EditError::Missing {
+            kind: T::KIND,
+            id: before.id().to_string(),
+        });
     };
     if list[pos] != *before {
-        return Err(EditError::Conflict { kind: T::KIND, id: before.id().to_string() });
+        return Err(EditError::Conflict {
+            kind: T::KIND,
+            id: before.id().to_string(),
+        });
     }
     list[pos] = after.clone();
     Ok(())
@@ -96,11 +138,21 @@ impl Edit {
         match self {
             Edit::AddItem { index, item } => add(&mut case.evidence, *index, item.as_ref()),
             Edit::RemoveItem { item, .. } => remove(&mut case.evidence, item.as_ref()),
-            Edit::ReplaceItem { before, after } => replace(&mut case.evidence, before.as_ref(), after.as_ref()),
-            Edit::AddMeasurement { index, measurement } => add(&mut case.measurements, *index, measurement),
-            Edit::RemoveMeasurement { measurement, .. } => remove(&mut case.measurements, measurement),
-            Edit::ReplaceMeasurement { before, after } => replace(&mut case.measurements, before, after),
-            Edit::AddSightLine { index, sight_line } => add(&mut case.sight_lines, *index, sight_line),
+            Edit::ReplaceItem { before, after } => {
+                replace(&mut case.evidence, before.as_ref(), after.as_ref())
+            }
+            Edit::AddMeasurement { index, measurement } => {
+                add(&mut case.measurements, *index, measurement)
+            }
+            Edit::RemoveMeasurement { measurement, .. } => {
+                remove(&mut case.measurements, measurement)
+            }
+            Edit::ReplaceMeasurement { before, after } => {
+                replace(&mut case.measurements, before, after)
+            }
+            Edit::AddSightLine { index, sight_line } => {
+                add(&mut case.sight_lines, *index, sight_line)
+            }
             Edit::RemoveSightLine { sight_line, .. } => remove(&mut case.sight_lines, sight_line),
             Edit::Batch { edits, .. } => {
                 // All or nothing: work on a copy.
@@ -118,13 +170,26 @@ impl Edit {
         match self.clone() {
             Edit::AddItem { index, item } => Edit::RemoveItem { index, item },
             Edit::RemoveItem { index, item } => Edit::AddItem { index, item },
-            Edit::ReplaceItem { before, after } => Edit::ReplaceItem { before: after, after: before },
-            Edit::AddMeasurement { index, measurement } => Edit::RemoveMeasurement { index, measurement },
-            Edit::RemoveMeasurement { index, measurement } => Edit::AddMeasurement { index, measurement },
-            Edit::ReplaceMeasurement { before, after } => Edit::ReplaceMeasurement { before: after, after: before },
+            Edit::ReplaceItem { before, after } => Edit::ReplaceItem {
+                before: after,
+                after: before,
+            },
+            Edit::AddMeasurement { index, measurement } => {
+                Edit::RemoveMeasurement { index, measurement }
+            }
+            Edit::RemoveMeasurement { index, measurement } => {
+                Edit::AddMeasurement { index, measurement }
+            }
+            Edit::ReplaceMeasurement { before, after } => Edit::ReplaceMeasurement {
+                before: after,
+                after: before,
+            },
             Edit::AddSightLine { index, sight_line } => Edit::RemoveSightLine { index, sight_line },
             Edit::RemoveSightLine { index, sight_line } => Edit::AddSightLine { index, sight_line },
-            Edit::Batch { label, edits } => Edit::Batch { label, edits: edits.iter().rev().map(Edit::inverse).collect() },
+            Edit::Batch { label, edits } => Edit::Batch {
+                label,
+                edits: edits.iter().rev().map(Edit::inverse).collect(),
+            },
         }
     }
 
@@ -134,17 +199,25 @@ impl Edit {
             Edit::AddItem { item, .. } => format!("add item {}", item.id),
             Edit::RemoveItem { item, .. } => format!("delete item {}", item.id),
             Edit::ReplaceItem { before, after } => {
-                if before.position != after.position && strip_position(before) == strip_position(after) {
+                if before.position != after.position
+                    && strip_position(before) == strip_position(after)
+                {
                     format!("move item {}", after.id)
                 } else {
                     format!("edit item {}", after.id)
                 }
             }
-            Edit::AddMeasurement { measurement, .. } => format!("add measurement {}", measurement.id),
-            Edit::RemoveMeasurement { measurement, .. } => format!("delete measurement {}", measurement.id),
+            Edit::AddMeasurement { measurement, .. } => {
+                format!("add measurement {}", measurement.id)
+            }
+            Edit::RemoveMeasurement { measurement, .. } => {
+                format!("delete measurement {}", measurement.id)
+            }
             Edit::ReplaceMeasurement { after, .. } => format!("edit measurement {}", after.id),
             Edit::AddSightLine { sight_line, .. } => format!("add line of sight {}", sight_line.id),
-            Edit::RemoveSightLine { sight_line, .. } => format!("delete line of sight {}", sight_line.id),
+            Edit::RemoveSightLine { sight_line, .. } => {
+                format!("delete line of sight {}", sight_line.id)
+            }
             Edit::Batch { label, .. } => label.clone(),
         }
     }
@@ -153,7 +226,11 @@ impl Edit {
 fn strip_position(item: &EvidenceItem) -> EvidenceItem {
     let mut i = item.clone();
     i.position = crate::case::Position {
-        location: crate::case::Location::Enu { east_m: 0.0, north_m: 0.0, up_m: None },
+        location: crate::case::Location::Enu {
+            east_m: 0.0,
+            north_m: 0.0,
+            up_m: None,
+        },
         horizontal_uncertainty_m: 0.0,
         vertical_uncertainty_m: None,
     };
@@ -171,7 +248,10 @@ pub fn next_id(case: &Case, prefix: &str) -> String {
             || case.tracks.iter().any(|t| t.id == id)
             || case.models.iter().any(|m| m.id == id)
     };
-    (1..).map(|n| format!("{prefix}{n}")).find(|id| !used(id)).unwrap_or_else(|| prefix.to_string())
+    (1..)
+        .map(|n| format!("{prefix}{n}"))
+        .find(|id| !used(id))
+        .unwrap_or_else(|| prefix.to_string())
 }
 
 /// Undo and redo stacks. Applying an edit clears redo; undo applies the inverse.
@@ -257,7 +337,11 @@ mod tests {
             category: Category::Impact,
             description: String::new(),
             position: Position {
-                location: Location::Enu { east_m: e, north_m: 0.0, up_m: None },
+                location: Location::Enu {
+                    east_m: e,
+                    north_m: 0.0,
+                    up_m: None,
+                },
                 horizontal_uncertainty_m: 1.0,
                 vertical_uncertainty_m: None,
             },
@@ -279,10 +363,22 @@ mod tests {
         let mut c = case();
         let original = c.clone();
         let edits = vec![
-            Edit::AddItem { index: 0, item: Box::new(item("A", 1.0)) },
-            Edit::AddItem { index: 1, item: Box::new(item("B", 2.0)) },
-            Edit::ReplaceItem { before: Box::new(item("A", 1.0)), after: Box::new(item("A", 5.0)) },
-            Edit::RemoveItem { index: 1, item: Box::new(item("B", 2.0)) },
+            Edit::AddItem {
+                index: 0,
+                item: Box::new(item("A", 1.0)),
+            },
+            Edit::AddItem {
+                index: 1,
+                item: Box::new(item("B", 2.0)),
+            },
+            Edit::ReplaceItem {
+                before: Box::new(item("A", 1.0)),
+                after: Box::new(item("A", 5.0)),
+            },
+            Edit::RemoveItem {
+                index: 1,
+                item: Box::new(item("B", 2.0)),
+            },
         ];
         for e in &edits {
             e.apply(&mut c).unwrap();
@@ -297,16 +393,39 @@ mod tests {
     #[test]
     fn conflicting_edits_change_nothing() {
         let mut c = case();
-        Edit::AddItem { index: 0, item: Box::new(item("A", 1.0)) }.apply(&mut c).unwrap();
+        Edit::AddItem {
+            index: 0,
+            item: Box::new(item("A", 1.0)),
+        }
+        .apply(&mut c)
+        .unwrap();
         let snapshot = c.clone();
-        let stale = Edit::ReplaceItem { before: Box::new(item("A", 9.0)), after: Box::new(item("A", 5.0)) };
-        assert!(matches!(stale.apply(&mut c), Err(EditError::Conflict { .. })));
-        let dup = Edit::AddItem { index: 0, item: Box::new(item("A", 1.0)) };
-        assert!(matches!(dup.apply(&mut c), Err(EditError::Duplicate { .. })));
+        let stale = Edit::ReplaceItem {
+            before: Box::new(item("A", 9.0)),
+            after: Box::new(item("A", 5.0)),
+        };
+        assert!(matches!(
+            stale.apply(&mut c),
+            Err(EditError::Conflict { .. })
+        ));
+        let dup = Edit::AddItem {
+            index: 0,
+            item: Box::new(item("A", 1.0)),
+        };
+        assert!(matches!(
+            dup.apply(&mut c),
+            Err(EditError::Duplicate { .. })
+        ));
         // A batch that fails halfway leaves no trace.
         let batch = Edit::Batch {
             label: "two".into(),
-            edits: vec![Edit::AddItem { index: 1, item: Box::new(item("B", 1.0)) }, stale],
+            edits: vec![
+                Edit::AddItem {
+                    index: 1,
+                    item: Box::new(item("B", 1.0)),
+                },
+                stale,
+            ],
         };
         assert!(batch.apply(&mut c).is_err());
         assert_eq!(c, snapshot);
@@ -316,8 +435,22 @@ mod tests {
     fn undo_redo() {
         let mut c = case();
         let mut h = History::default();
-        h.apply(&mut c, Edit::AddItem { index: 0, item: Box::new(item("A", 1.0)) }).unwrap();
-        h.apply(&mut c, Edit::ReplaceItem { before: Box::new(item("A", 1.0)), after: Box::new(item("A", 3.0)) }).unwrap();
+        h.apply(
+            &mut c,
+            Edit::AddItem {
+                index: 0,
+                item: Box::new(item("A", 1.0)),
+            },
+        )
+        .unwrap();
+        h.apply(
+            &mut c,
+            Edit::ReplaceItem {
+                before: Box::new(item("A", 1.0)),
+                after: Box::new(item("A", 3.0)),
+            },
+        )
+        .unwrap();
         assert_eq!(h.can_undo().as_deref(), Some("move item A"));
         h.undo(&mut c).unwrap().unwrap();
         assert_eq!(c.evidence[0], item("A", 1.0));
@@ -334,8 +467,14 @@ mod tests {
         let e = Edit::Batch {
             label: "delete 2 items".into(),
             edits: vec![
-                Edit::RemoveItem { index: 0, item: Box::new(item("A", 1.0)) },
-                Edit::RemoveItem { index: 0, item: Box::new(item("B", 2.0)) },
+                Edit::RemoveItem {
+                    index: 0,
+                    item: Box::new(item("A", 1.0)),
+                },
+                Edit::RemoveItem {
+                    index: 0,
+                    item: Box::new(item("B", 2.0)),
+                },
             ],
         };
         let json = serde_json::to_string(&e).unwrap();
@@ -346,7 +485,12 @@ mod tests {
     #[test]
     fn ids_are_unique() {
         let mut c = case();
-        Edit::AddItem { index: 0, item: Box::new(item("E1", 1.0)) }.apply(&mut c).unwrap();
+        Edit::AddItem {
+            index: 0,
+            item: Box::new(item("E1", 1.0)),
+        }
+        .apply(&mut c)
+        .unwrap();
         assert_eq!(next_id(&c, "E"), "E2");
         assert_eq!(next_id(&c, "M"), "M1");
     }

@@ -5,9 +5,11 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::audit::{audit_path, read_audit_log};
 use crate::case_file::{CaseError, load_case};
 use crate::fsio::sha256_file;
 use crate::geodesy::Enu;
+use crate::measure::format_value;
 use crate::model::{ModelError, load_model};
 use crate::site::Site;
 use crate::surface::enu_bounds;
@@ -119,6 +121,7 @@ pub fn inspect_case(path: &Path) -> Result<Value, InspectError> {
         })
         .collect();
     let span = TimeSpan::of_case(case);
+    let audit = audit_json(&loaded.dir, case.audit_head.as_deref());
     Ok(json!({
         "kind": "case",
         "path": loaded.file.display().to_string(),
@@ -133,8 +136,45 @@ pub fn inspect_case(path: &Path) -> Result<Value, InspectError> {
         "evidence": evidence,
         "tracks": tracks,
         "bookmarks": case.bookmarks.iter().map(|b| b.name.clone()).collect::<Vec<_>>(),
+        "measurements": case.measurements.iter().map(|m| json!({
+            "id": m.id, "kind": m.kind, "value": m.value, "unit": m.unit, "uncertainty": m.uncertainty,
+            "display": format_value(m.kind, m.value, m.uncertainty), "points": m.points.len(),
+        })).collect::<Vec<_>>(),
+        "sight_lines": case.sight_lines.iter().map(|l| json!({
+            "id": l.id, "visible": l.visible, "observer": enu_json(l.observer), "target": enu_json(l.target),
+            "obstruction": l.obstruction.map(enu_json),
+        })).collect::<Vec<_>>(),
+        "audit": audit,
         "warnings": site.warnings,
     }))
+}
+
+/// The audit log's state: entries, whether the chain is intact, and whether the saved case's
+/// head is in it.
+fn audit_json(dir: &Path, saved_head: Option<&str>) -> Value {
+    match read_audit_log(&audit_path(dir)) {
+        Err(e) => json!({"readable": false, "error": e.to_string(), "intact": false}),
+        Ok(r) => {
+            let unsaved = r.entries_after(saved_head).map(|e| e.len());
+            let mut problems = r.problems.clone();
+            if saved_head.is_some() && unsaved.is_none() {
+                problems.push(
+                    "the case records an audit head that is not in the log: entries are missing"
+                        .into(),
+                );
+            }
+            json!({
+                "readable": true,
+                "entries": r.entries.len(),
+                "intact": problems.is_empty(),
+                "problems": problems,
+                "head": r.head(),
+                "case_head": saved_head,
+                "unsaved_entries": unsaved,
+                "torn_last_line": r.torn_tail,
+            })
+        }
+    }
 }
 
 pub fn inspect_model(path: &Path) -> Result<Value, InspectError> {
@@ -240,6 +280,44 @@ pub fn to_text(report: &Value) -> String {
                     s(&t["id"]),
                     s(&t["title"]),
                     t["points"]
+                );
+            }
+            let a = &report["audit"];
+            if a["readable"] == false {
+                out += &format!("Audit log: unreadable ({})\n", s(&a["error"]));
+            } else if a["entries"] == 0 {
+                out += "Audit log: no edits recorded\n";
+            } else {
+                out += &format!(
+                    "Audit log: {} entries, chain {}\n",
+                    a["entries"],
+                    if a["intact"] == true {
+                        "intact"
+                    } else {
+                        "BROKEN"
+                    }
+                );
+            }
+            for p in a["problems"].as_array().into_iter().flatten() {
+                out += &format!("  audit problem: {}\n", s(p));
+            }
+            for m in report["measurements"].as_array().into_iter().flatten() {
+                out += &format!(
+                    "Measurement {} {}: {}\n",
+                    s(&m["id"]),
+                    s(&m["kind"]),
+                    s(&m["display"])
+                );
+            }
+            for l in report["sight_lines"].as_array().into_iter().flatten() {
+                out += &format!(
+                    "Line of sight {}: {}\n",
+                    s(&l["id"]),
+                    if l["visible"] == true {
+                        "visible"
+                    } else {
+                        "blocked"
+                    }
                 );
             }
             let bookmarks: Vec<String> = report["bookmarks"]

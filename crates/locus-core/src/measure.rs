@@ -7,7 +7,11 @@ use crate::geodesy::Enu;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MeasureError {
     #[error("{kind} needs {needed} points, got {got}")]
-    Points { kind: &'static str, needed: &'static str, got: usize },
+    Points {
+        kind: &'static str,
+        needed: &'static str,
+        got: usize,
+    },
     #[error("the points are degenerate ({0})")]
     Degenerate(&'static str),
 }
@@ -32,9 +36,16 @@ pub fn value(kind: MeasurementKind, points: &[Enu]) -> Result<f64, MeasureError>
             MeasurementKind::Path => "at least 2",
             MeasurementKind::Area => "at least 3",
         };
-        return Err(MeasureError::Points { kind: kind.label(), needed, got: points.len() });
+        return Err(MeasureError::Points {
+            kind: kind.label(),
+            needed,
+            got: points.len(),
+        });
     }
-    let v: Vec<[f64; 3]> = points.iter().map(|p| [p.east_m, p.north_m, p.up_m]).collect();
+    let v: Vec<[f64; 3]> = points
+        .iter()
+        .map(|p| [p.east_m, p.north_m, p.up_m])
+        .collect();
     Ok(match kind {
         MeasurementKind::Distance => dist(v[0], v[1]),
         MeasurementKind::Path => v.windows(2).map(|w| dist(w[0], w[1])).sum(),
@@ -45,7 +56,9 @@ pub fn value(kind: MeasurementKind, points: &[Enu]) -> Result<f64, MeasureError>
             let b = sub(v[2], v[1]);
             let (la, lb) = (norm(a), norm(b));
             if la < 1e-9 || lb < 1e-9 {
-                return Err(MeasureError::Degenerate("an arm of the angle has zero length"));
+                return Err(MeasureError::Degenerate(
+                    "an arm of the angle has zero length",
+                ));
             }
             (dot(a, b) / (la * lb)).clamp(-1.0, 1.0).acos().to_degrees()
         }
@@ -55,7 +68,11 @@ pub fn value(kind: MeasurementKind, points: &[Enu]) -> Result<f64, MeasureError>
 /// One standard deviation of the value when every coordinate of every point carries an
 /// independent error of `sigma_m` (1σ, metres): σ_f = σ · √(Σ (∂f/∂xᵢ)²), with the partial
 /// derivatives taken numerically (central differences).
-pub fn uncertainty(kind: MeasurementKind, points: &[Enu], sigma_m: f64) -> Result<f64, MeasureError> {
+pub fn uncertainty(
+    kind: MeasurementKind,
+    points: &[Enu],
+    sigma_m: f64,
+) -> Result<f64, MeasureError> {
     value(kind, points)?;
     let h = 1e-4;
     let mut sum = 0.0;
@@ -140,9 +157,22 @@ mod tests {
 
     #[test]
     fn values() {
-        assert_eq!(value(MeasurementKind::Distance, &[p(0., 0., 0.), p(3., 4., 0.)]).unwrap(), 5.0);
-        assert_eq!(value(MeasurementKind::Path, &[p(0., 0., 0.), p(3., 4., 0.), p(3., 4., 2.)]).unwrap(), 7.0);
-        assert_eq!(value(MeasurementKind::Height, &[p(0., 0., 10.), p(30., 4., 12.5)]).unwrap(), 2.5);
+        assert_eq!(
+            value(MeasurementKind::Distance, &[p(0., 0., 0.), p(3., 4., 0.)]).unwrap(),
+            5.0
+        );
+        assert_eq!(
+            value(
+                MeasurementKind::Path,
+                &[p(0., 0., 0.), p(3., 4., 0.), p(3., 4., 2.)]
+            )
+            .unwrap(),
+            7.0
+        );
+        assert_eq!(
+            value(MeasurementKind::Height, &[p(0., 0., 10.), p(30., 4., 12.5)]).unwrap(),
+            2.5
+        );
         let square = [p(0., 0., 5.), p(4., 0., 5.), p(4., 4., 5.), p(0., 4., 5.)];
         assert!((value(MeasurementKind::Area, &square).unwrap() - 16.0).abs() < 1e-12);
         // A 45° slope: the area on the slope is √2 larger than on the map.
@@ -155,7 +185,12 @@ mod tests {
     #[test]
     fn far_from_the_origin_keeps_precision() {
         let (e, n) = (512_345.678, 5_761_234.567);
-        let square = [p(e, n, 5.), p(e + 0.1, n, 5.), p(e + 0.1, n + 0.1, 5.), p(e, n + 0.1, 5.)];
+        let square = [
+            p(e, n, 5.),
+            p(e + 0.1, n, 5.),
+            p(e + 0.1, n + 0.1, 5.),
+            p(e, n + 0.1, 5.),
+        ];
         assert!((value(MeasurementKind::Area, &square).unwrap() - 0.01).abs() < 1e-9);
     }
 
@@ -163,30 +198,60 @@ mod tests {
     fn wrong_point_counts_are_errors() {
         assert!(value(MeasurementKind::Distance, &[p(0., 0., 0.)]).is_err());
         assert!(value(MeasurementKind::Angle, &[p(0., 0., 0.), p(1., 0., 0.)]).is_err());
-        assert!(value(MeasurementKind::Angle, &[p(0., 0., 0.), p(0., 0., 0.), p(1., 0., 0.)]).is_err());
+        assert!(
+            value(
+                MeasurementKind::Angle,
+                &[p(0., 0., 0.), p(0., 0., 0.), p(1., 0., 0.)]
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn uncertainty_matches_closed_forms() {
         let s = 0.1;
         // Distance and height difference: σ√2.
-        let d = uncertainty(MeasurementKind::Distance, &[p(0., 0., 0.), p(3., 4., 0.)], s).unwrap();
+        let d = uncertainty(
+            MeasurementKind::Distance,
+            &[p(0., 0., 0.), p(3., 4., 0.)],
+            s,
+        )
+        .unwrap();
         assert!((d - s * 2f64.sqrt()).abs() < 1e-6, "{d}");
         let h = uncertainty(MeasurementKind::Height, &[p(0., 0., 0.), p(3., 4., 1.)], s).unwrap();
         assert!((h - s * 2f64.sqrt()).abs() < 1e-6, "{h}");
         // Path of n collinear segments: the inner points' along-track errors cancel.
-        let path = uncertainty(MeasurementKind::Path, &[p(0., 0., 0.), p(1., 0., 0.), p(2., 0., 0.)], s).unwrap();
+        let path = uncertainty(
+            MeasurementKind::Path,
+            &[p(0., 0., 0.), p(1., 0., 0.), p(2., 0., 0.)],
+            s,
+        )
+        .unwrap();
         assert!((path - s * 2f64.sqrt()).abs() < 1e-6, "{path}");
         // Right angle with unit arms: |∂θ/∂a| = 1/|a| = 1, |∂θ/∂c| = 1, |∂θ/∂vertex| = √2,
         // so σθ = σ·√(1 + 1 + 2) radians.
-        let a = uncertainty(MeasurementKind::Angle, &[p(1., 0., 0.), p(0., 0., 0.), p(0., 1., 0.)], s).unwrap();
+        let a = uncertainty(
+            MeasurementKind::Angle,
+            &[p(1., 0., 0.), p(0., 0., 0.), p(0., 1., 0.)],
+            s,
+        )
+        .unwrap();
         assert!((a - (s * 4f64.sqrt()).to_degrees()).abs() < 1e-4, "{a}");
     }
 
     #[test]
     fn formatting() {
-        assert_eq!(format_value(MeasurementKind::Distance, 12.345, Some(0.1414)), "12.35 m ± 0.14 m");
-        assert_eq!(format_value(MeasurementKind::Angle, 85.21, Some(0.6)), "85.2° ± 0.6°");
-        assert_eq!(format_value(MeasurementKind::Area, 16.0, None), "16.00 m² (accuracy not stated)");
+        assert_eq!(
+            format_value(MeasurementKind::Distance, 12.345, Some(0.1414)),
+            "12.35 m ± 0.14 m"
+        );
+        assert_eq!(
+            format_value(MeasurementKind::Angle, 85.21, Some(0.6)),
+            "85.2° ± 0.6°"
+        );
+        assert_eq!(
+            format_value(MeasurementKind::Area, 16.0, None),
+            "16.00 m² (accuracy not stated)"
+        );
     }
 }

@@ -54,7 +54,16 @@ impl Session {
         let log = AuditLog::open(&loaded.dir)?;
         let report = read_audit_log(&audit_path(&loaded.dir))?;
         let recovery = unsaved_edits(&loaded.case, &report);
-        Ok((Session { loaded, history: History::default(), log, author: author.to_string(), dirty: false }, recovery))
+        Ok((
+            Session {
+                loaded,
+                history: History::default(),
+                log,
+                author: author.to_string(),
+                dirty: false,
+            },
+            recovery,
+        ))
     }
 
     pub fn case(&self) -> &Case {
@@ -87,10 +96,19 @@ impl Session {
             return Ok(());
         };
         let inverse = Edit::Batch {
-            label: format!("discard {} unsaved edit(s) found after a crash", recovery.edits),
-            edits: entries.iter().rev().map(|e| e.body.edit.inverse()).collect(),
+            label: format!(
+                "discard {} unsaved edit(s) found after a crash",
+                recovery.edits
+            ),
+            edits: entries
+                .iter()
+                .rev()
+                .map(|e| e.body.edit.inverse())
+                .collect(),
         };
-        let head = self.log.append(&self.author, Action::Discard, &inverse, Utc::now())?;
+        let head = self
+            .log
+            .append(&self.author, Action::Discard, &inverse, Utc::now())?;
         self.loaded.case.audit_head = Some(head);
         self.save()
     }
@@ -109,9 +127,12 @@ impl Session {
             Ok(e) => e,
             Err(e) => return Some(Err(e.into())),
         };
-        Some(self.record(Action::Undo, &applied, |s| {
-            let _ = s.history.redo(&mut s.loaded.case);
-        }).map(|_| applied.inverse().describe()))
+        Some(
+            self.record(Action::Undo, &applied, |s| {
+                let _ = s.history.redo(&mut s.loaded.case);
+            })
+            .map(|_| applied.inverse().describe()),
+        )
     }
 
     pub fn redo(&mut self) -> Option<Result<String, SessionError>> {
@@ -119,12 +140,20 @@ impl Session {
             Ok(e) => e,
             Err(e) => return Some(Err(e.into())),
         };
-        Some(self.record(Action::Redo, &applied, |s| {
-            let _ = s.history.undo(&mut s.loaded.case);
-        }).map(|_| applied.describe()))
+        Some(
+            self.record(Action::Redo, &applied, |s| {
+                let _ = s.history.undo(&mut s.loaded.case);
+            })
+            .map(|_| applied.describe()),
+        )
     }
 
-    fn record(&mut self, action: Action, edit: &Edit, revert: impl FnOnce(&mut Session)) -> Result<(), SessionError> {
+    fn record(
+        &mut self,
+        action: Action,
+        edit: &Edit,
+        revert: impl FnOnce(&mut Session),
+    ) -> Result<(), SessionError> {
         match self.log.append(&self.author, action, edit, Utc::now()) {
             Ok(head) => {
                 self.loaded.case.audit_head = Some(head);
@@ -162,7 +191,12 @@ fn unsaved_edits(saved: &Case, report: &AuditReport) -> Option<Recovery> {
         case.audit_head = Some(e.hash.clone());
     }
     let last = entries.last()?;
-    Some(Recovery { recovered: case, edits: entries.len(), last_time: Some(last.body.time), last_author: last.body.author.clone() })
+    Some(Recovery {
+        recovered: case,
+        edits: entries.len(),
+        last_time: Some(last.body.time),
+        last_author: last.body.author.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -185,7 +219,11 @@ mod tests {
             category: Category::Casing,
             description: String::new(),
             position: Position {
-                location: Location::Enu { east_m: 1.0, north_m: 2.0, up_m: Some(3.0) },
+                location: Location::Enu {
+                    east_m: 1.0,
+                    north_m: 2.0,
+                    up_m: Some(3.0),
+                },
                 horizontal_uncertainty_m: 0.1,
                 vertical_uncertainty_m: None,
             },
@@ -204,7 +242,11 @@ mod tests {
 
     fn add(s: &mut Session, id: &str) {
         let index = s.case().evidence.len();
-        s.apply(Edit::AddItem { index, item: Box::new(item(id)) }).unwrap();
+        s.apply(Edit::AddItem {
+            index,
+            item: Box::new(item(id)),
+        })
+        .unwrap();
     }
 
     #[test]
@@ -243,8 +285,19 @@ mod tests {
         let rec = rec.expect("two unsaved edits");
         assert_eq!(rec.edits, 2);
         assert_eq!(rec.last_author, "alice");
-        assert_eq!(rec.recovered.evidence.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["A", "B", "C"]);
-        assert_eq!(s.case().evidence.len(), 1, "the saved state is untouched until the user decides");
+        assert_eq!(
+            rec.recovered
+                .evidence
+                .iter()
+                .map(|i| i.id.as_str())
+                .collect::<Vec<_>>(),
+            ["A", "B", "C"]
+        );
+        assert_eq!(
+            s.case().evidence.len(),
+            1,
+            "the saved state is untouched until the user decides"
+        );
 
         // Discarding is itself recorded, and the question is not asked again.
         s.discard_recovery(&rec).unwrap();

@@ -28,7 +28,10 @@ impl Sight {
     /// "visible over 41.2 m" or "blocked 12.3 m from the observer, at E … N … U …".
     pub fn describe(&self) -> String {
         match self.obstruction {
-            None => format!("visible: nothing on the models blocks the {:.1} m line", self.distance_m),
+            None => format!(
+                "visible: nothing on the models blocks the {:.1} m line",
+                self.distance_m
+            ),
             Some(o) => format!(
                 "blocked {:.1} m from the observer (of {:.1} m), at E {:.2} N {:.2} U {:.2}",
                 self.observer.distance(o),
@@ -42,13 +45,27 @@ impl Sight {
 }
 
 pub fn line_of_sight(surface: &Surface, observer: Enu, target: Enu) -> Sight {
-    let obstruction = surface.first_obstruction(observer, target, TARGET_MARGIN_M).map(|h| h.point);
-    Sight { observer, target, distance_m: observer.distance(target), obstruction }
+    let obstruction = surface
+        .first_obstruction(observer, target, TARGET_MARGIN_M)
+        .map(|h| h.point);
+    Sight {
+        observer,
+        target,
+        distance_m: observer.distance(target),
+        obstruction,
+    }
 }
 
 /// An observer standing on the surface at (east, north) with their eye `eye_height_m` above it.
-pub fn eye_above_surface(surface: &Surface, east: f64, north: f64, eye_height_m: f64) -> Option<Enu> {
-    surface.height_at(east, north).map(|h| Enu::new(east, north, h + eye_height_m))
+pub fn eye_above_surface(
+    surface: &Surface,
+    east: f64,
+    north: f64,
+    eye_height_m: f64,
+) -> Option<Enu> {
+    surface
+        .height_at(east, north)
+        .map(|h| Enu::new(east, north, h + eye_height_m))
 }
 
 #[cfg(test)]
@@ -75,7 +92,11 @@ mod tests {
         assert!(!behind.visible());
         let o = behind.obstruction.unwrap();
         assert!((o.east_m - 10.0).abs() < 1e-4 && o.up_m < 3.0);
-        assert!(behind.describe().starts_with("blocked 8.0 m"), "{}", behind.describe());
+        assert!(
+            behind.describe().starts_with("blocked 8.0 m"),
+            "{}",
+            behind.describe()
+        );
         // The same side of the wall is visible, including a point on the ground.
         assert!(line_of_sight(&s, eye, Enu::new(8.0, 5.0, 0.0)).visible());
         // From an 8 m high window the line passes 4 m high over the 3 m wall.

@@ -55,12 +55,21 @@ pub struct Surface {
 
 impl Surface {
     /// Builds from the case's opened models: `(model index, model, data)`.
-    pub fn from_models<'a>(models: impl IntoIterator<Item = (usize, &'a Model, &'a ModelData)> + Clone) -> Self {
+    pub fn from_models<'a>(
+        models: impl IntoIterator<Item = (usize, &'a Model, &'a ModelData)> + Clone,
+    ) -> Self {
         // First pass: a local origin at the middle of everything.
         let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
         for (_, model, data) in models.clone() {
             if let Some((a, b)) = enu_bounds(model, data) {
-                for (k, (x, y)) in [(a.east_m, b.east_m), (a.north_m, b.north_m), (a.up_m, b.up_m)].into_iter().enumerate() {
+                for (k, (x, y)) in [
+                    (a.east_m, b.east_m),
+                    (a.north_m, b.north_m),
+                    (a.up_m, b.up_m),
+                ]
+                .into_iter()
+                .enumerate()
+                {
                     lo[k] = lo[k].min(x);
                     hi[k] = hi[k].max(y);
                 }
@@ -69,7 +78,11 @@ impl Surface {
         if !lo[0].is_finite() {
             return Self::empty();
         }
-        let origin = Enu::new((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, (lo[2] + hi[2]) / 2.0);
+        let origin = Enu::new(
+            (lo[0] + hi[0]) / 2.0,
+            (lo[1] + hi[1]) / 2.0,
+            (lo[2] + hi[2]) / 2.0,
+        );
         let mut tris = Vec::new();
         let mut model_of = Vec::new();
         for (index, model, data) in models {
@@ -79,7 +92,8 @@ impl Surface {
                     .positions
                     .iter()
                     .map(|v| {
-                        let p = m.transform_point(&Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
+                        let p =
+                            m.transform_point(&Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
                         glam::Vec3A::new(
                             (p.x - origin.east_m) as f32,
                             (p.y - origin.north_m) as f32,
@@ -88,7 +102,11 @@ impl Surface {
                     })
                     .collect();
                 for t in prim.indices.chunks_exact(3) {
-                    tris.push(Triangle { v0: local[t[0] as usize], v1: local[t[1] as usize], v2: local[t[2] as usize] });
+                    tris.push(Triangle {
+                        v0: local[t[0] as usize],
+                        v1: local[t[1] as usize],
+                        v2: local[t[2] as usize],
+                    });
                     model_of.push(index as u32);
                 }
             }
@@ -108,16 +126,38 @@ impl Surface {
                 hi[k] = hi[k].max(v[k]);
             }
         }
-        let origin = Enu::new((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, (lo[2] + hi[2]) / 2.0);
+        let origin = Enu::new(
+            (lo[0] + hi[0]) / 2.0,
+            (lo[1] + hi[1]) / 2.0,
+            (lo[2] + hi[2]) / 2.0,
+        );
         let local = |v: [f64; 3]| {
-            glam::Vec3A::new((v[0] - origin.east_m) as f32, (v[1] - origin.north_m) as f32, (v[2] - origin.up_m) as f32)
+            glam::Vec3A::new(
+                (v[0] - origin.east_m) as f32,
+                (v[1] - origin.north_m) as f32,
+                (v[2] - origin.up_m) as f32,
+            )
         };
-        let tris = triangles.iter().map(|t| Triangle { v0: local(t[0]), v1: local(t[1]), v2: local(t[2]) }).collect();
+        let tris = triangles
+            .iter()
+            .map(|t| Triangle {
+                v0: local(t[0]),
+                v1: local(t[1]),
+                v2: local(t[2]),
+            })
+            .collect();
         Self::build(origin, tris, vec![0; triangles.len()], hi[2])
     }
 
     fn empty() -> Self {
-        Self { origin: Enu::ZERO, tris: Vec::new(), model_of: Vec::new(), bvh: None, top: 0.0, build_time: Duration::ZERO }
+        Self {
+            origin: Enu::ZERO,
+            tris: Vec::new(),
+            model_of: Vec::new(),
+            bvh: None,
+            top: 0.0,
+            build_time: Duration::ZERO,
+        }
     }
 
     fn build(origin: Enu, tris: Vec<Triangle>, model_of: Vec<u32>, top: f64) -> Self {
@@ -128,7 +168,14 @@ impl Surface {
         let order = &bvh.primitive_indices;
         let tris_ordered: Vec<Triangle> = order.iter().map(|&i| tris[i as usize]).collect();
         let model_ordered: Vec<u32> = order.iter().map(|&i| model_of[i as usize]).collect();
-        Self { origin, tris: tris_ordered, model_of: model_ordered, bvh: Some(bvh), top, build_time: started.elapsed() }
+        Self {
+            origin,
+            tris: tris_ordered,
+            model_of: model_ordered,
+            bvh: Some(bvh),
+            top,
+            build_time: started.elapsed(),
+        }
     }
 
     pub fn triangle_count(&self) -> usize {
@@ -138,7 +185,8 @@ impl Surface {
     /// Heap memory held by the triangles and the BVH, bytes.
     pub fn memory_bytes(&self) -> usize {
         let bvh = self.bvh.as_ref().map_or(0, |b| {
-            b.nodes.len() * std::mem::size_of::<obvhs::cwbvh::node::CwBvhNode>() + b.primitive_indices.len() * 4
+            b.nodes.len() * std::mem::size_of::<obvhs::cwbvh::node::CwBvhNode>()
+                + b.primitive_indices.len() * 4
         });
         self.tris.len() * std::mem::size_of::<Triangle>() + self.model_of.len() * 4 + bvh
     }
@@ -148,7 +196,7 @@ impl Surface {
     pub fn ray_cast(&self, from: Enu, dir: [f64; 3], max_distance: f64) -> Option<SurfaceHit> {
         let bvh = self.bvh.as_ref()?;
         let len = (dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]).sqrt();
-        if !(len > 0.0) || !from.east_m.is_finite() {
+        if len.is_nan() || len <= 0.0 || !from.east_m.is_finite() {
             return None;
         }
         let d = [dir[0] / len, dir[1] / len, dir[2] / len];
@@ -157,7 +205,12 @@ impl Surface {
             (from.north_m - self.origin.north_m) as f32,
             (from.up_m - self.origin.up_m) as f32,
         );
-        let ray = Ray::new(o, glam::Vec3A::new(d[0] as f32, d[1] as f32, d[2] as f32), 0.0, max_distance.min(f32::MAX as f64) as f32);
+        let ray = Ray::new(
+            o,
+            glam::Vec3A::new(d[0] as f32, d[1] as f32, d[2] as f32),
+            0.0,
+            max_distance.min(f32::MAX as f64) as f32,
+        );
         let mut hit = RayHit::none();
         if !bvh.ray_traverse(ray, &mut hit, |r, id| self.tris[id].intersect(r)) {
             return None;
@@ -170,7 +223,11 @@ impl Surface {
             n = -n;
         }
         Some(SurfaceHit {
-            point: Enu::new(from.east_m + d[0] * t, from.north_m + d[1] * t, from.up_m + d[2] * t),
+            point: Enu::new(
+                from.east_m + d[0] * t,
+                from.north_m + d[1] * t,
+                from.up_m + d[2] * t,
+            ),
             distance: t,
             normal: [n.x as f64, n.y as f64, n.z as f64],
             model: self.model_of[id] as usize,
@@ -181,7 +238,8 @@ impl Surface {
     pub fn height_at(&self, east: f64, north: f64) -> Option<f64> {
         self.bvh.as_ref()?;
         let start = Enu::new(east, north, self.top + 10.0);
-        self.ray_cast(start, [0.0, 0.0, -1.0], f64::MAX).map(|h| h.point.up_m)
+        self.ray_cast(start, [0.0, 0.0, -1.0], f64::MAX)
+            .map(|h| h.point.up_m)
     }
 
     /// The first obstruction strictly between `a` and `b` (ignoring `end_margin` metres at
@@ -202,7 +260,10 @@ mod tests {
 
     fn plane(z_of: impl Fn(f64, f64) -> f64) -> Vec<[[f64; 3]; 3]> {
         let p = |x: f64, y: f64| [x, y, z_of(x, y)];
-        vec![[p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0)], [p(0.0, 0.0), p(10.0, 10.0), p(0.0, 10.0)]]
+        vec![
+            [p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0)],
+            [p(0.0, 0.0), p(10.0, 10.0), p(0.0, 10.0)],
+        ]
     }
 
     #[test]
@@ -229,12 +290,21 @@ mod tests {
             .map(|t| t.map(|v| [v[0] + e0, v[1] + n0, v[2]]))
             .collect();
         let s = Surface::from_triangles(&tris);
-        let hit = s.ray_cast(Enu::new(e0 + 3.0, n0 + 4.0, 150.0), [0.0, 0.0, -1.0], 1000.0).unwrap();
+        let hit = s
+            .ray_cast(
+                Enu::new(e0 + 3.0, n0 + 4.0, 150.0),
+                [0.0, 0.0, -1.0],
+                1000.0,
+            )
+            .unwrap();
         assert!((hit.point.up_m - 100.0).abs() < 1e-4, "{hit:?}");
         assert!((hit.point.east_m - (e0 + 3.0)).abs() < 1e-9);
         assert!((hit.distance - 50.0).abs() < 1e-4);
         assert!(hit.normal[2] > 0.99);
-        assert!(s.ray_cast(Enu::new(e0 + 3.0, n0 + 4.0, 150.0), [0.0, 0.0, 1.0], 1000.0).is_none());
+        assert!(
+            s.ray_cast(Enu::new(e0 + 3.0, n0 + 4.0, 150.0), [0.0, 0.0, 1.0], 1000.0)
+                .is_none()
+        );
     }
 
     #[test]
@@ -244,10 +314,18 @@ mod tests {
         tris.push([[5.0, 0.0, 0.0], [5.0, 10.0, 0.0], [5.0, 10.0, 3.0]]);
         tris.push([[5.0, 0.0, 0.0], [5.0, 10.0, 3.0], [5.0, 0.0, 3.0]]);
         let s = Surface::from_triangles(&tris);
-        let blocked = s.first_obstruction(Enu::new(1.0, 5.0, 1.6), Enu::new(9.0, 5.0, 1.6), 0.05).unwrap();
+        let blocked = s
+            .first_obstruction(Enu::new(1.0, 5.0, 1.6), Enu::new(9.0, 5.0, 1.6), 0.05)
+            .unwrap();
         assert!((blocked.point.east_m - 5.0).abs() < 1e-4);
-        assert!(s.first_obstruction(Enu::new(1.0, 5.0, 4.0), Enu::new(9.0, 5.0, 4.0), 0.05).is_none());
+        assert!(
+            s.first_obstruction(Enu::new(1.0, 5.0, 4.0), Enu::new(9.0, 5.0, 4.0), 0.05)
+                .is_none()
+        );
         // A target on the ground is not its own obstruction.
-        assert!(s.first_obstruction(Enu::new(1.0, 5.0, 1.6), Enu::new(3.0, 5.0, 0.0), 0.05).is_none());
+        assert!(
+            s.first_obstruction(Enu::new(1.0, 5.0, 1.6), Enu::new(3.0, 5.0, 0.0), 0.05)
+                .is_none()
+        );
     }
 }
