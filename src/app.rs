@@ -42,7 +42,11 @@ pub struct ViewerOptions {
 
 pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
     let measure_frames = options.measure_frames;
-    let scene = CaseScene::open(&path)?;
+    let (settings, settings_problem) = crate::settings::Settings::load();
+    let mut scene = CaseScene::open(&path, &settings.effective_author())?;
+    if let Some(p) = settings_problem {
+        scene.site.warnings.push(p);
+    }
     for w in &scene.site.warnings {
         eprintln!("warning: {w}");
     }
@@ -78,7 +82,10 @@ pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
     third_party::orbit::plugin(&mut app);
     crate::camera::plugin(&mut app);
     crate::markers::picking_plugin(&mut app);
+    crate::editing::plugin(&mut app);
+    crate::editing::input_plugin(&mut app);
     crate::ui::plugin(&mut app);
+    app.insert_resource(settings);
     app.insert_resource(scene)
         .add_systems(Startup, spawn_window_cameras)
         .add_systems(

@@ -199,10 +199,13 @@ fn block_orbit_over_panels(
     mut orbits: Query<&mut OrbitCamera>,
     fly: Res<FlyMode>,
     egui: Res<EguiWantsInput>,
+    capture: Option<Res<crate::editing::PointerCapture>>,
 ) {
     let over_panel = egui.wants_any_pointer_input();
+    // Pressing on an item to drag it must not also turn the view.
+    let captured = capture.is_some_and(|c| c.0);
     for mut orbit in &mut orbits {
-        let enabled = !fly.active && !over_panel;
+        let enabled = !fly.active && !over_panel && !captured;
         if orbit.enabled != enabled {
             orbit.enabled = enabled;
         }
@@ -228,7 +231,7 @@ fn apply_camera_commands(
                     orbit_from_pose(&mut orbit, eye, target, false);
                 }
                 CameraCommand::Bookmark(i) => {
-                    if let Some(b) = scene.loaded.case.bookmarks.get(*i) {
+                    if let Some(b) = scene.case().bookmarks.get(*i) {
                         let pose = bookmark_pose(&scene, b);
                         if let Projection::Perspective(p) = projection.as_mut() {
                             p.fov = pose.fov_deg.to_radians();

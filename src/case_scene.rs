@@ -1,22 +1,35 @@
 //! The open case as the app holds it: the core's case and site, the display time zone, the
 //! time span, and the render origin. This is the one place where case ENU (f64) becomes
 //! render coordinates (f32, relative to a local origin near the site's centre).
+//!
+//! The case itself lives in an editing `Session` (audit log, undo, saving). Edits go through
+//! `CaseScene::apply` and friends, which mutate without Bevy's change detection (that would
+//! rebuild the whole site) and bump `revision` instead; views that depend on the case's
+//! content follow `revision`.
 
 use std::path::Path;
 
 use bevy::prelude::*;
 use chrono_tz::Tz;
+use locus_core::case::Case;
 use locus_core::case_file::{LoadedCase, load_case};
+use locus_core::edit::Edit;
 use locus_core::geodesy::{Enu, enu_to_view};
+use locus_core::session::{Recovery, Session, SessionError};
 use locus_core::site::Site;
 use locus_core::surface::enu_bounds;
 use locus_core::time::parse_time_zone;
-use locus_core::timeline::TimeSpan;
+use locus_core::timeline::{Layout, TimeSpan};
 use nalgebra::Matrix4;
 
 #[derive(Resource)]
 pub struct CaseScene {
-    pub loaded: LoadedCase,
+    pub session: Session,
+    /// Edits found in the audit log that the saved case lacks (the last run was killed):
+    /// the user is asked whether to recover or discard them.
+    pub recovery: Option<Recovery>,
+    /// Bumped on every change to the case's content (edit, undo, redo, recovery).
+    pub revision: u64,
     pub site: Site,
     pub tz: Tz,
     pub span: Option<TimeSpan>,
@@ -32,18 +45,40 @@ pub struct CaseScene {
 pub struct CaseEntity;
 
 impl CaseScene {
-    pub fn open(path: &Path) -> anyhow::Result<CaseScene> {
-        let loaded = load_case(path)?;
-        Ok(Self::from_loaded(loaded))
+    /// Opens a case for editing, recording edits under `author`. A case whose audit log
+    /// cannot be used (broken chain, folder not writable) still opens, read-only, saying why.
+    pub fn open(path: &Path, author: &str) -> anyhow::Result<CaseScene> {
+        match Session::open(path, author) {
+            Ok((session, recovery)) => {
+                let mut scene = Self::from_session(session);
+                scene.recovery = recovery;
+                Ok(scene)
+            }
+            Err(SessionError::Case(e)) => Err(e.into()),
+            Err(e) => {
+                let loaded = load_case(path)?;
+                let mut scene = Self::from_session(Session::read_only(loaded, format!("{e}")));
+                scene.site.warnings.push(format!("read-only: {e}"));
+                Ok(scene)
+            }
+        }
     }
 
-    pub fn from_loaded(loaded: LoadedCase) -> CaseScene {
-        let site = Site::open(&loaded);
-        let tz = parse_time_zone(&loaded.case.display_time_zone).unwrap_or(chrono_tz::UTC);
-        let span = TimeSpan::of_case(&loaded.case);
+    /// Opens a case only to look at it (offscreen renders, sealed packages).
+    pub fn open_read_only(path: &Path, reason: &str) -> anyhow::Result<CaseScene> {
+        let loaded = load_case(path)?;
+        Ok(Self::from_session(Session::read_only(loaded, reason)))
+    }
+
+    pub fn from_session(session: Session) -> CaseScene {
+        let site = Site::open(&session.loaded);
+        let tz = parse_time_zone(&session.loaded.case.display_time_zone).unwrap_or(chrono_tz::UTC);
+        let span = TimeSpan::of_case(&session.loaded.case);
         let (centre, radius_m) = extent(&site);
         CaseScene {
-            loaded,
+            session,
+            recovery: None,
+            revision: 0,
             site,
             tz,
             span,
@@ -51,6 +86,65 @@ impl CaseScene {
             centre,
             radius_m,
         }
+    }
+
+    pub fn loaded(&self) -> &LoadedCase {
+        &self.session.loaded
+    }
+
+    pub fn case(&self) -> &Case {
+        &self.session.loaded.case
+    }
+
+    pub fn editable(&self) -> bool {
+        self.session.read_only_reason().is_none()
+    }
+
+    /// Applies one edit (recorded in the audit log first) and updates what depends on it.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), SessionError> {
+        self.session.apply(edit)?;
+        self.refresh();
+        Ok(())
+    }
+
+    /// Undo; returns what was undone.
+    pub fn undo(&mut self) -> Option<Result<String, SessionError>> {
+        let r = self.session.undo()?;
+        if r.is_ok() {
+            self.refresh();
+        }
+        Some(r)
+    }
+
+    pub fn redo(&mut self) -> Option<Result<String, SessionError>> {
+        let r = self.session.redo()?;
+        if r.is_ok() {
+            self.refresh();
+        }
+        Some(r)
+    }
+
+    /// Takes the recovered edits (asked on opening) as the current, unsaved state.
+    pub fn accept_recovery(&mut self) {
+        if let Some(r) = self.recovery.take() {
+            self.session.accept_recovery(r);
+            self.refresh();
+        }
+    }
+
+    pub fn discard_recovery(&mut self) -> Result<(), SessionError> {
+        if let Some(r) = self.recovery.take() {
+            self.session.discard_recovery(&r)?;
+        }
+        Ok(())
+    }
+
+    /// After the case's content changed: lay items out again and recompute the time span.
+    pub fn refresh(&mut self) {
+        let layout = Layout::of_case(&self.session.loaded.case, &self.site.surface);
+        self.site.layout = layout;
+        self.span = TimeSpan::of_case(&self.session.loaded.case);
+        self.revision += 1;
     }
 
     /// Case ENU (f64) → render coordinates (f32), relative to the render origin.
@@ -82,7 +176,7 @@ impl CaseScene {
     }
 
     pub fn title(&self) -> &str {
-        &self.loaded.case.title
+        &self.case().title
     }
 }
 

@@ -239,7 +239,7 @@ fn run_render(
         ))
         .into());
     }
-    let scene = CaseScene::open(case)?;
+    let scene = CaseScene::open_read_only(case, "offscreen render")?;
     for w in &scene.site.warnings {
         eprintln!("warning: {w}");
     }
@@ -247,15 +247,13 @@ fn run_render(
         None => None,
         Some(name) => {
             let Some(index) = scene
-                .loaded
-                .case
+                .case()
                 .bookmarks
                 .iter()
                 .position(|b| b.name.eq_ignore_ascii_case(name))
             else {
                 let names: Vec<&str> = scene
-                    .loaded
-                    .case
+                    .case()
                     .bookmarks
                     .iter()
                     .map(|b| b.name.as_str())

@@ -6,16 +6,19 @@
 // Bevy systems take their data as parameters; many parameters are the norm, not a smell.
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]
 
+mod annotations;
 mod app;
 mod camera;
 mod case_scene;
 mod cli;
 mod cli_sight;
+mod editing;
 mod markers;
 mod measure;
 mod overlay;
 mod render;
 mod scene;
+mod settings;
 mod third_party;
 mod timeline;
 mod ui;

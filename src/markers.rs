@@ -12,7 +12,7 @@ use locus_core::case::Category;
 use locus_core::geodesy::Enu;
 use locus_core::timeline::{DEFAULT_FADE_S, item_opacity, track_position};
 
-use crate::case_scene::{CaseEntity, CaseScene};
+use crate::case_scene::CaseScene;
 use crate::scene::{UnlitMaterial, ViewSettings};
 use crate::timeline::TimeControl;
 
@@ -21,12 +21,55 @@ use crate::timeline::TimeControl;
 pub enum Target {
     Item(usize),
     Track(usize),
+    Measurement(usize),
+    Sight(usize),
 }
 
+/// What is selected: `selected` is the one shown in the details panel; `also` holds the rest
+/// of a multi-selection (Ctrl+click).
 #[derive(Resource, Default, Debug)]
 pub struct Selection {
     pub selected: Option<Target>,
+    pub also: Vec<Target>,
     pub hovered: Option<Target>,
+}
+
+impl Selection {
+    /// Selects only `t` (or nothing).
+    pub fn select(&mut self, t: Option<Target>) {
+        self.selected = t;
+        self.also.clear();
+    }
+
+    /// Adds `t` to the selection, or takes it out if it is in.
+    pub fn toggle(&mut self, t: Target) {
+        if self.selected == Some(t) {
+            self.selected = if self.also.is_empty() {
+                None
+            } else {
+                Some(self.also.remove(0))
+            };
+        } else if let Some(k) = self.also.iter().position(|x| *x == t) {
+            self.also.remove(k);
+        } else {
+            if let Some(p) = self.selected {
+                self.also.push(p);
+            }
+            self.selected = Some(t);
+        }
+    }
+
+    pub fn is_selected(&self, t: Target) -> bool {
+        self.selected == Some(t) || self.also.contains(&t)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = Target> + '_ {
+        self.selected.into_iter().chain(self.also.iter().copied())
+    }
+
+    pub fn count(&self) -> usize {
+        self.selected.iter().count() + self.also.len()
+    }
 }
 
 /// Which categories the user has hidden (filter in the evidence list).
@@ -68,6 +111,10 @@ struct Halo {
 #[derive(Component)]
 struct TrackRoute;
 
+/// Everything `spawn_markers` made, so that it can be rebuilt after an edit.
+#[derive(Component)]
+struct MarkerEntity;
+
 /// Pin geometry, in pin units: stem from 0 to 1, head centred at HEAD_Y.
 const HEAD_Y: f32 = 1.15;
 const HEAD_RADIUS: f32 = 0.22;
@@ -77,7 +124,12 @@ const PIN_PIXELS: f32 = 34.0;
 pub fn plugin(app: &mut App) {
     app.init_resource::<Selection>()
         .init_resource::<CategoryFilter>()
-        .add_systems(Update, spawn_markers.run_if(resource_changed::<CaseScene>))
+        .add_systems(
+            Update,
+            spawn_markers
+                .run_if(case_content_changed)
+                .after(crate::editing::EditingSystems),
+        )
         .add_systems(
             PostUpdate,
             update_markers
@@ -86,7 +138,15 @@ pub fn plugin(app: &mut App) {
         );
 }
 
-/// Hover and click on markers: only where there is a pointer (the window).
+/// A new case, or an edit to the open one.
+fn case_content_changed(scene: Option<Res<CaseScene>>, mut last: Local<Option<u64>>) -> bool {
+    let Some(scene) = scene else { return false };
+    let changed = scene.is_changed() || *last != Some(scene.revision);
+    *last = Some(scene.revision);
+    changed
+}
+
+/// Hover on markers: only where there is a pointer (the window).
 pub fn picking_plugin(app: &mut App) {
     app.add_systems(
         Update,
@@ -112,14 +172,21 @@ fn spawn_markers(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<UnlitMaterial>>,
     mut selection: ResMut<Selection>,
+    old: Query<Entity, With<MarkerEntity>>,
 ) {
-    *selection = Selection::default();
+    for e in &old {
+        commands.entity(e).try_despawn();
+    }
+    if scene.is_changed() {
+        // A different case: nothing of the old one stays selected.
+        *selection = Selection::default();
+    }
     let shared = MarkerMeshes {
         stem: meshes.add(Cylinder::new(0.05, 1.0).mesh().resolution(8)),
         head: meshes.add(Sphere::new(HEAD_RADIUS).mesh().uv(16, 10)),
         disc: meshes.add(Cylinder::new(1.0, 1.0).mesh().resolution(48)),
     };
-    let case = &scene.loaded.case;
+    let case = &scene.case();
     for (i, item) in case.evidence.iter().enumerate() {
         let placed = scene.site.layout.items[i];
         let root = spawn_marker(
@@ -197,7 +264,7 @@ fn spawn_markers(
             MeshMaterial3d(materials.add(translucent(category_color(track.category), 0.85))),
             Transform::default(),
             TrackRoute,
-            CaseEntity,
+            MarkerEntity,
         ));
     }
     commands.insert_resource(shared);
@@ -257,7 +324,7 @@ fn spawn_marker(
                 opacity: 0.0,
                 head_height: HEAD_Y,
             },
-            CaseEntity,
+            MarkerEntity,
         ))
         .add_child(pin)
         .id()
@@ -341,7 +408,7 @@ fn update_markers(
         .map(|s| s.y)
         .unwrap_or(720.0)
         .max(1.0);
-    let case = &scene.loaded.case;
+    let case = &scene.case();
     for mut v in &mut routes {
         *v = if settings.tracks {
             Visibility::Inherited
@@ -352,7 +419,12 @@ fn update_markers(
     for (mut marker, mut transform, mut visibility, children) in &mut markers {
         let (opacity, position) = match marker.target {
             Target::Item(i) => {
-                let item = &case.evidence[i];
+                // A marker left from before an edit (rebuilt this frame) shows nothing.
+                let Some(item) = case.evidence.get(i) else {
+                    *visibility = Visibility::Hidden;
+                    marker.opacity = 0.0;
+                    continue;
+                };
                 let o = if control.show_all {
                     1.0
                 } else {
@@ -360,8 +432,13 @@ fn update_markers(
                 };
                 (o, None)
             }
+            Target::Measurement(_) | Target::Sight(_) => continue,
             Target::Track(t) => {
-                let points = &scene.site.layout.tracks[t];
+                let Some(points) = scene.site.layout.tracks.get(t) else {
+                    *visibility = Visibility::Hidden;
+                    marker.opacity = 0.0;
+                    continue;
+                };
                 let pos = track_position(points, control.now);
                 let o = if settings.tracks && (pos.is_some() || control.show_all) {
                     1.0
@@ -395,7 +472,7 @@ fn update_markers(
             continue;
         }
         let highlighted =
-            selection.selected == Some(marker.target) || selection.hovered == Some(marker.target);
+            selection.is_selected(marker.target) || selection.hovered == Some(marker.target);
         let distance = cam_tf
             .translation()
             .distance(transform.translation)
@@ -447,15 +524,15 @@ pub fn head_on_screen(
         .ok()
 }
 
-/// Hover = the nearest visible pin head within 14 px of the cursor; a click without drag selects.
-fn pick_markers(
+/// Hover = the nearest visible pin head within 14 px of the cursor. (Clicks are handled by
+/// `editing`, which knows the active tool.)
+pub fn pick_markers(
     window: Query<&Window, With<PrimaryWindow>>,
     camera: Query<(&Camera, &GlobalTransform), With<crate::camera::MainCamera>>,
     markers: Query<(&Marker, &GlobalTransform)>,
-    buttons: Res<ButtonInput<MouseButton>>,
     mut selection: ResMut<Selection>,
-    mut press: Local<Option<Vec2>>,
     fly: Res<crate::camera::FlyMode>,
+    drag: Res<crate::editing::Drag>,
 ) {
     let Ok(window) = window.single() else { return };
     let Ok((camera, cam_tf)) = camera.single() else {
@@ -465,31 +542,21 @@ fn pick_markers(
         selection.hovered = None;
         return;
     };
-    if fly.active {
+    if fly.active || drag.item.is_some() {
         return;
     }
     // Viewport coordinates are window coordinates (they include the viewport's offset).
-    let local = cursor;
     let hovered = markers
         .iter()
         .filter(|(m, _)| m.opacity > 0.3)
         .filter_map(|(m, tf)| {
-            head_on_screen(camera, cam_tf, m, tf).map(|p| (m.target, p.distance(local)))
+            head_on_screen(camera, cam_tf, m, tf).map(|p| (m.target, p.distance(cursor)))
         })
         .filter(|(_, d)| *d < 14.0)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(t, _)| t);
     if selection.hovered != hovered {
         selection.hovered = hovered;
-    }
-    if buttons.just_pressed(MouseButton::Left) {
-        *press = Some(cursor);
-    }
-    if buttons.just_released(MouseButton::Left)
-        && let Some(p) = press.take()
-        && p.distance(cursor) < 4.0
-    {
-        selection.selected = hovered;
     }
 }
 
@@ -509,7 +576,8 @@ mod tests {
             .init_resource::<ViewSettings>();
         crate::timeline::plugin(&mut app);
         plugin(&mut app);
-        let scene = CaseScene::open(&crate::cli::demo_case_path()).expect("demo case opens");
+        let scene = CaseScene::open_read_only(&crate::cli::demo_case_path(), "test")
+            .expect("demo case opens");
         app.insert_resource(scene);
         app.world_mut().spawn((
             Camera::default(),
@@ -525,8 +593,7 @@ mod tests {
         let index = app
             .world()
             .resource::<CaseScene>()
-            .loaded
-            .case
+            .case()
             .evidence
             .iter()
             .position(|i| i.id == id)
@@ -550,13 +617,7 @@ mod tests {
     #[test]
     fn markers_follow_the_clock() {
         let mut app = headless_demo();
-        let items = app
-            .world()
-            .resource::<CaseScene>()
-            .loaded
-            .case
-            .evidence
-            .len();
+        let items = app.world().resource::<CaseScene>().case().evidence.len();
         let count = app.world_mut().query::<&Marker>().iter(app.world()).count();
         assert_eq!(count, items + 1, "one marker per item plus the track");
 

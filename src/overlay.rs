@@ -34,6 +34,7 @@ fn overlay_system(
     view_rect: Res<ViewRect>,
     camera: Query<(&Camera, &GlobalTransform, &Projection, Option<&OrbitCamera>), With<MainCamera>>,
     markers: Query<(&Marker, &GlobalTransform)>,
+    tools: Option<Res<crate::editing::ToolState>>,
 ) -> Result {
     let Some(scene) = scene else { return Ok(()) };
     let ctx = contexts.ctx_mut()?;
@@ -60,9 +61,20 @@ fn overlay_system(
     taken.extend(draw_scale_bar(&painter, rect, focus_distance, fov));
     let clock = draw_clock(&painter, rect, &scene, &control);
     taken.extend(clock);
-    if let Some(notice) = &scene.loaded.case.notice {
+    if let Some(notice) = &scene.case().notice {
         taken.push(draw_notice(&painter, rect, notice, clock));
     }
+    if let Some(t) = &tools {
+        taken.extend(crate::annotations::draw_hint(&painter, rect, t));
+    }
+    taken.extend(crate::annotations::draw(
+        &painter,
+        camera,
+        cam_tf,
+        &scene,
+        &selection,
+        tools.as_deref(),
+    ));
     if settings.labels {
         draw_labels(
             &painter, rect, &scene, &selection, camera, cam_tf, &markers, taken,
@@ -72,10 +84,19 @@ fn overlay_system(
 }
 
 fn label_text(scene: &CaseScene, target: Target) -> String {
-    let case = &scene.loaded.case;
+    let case = &scene.case();
     let text = match target {
-        Target::Item(i) => format!("{} {}", case.evidence[i].id, case.evidence[i].title),
-        Target::Track(t) => case.tracks[t].title.clone(),
+        Target::Item(i) => case
+            .evidence
+            .get(i)
+            .map(|x| format!("{} {}", x.id, x.title))
+            .unwrap_or_default(),
+        Target::Track(t) => case
+            .tracks
+            .get(t)
+            .map(|x| x.title.clone())
+            .unwrap_or_default(),
+        Target::Measurement(_) | Target::Sight(_) => String::new(),
     };
     if text.chars().count() > 34 {
         format!("{}…", text.chars().take(33).collect::<String>())
@@ -101,7 +122,7 @@ fn draw_labels(
         .filter(|(m, _)| m.opacity > 0.05)
         .filter_map(|(m, tf)| {
             let p = head_on_screen(camera, cam_tf, m, tf)?;
-            let priority = if selection.selected == Some(m.target) {
+            let priority = if selection.is_selected(m.target) {
                 0
             } else if selection.hovered == Some(m.target) {
                 1

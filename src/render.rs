@@ -78,12 +78,12 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
         .or_else(|| {
             request
                 .bookmark
-                .and_then(|i| scene.loaded.case.bookmarks[i].time)
+                .and_then(|i| scene.case().bookmarks[i].time)
         })
         .or_else(|| scene.span.as_ref().map(|s| s.end))
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
     let pose = match request.bookmark {
-        Some(i) => bookmark_pose(&scene, &scene.loaded.case.bookmarks[i]),
+        Some(i) => bookmark_pose(&scene, &scene.case().bookmarks[i]),
         None => default_pose(&scene),
     };
 
@@ -191,13 +191,15 @@ fn describe(app: &mut App, request: &RenderRequest, now: DateTime<Utc>) -> serde
     };
     let mut markers = world.query::<(&Marker, &GlobalTransform)>();
     let scene = world.resource::<CaseScene>();
-    let case = &scene.loaded.case;
+    let case = &scene.case();
     let eye = scene.render_to_enu(cam_tf.translation());
     let mut items = Vec::new();
     for (m, tf) in markers.iter(world) {
         let (id, title) = match m.target {
             Target::Item(i) => (case.evidence[i].id.clone(), case.evidence[i].title.clone()),
             Target::Track(t) => (case.tracks[t].id.clone(), case.tracks[t].title.clone()),
+            // Markers stand only for items and tracks.
+            Target::Measurement(_) | Target::Sight(_) => continue,
         };
         let head = head_on_screen(&camera, &cam_tf, m, tf);
         let ground = camera.world_to_viewport(&cam_tf, tf.translation()).ok();

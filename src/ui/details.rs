@@ -2,20 +2,60 @@
 //! uncertainty, times in local time and UTC, and sources as clickable links.
 
 use bevy_egui::egui;
-use locus_core::case::{EvidenceItem, Source, Track, VerificationStatus};
+use locus_core::case::{EvidenceItem, Measurement, SightLine, Source, Track, VerificationStatus};
+use locus_core::edit::Edit;
+use locus_core::measure::format_value;
 use locus_core::time::{describe, format_local, to_rfc3339};
 
-use super::UiAction;
+use super::attach::AttachState;
 use super::evidence_list::swatch;
+use super::item_form::ItemForm;
+use super::{UiAction, UiState};
 use crate::case_scene::CaseScene;
+use crate::editing::EditCommand;
 use crate::markers::{Selection, Target};
+use crate::settings::Settings;
 
 pub fn details_ui(
     root: &mut egui::Ui,
     scene: &CaseScene,
     selection: &Selection,
+    state: &mut UiState,
+    attach: &mut AttachState,
+    settings: &Settings,
     actions: &mut Vec<UiAction>,
 ) {
+    // Leaving an item with edits typed but not applied applies them: work is never dropped.
+    let editing_id = state.form.as_ref().map(|f| f.id.clone());
+    let selected_id = match selection.selected {
+        Some(Target::Item(i)) => scene.case().evidence.get(i).map(|x| x.id.clone()),
+        _ => None,
+    };
+    if let Some(id) = editing_id
+        && selected_id.as_deref() != Some(id.as_str())
+    {
+        let form = state.form.take().expect("checked");
+        state.form_errors.clear();
+        if let Some(before) = scene.case().item(&id) {
+            match form.to_item(before, scene.tz, &settings.effective_author()) {
+                Ok(after) if after != *before => {
+                    actions.push(UiAction::Edit(EditCommand::Apply(Edit::ReplaceItem {
+                        before: Box::new(before.clone()),
+                        after: Box::new(after),
+                    })))
+                }
+                Ok(_) => {}
+                Err(errors) => state.errors.push(format!(
+                    "The changes typed for {id} were not applied: {}",
+                    errors
+                        .iter()
+                        .map(|(f, e)| format!("{f}: {e}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+            }
+        }
+    }
     let Some(target) = selection.selected else {
         return;
     };
@@ -38,13 +78,367 @@ pub fn details_ui(
                         {
                             actions.push(UiAction::Focus(target));
                         }
+                        let deletable = !matches!(target, Target::Track(_));
+                        if deletable
+                            && scene.editable()
+                            && ui
+                                .button("🗑 Delete")
+                                .on_hover_text("Delete what is selected (Del); Ctrl+Z undoes")
+                                .clicked()
+                        {
+                            actions.push(UiAction::Edit(EditCommand::DeleteSelected));
+                        }
                     });
+                    if selection.count() > 1 {
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "{} selected (Ctrl+click adds or removes); Delete removes them all.",
+                                selection.count()
+                            ))
+                            .strong(),
+                        );
+                    }
                     match target {
-                        Target::Item(i) => item_ui(ui, scene, &scene.loaded.case.evidence[i], i),
-                        Target::Track(t) => track_ui(ui, scene, &scene.loaded.case.tracks[t], t),
+                        Target::Item(i) => {
+                            let Some(item) = scene.case().evidence.get(i) else { return };
+                            let editing = state.form.as_ref().is_some_and(|f| f.id == item.id);
+                            if editing {
+                                item_form_ui(ui, scene, item, state, settings, actions);
+                            } else {
+                                if scene.editable()
+                                    && ui
+                                        .button("✏ Edit fields")
+                                        .on_hover_text("Edit every field of this item")
+                                        .clicked()
+                                {
+                                    actions.push(UiAction::EditForm(item.id.clone()));
+                                }
+                                item_ui(ui, scene, item, i);
+                            }
+                            attachments_ui(ui, scene, item, attach, settings);
+                        }
+                        Target::Track(t) => {
+                            if let Some(track) = scene.case().tracks.get(t) {
+                                track_ui(ui, scene, track, t)
+                            }
+                        }
+                        Target::Measurement(m) => {
+                            if let Some(m) = scene.case().measurements.get(m) {
+                                measurement_ui(ui, scene, m, state, actions)
+                            }
+                        }
+                        Target::Sight(k) => {
+                            if let Some(s) = scene.case().sight_lines.get(k) {
+                                sight_ui(ui, scene, s)
+                            }
+                        }
                     }
                 });
         });
+}
+
+fn item_form_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    item: &EvidenceItem,
+    state: &mut UiState,
+    settings: &Settings,
+    actions: &mut Vec<UiAction>,
+) {
+    ui.horizontal(|ui| {
+        swatch(ui, item.category);
+        ui.heading(format!("Editing {}", item.id));
+    });
+    let Some(form) = state.form.as_mut() else {
+        return;
+    };
+    let submit = form.ui(ui, scene.tz, &state.form_errors);
+    ui.separator();
+    let result = form.to_item(item, scene.tz, &settings.effective_author());
+    let changed = result.as_ref().map_or(true, |after| after != item);
+    ui.horizontal(|ui| {
+        let apply = ui
+            .add_enabled(changed, egui::Button::new("✔ Apply"))
+            .on_hover_text("Record these changes as one edit (Ctrl+Z undoes)");
+        if apply.clicked() || (submit && changed) {
+            match &result {
+                Ok(after) => {
+                    actions.push(UiAction::Edit(EditCommand::Apply(Edit::ReplaceItem {
+                        before: Box::new(item.clone()),
+                        after: Box::new(after.clone()),
+                    })));
+                    state.form_errors.clear();
+                }
+                Err(errors) => state.form_errors = errors.clone(),
+            }
+        }
+        if ui
+            .button("Done")
+            .on_hover_text("Stop editing (applies what is typed)")
+            .clicked()
+        {
+            match &result {
+                Ok(after) => {
+                    if after != item {
+                        actions.push(UiAction::Edit(EditCommand::Apply(Edit::ReplaceItem {
+                            before: Box::new(item.clone()),
+                            after: Box::new(after.clone()),
+                        })));
+                    }
+                    state.form = None;
+                    state.form_errors.clear();
+                }
+                Err(errors) => state.form_errors = errors.clone(),
+            }
+        }
+        if ui
+            .button("Revert")
+            .on_hover_text("Forget what was typed")
+            .clicked()
+        {
+            state.form = Some(ItemForm::from_item(item, scene.tz));
+            state.form_errors.clear();
+        }
+    });
+    if let Err(errors) = &result
+        && !state.form_errors.is_empty()
+    {
+        ui.label(
+            egui::RichText::new(format!(
+                "{} problem(s) to fix before applying",
+                errors.len()
+            ))
+            .color(egui::Color32::from_rgb(255, 120, 100)),
+        );
+    }
+}
+
+fn attachments_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    item: &EvidenceItem,
+    attach: &mut AttachState,
+    settings: &Settings,
+) {
+    ui.add_space(6.0);
+    ui.strong(format!("Original files ({})", item.attachments.len()));
+    for a in &item.attachments {
+        ui.group(|ui| {
+            ui.label(egui::RichText::new(&a.original_name).strong());
+            ui.label(format!(
+                "{} · added by {} {}",
+                human_size(a.size_bytes),
+                if a.added_by.is_empty() {
+                    "?"
+                } else {
+                    &a.added_by
+                },
+                a.added_at
+                    .map(|t| format_local(t, scene.tz))
+                    .unwrap_or_default()
+            ));
+            ui.label(
+                egui::RichText::new(format!("SHA-256 {}", a.sha256))
+                    .monospace()
+                    .small(),
+            );
+            let path = scene.loaded().resolve(&a.path);
+            ui.horizontal(|ui| {
+                ui.weak(&a.path);
+                if ui
+                    .small_button("Open")
+                    .on_hover_text("Open the stored copy with the system's viewer")
+                    .clicked()
+                {
+                    ui.ctx()
+                        .open_url(egui::OpenUrl::new_tab(format!("file://{}", path.display())));
+                }
+            });
+        });
+    }
+    if !scene.editable() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!attach.busy(), egui::Button::new("📎 Attach files…"))
+            .on_hover_text("Choose original photos, videos or documents: hashed (SHA-256) and copied unmodified into the case's evidence store")
+            .clicked()
+        {
+            attach.choose(&item.id);
+        }
+        ui.add(
+            egui::TextEdit::singleline(&mut attach.path_text)
+                .hint_text("or type a path")
+                .desired_width(140.0),
+        );
+        if ui
+            .add_enabled(!attach.path_text.trim().is_empty(), egui::Button::new("Attach"))
+            .clicked()
+        {
+            let path = std::path::PathBuf::from(attach.path_text.trim());
+            attach.start_copy(&scene.loaded().dir, &item.id, path, &settings.effective_author());
+            attach.path_text.clear();
+        }
+    });
+    for name in attach.copying_names() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.weak(format!("hashing and copying {name}…"));
+        });
+    }
+}
+
+fn human_size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn measurement_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    m: &Measurement,
+    state: &mut UiState,
+    actions: &mut Vec<UiAction>,
+) {
+    ui.heading(format!("{} {}", m.kind.label(), m.id));
+    ui.label(
+        egui::RichText::new(format_value(m.kind, m.value, m.uncertainty))
+            .size(20.0)
+            .strong(),
+    );
+    ui.weak(match m.uncertainty {
+        Some(_) => "± one standard deviation, from the stated accuracy of the models measured on",
+        None => "No uncertainty: a model measured on has no stated accuracy",
+    });
+    if scene.editable() {
+        ui.horizontal(|ui| {
+            ui.label("Label");
+            let id = egui::Id::new(("measurement_label", &m.id));
+            let mut text = ui
+                .data_mut(|d| d.get_temp::<String>(id))
+                .unwrap_or_else(|| m.label.clone());
+            let r = ui.text_edit_singleline(&mut text);
+            if r.lost_focus() && text.trim() != m.label {
+                let mut after = m.clone();
+                after.label = text.trim().to_string();
+                actions.push(UiAction::Edit(EditCommand::Apply(
+                    Edit::ReplaceMeasurement {
+                        before: m.clone(),
+                        after,
+                    },
+                )));
+                ui.data_mut(|d| d.remove::<String>(id));
+            } else {
+                ui.data_mut(|d| d.insert_temp(id, text));
+            }
+        });
+    } else if !m.label.is_empty() {
+        ui.label(&m.label);
+    }
+    let _ = state;
+    egui::Grid::new("measurement_points")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (k, p) in m.points.iter().enumerate() {
+                ui.label(format!("Point {}", k + 1));
+                ui.label(format!(
+                    "E {:.2}  N {:.2}  U {:.2}",
+                    p.east_m, p.north_m, p.up_m
+                ));
+                ui.end_row();
+            }
+            if !m.created_by.is_empty() || m.created_at.is_some() {
+                ui.label("Measured");
+                ui.label(format!(
+                    "{} {}",
+                    m.created_by,
+                    m.created_at
+                        .map(|t| format_local(t, scene.tz))
+                        .unwrap_or_default()
+                ));
+                ui.end_row();
+            }
+        });
+}
+
+fn sight_ui(ui: &mut egui::Ui, scene: &CaseScene, s: &SightLine) {
+    ui.heading(format!("Line of sight {}", s.id));
+    let (text, colour) = if s.visible {
+        (
+            "VISIBLE: nothing on the models blocks the line",
+            egui::Color32::from_rgb(120, 220, 120),
+        )
+    } else {
+        (
+            "BLOCKED by the models",
+            egui::Color32::from_rgb(255, 110, 90),
+        )
+    };
+    ui.label(egui::RichText::new(text).strong().color(colour));
+    let distance = s.observer.distance(s.target);
+    egui::Grid::new("sight_fields")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            field(ui, "Distance", format!("{distance:.1} m"));
+            if let Some(o) = s.obstruction {
+                field(
+                    ui,
+                    "First obstruction",
+                    format!("{:.1} m from the observer", s.observer.distance(o)),
+                );
+                field(
+                    ui,
+                    "at E / N / U",
+                    format!("{:.2} / {:.2} / {:.2}", o.east_m, o.north_m, o.up_m),
+                );
+            }
+            field(
+                ui,
+                "Observer eye",
+                format!(
+                    "E {:.2} N {:.2} U {:.2}{}",
+                    s.observer.east_m,
+                    s.observer.north_m,
+                    s.observer.up_m,
+                    s.eye_height_m
+                        .map(|h| format!(" ({h:.2} m above the surface)"))
+                        .unwrap_or_default()
+                ),
+            );
+            field(
+                ui,
+                "Target",
+                format!(
+                    "E {:.2} N {:.2} U {:.2}",
+                    s.target.east_m, s.target.north_m, s.target.up_m
+                ),
+            );
+            if !s.created_by.is_empty() {
+                field(
+                    ui,
+                    "Checked",
+                    format!(
+                        "{} {}",
+                        s.created_by,
+                        s.created_at
+                            .map(|t| format_local(t, scene.tz))
+                            .unwrap_or_default()
+                    ),
+                );
+            }
+        });
+    ui.weak("Checked against the models' geometry only: vegetation, vehicles, people, smoke and light are not modelled.");
 }
 
 fn status_badge(ui: &mut egui::Ui, s: VerificationStatus) {
@@ -121,7 +515,7 @@ fn item_ui(ui: &mut egui::Ui, scene: &CaseScene, item: &EvidenceItem, index: usi
                 None => field(ui, "Time", "unknown (shown at all times)"),
             }
             let placed = scene.site.layout.items[index];
-            let g = scene.loaded.case.frame().enu_to_geodetic(placed.enu);
+            let g = scene.case().frame().enu_to_geodetic(placed.enu);
             field(
                 ui,
                 "Latitude, longitude",

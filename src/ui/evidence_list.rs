@@ -39,7 +39,7 @@ pub fn evidence_list_ui(
     state: &mut UiState,
     actions: &mut Vec<UiAction>,
 ) {
-    let case = &scene.loaded.case;
+    let case = &scene.case();
     egui::Panel::left("evidence_list")
         .resizable(true)
         .default_size(310.0)
@@ -120,7 +120,7 @@ pub fn evidence_list_ui(
                             &item.title,
                             &when,
                             visible_now,
-                            selection.selected == Some(target),
+                            selection.is_selected(target),
                             target,
                             actions,
                         );
@@ -157,7 +157,7 @@ pub fn evidence_list_ui(
                             &track.title,
                             &when,
                             true,
-                            selection.selected == Some(target),
+                            selection.is_selected(target),
                             target,
                             actions,
                         );
@@ -165,6 +165,7 @@ pub fn evidence_list_ui(
                     if shown == 0 {
                         ui.weak("Nothing matches the filter.");
                     }
+                    annotations_ui(ui, scene, selection, actions);
                 });
         });
 }
@@ -186,17 +187,91 @@ fn row_ui(
         if !visible_now {
             text = text.weak();
         }
-        let response = ui
-            .selectable_label(selected, text)
-            .on_hover_text(format!("{when}\nclick: select and fly to it"));
+        let response = ui.selectable_label(selected, text).on_hover_text(format!(
+            "{when}\nclick: select and fly to it; Ctrl+click: add to the selection"
+        ));
         if response.clicked() {
-            actions.push(UiAction::Focus(target));
+            if ui.input(|i| i.modifiers.ctrl || i.modifiers.command) {
+                actions.push(UiAction::Toggle(target));
+            } else {
+                actions.push(UiAction::Focus(target));
+            }
         }
     });
     ui.horizontal(|ui| {
         ui.add_space(18.0);
         ui.label(egui::RichText::new(when).small().weak());
     });
+}
+
+/// Measurements and lines of sight, each with its result.
+fn annotations_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    selection: &Selection,
+    actions: &mut Vec<UiAction>,
+) {
+    let case = scene.case();
+    ui.add_space(8.0);
+    egui::CollapsingHeader::new(format!("Measurements ({})", case.measurements.len()))
+        .default_open(true)
+        .show(ui, |ui| {
+            if case.measurements.is_empty() {
+                ui.weak("None yet: use Distance, Path, Height, Area or Angle in the tool bar.");
+            }
+            for (i, m) in case.measurements.iter().enumerate() {
+                let target = Target::Measurement(i);
+                let name = if m.label.is_empty() {
+                    m.kind.label().to_string()
+                } else {
+                    m.label.clone()
+                };
+                let text = format!(
+                    "{}  {name}: {}",
+                    m.id,
+                    locus_core::measure::format_value(m.kind, m.value, m.uncertainty)
+                );
+                click_row(ui, selection.is_selected(target), text, target, actions);
+            }
+        });
+    egui::CollapsingHeader::new(format!("Lines of sight ({})", case.sight_lines.len()))
+        .default_open(true)
+        .show(ui, |ui| {
+            if case.sight_lines.is_empty() {
+                ui.weak("None yet: use Line of sight in the tool bar.");
+            }
+            for (i, s) in case.sight_lines.iter().enumerate() {
+                let target = Target::Sight(i);
+                let verdict = if s.visible { "visible" } else { "BLOCKED" };
+                let text = format!(
+                    "{}  {}{verdict} over {:.1} m",
+                    s.id,
+                    if s.label.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}: ", s.label)
+                    },
+                    s.observer.distance(s.target)
+                );
+                click_row(ui, selection.is_selected(target), text, target, actions);
+            }
+        });
+}
+
+fn click_row(
+    ui: &mut egui::Ui,
+    selected: bool,
+    text: String,
+    target: Target,
+    actions: &mut Vec<UiAction>,
+) {
+    if ui.selectable_label(selected, text).clicked() {
+        if ui.input(|i| i.modifiers.ctrl || i.modifiers.command) {
+            actions.push(UiAction::Toggle(target));
+        } else {
+            actions.push(UiAction::Focus(target));
+        }
+    }
 }
 
 #[cfg(test)]

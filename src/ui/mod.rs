@@ -2,14 +2,18 @@
 //! shortcuts. Panels are functions of the state they show and return `UiAction`s; one system
 //! applies the actions, so the panels never reach into the ECS ad hoc.
 
+pub mod attach;
 mod details;
 mod evidence_list;
+pub mod item_form;
 mod open_case;
 mod timeline_bar;
+mod toolbar;
 mod top_bar;
 
 use std::path::PathBuf;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::input::egui_wants_any_keyboard_input;
@@ -19,9 +23,11 @@ use locus_core::timeline::{DEFAULT_FADE_S, add_seconds, item_opacity};
 
 use crate::camera::{CameraCommand, CameraCommands, FlyMode, MainCamera};
 use crate::case_scene::CaseScene;
+use crate::editing::{EditCommand, EditCommands, EditStatus, Tool, ToolState};
 use crate::markers::{CategoryFilter, Selection, Target};
 use crate::overlay::ViewRect;
 use crate::scene::ViewSettings;
+use crate::settings::Settings;
 use crate::timeline::{TimeCommand, TimeCommands, TimeControl};
 
 pub use open_case::OpenCaseState;
@@ -30,11 +36,19 @@ pub use open_case::OpenCaseState;
 #[derive(Debug, Clone, PartialEq)]
 pub enum UiAction {
     Select(Option<Target>),
+    /// Ctrl+click: add to or take out of the selection.
+    Toggle(Target),
     /// Select and fly the camera to it.
     Focus(Target),
     Time(TimeCommand),
     Camera(CameraCommand),
     OpenCase(PathBuf),
+    Edit(EditCommand),
+    SetTool(Tool),
+    ShowSettings,
+    SaveSettings(Settings),
+    /// Start editing the selected item's fields.
+    EditForm(String),
 }
 
 #[derive(Resource, Default)]
@@ -45,6 +59,12 @@ pub struct UiState {
     pub show_case_info: bool,
     /// Errors to show in a window until dismissed (e.g. a case that failed to open).
     pub errors: Vec<String>,
+    /// The item being edited, as typed so far.
+    pub form: Option<item_form::ItemForm>,
+    pub form_errors: Vec<(&'static str, String)>,
+    pub show_settings: bool,
+    pub author_text: String,
+    pub autosave_s: f64,
 }
 
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
@@ -55,6 +75,7 @@ pub fn panels_system_set() -> PanelsSystems {
 }
 
 pub fn plugin(app: &mut App) {
+    attach::plugin(app);
     app.init_resource::<UiState>()
         .init_resource::<OpenCaseState>()
         .init_resource::<PendingActions>()
@@ -76,6 +97,15 @@ pub fn plugin(app: &mut App) {
 #[derive(Resource, Default)]
 struct PendingActions(Vec<UiAction>);
 
+/// What the panels need of editing.
+#[derive(SystemParam)]
+struct EditParams<'w> {
+    tools: ResMut<'w, ToolState>,
+    status: Res<'w, EditStatus>,
+    settings: Res<'w, Settings>,
+    attach: ResMut<'w, attach::AttachState>,
+}
+
 fn panels_system(
     mut contexts: EguiContexts,
     mut pending: ResMut<PendingActions>,
@@ -90,6 +120,7 @@ fn panels_system(
     fly: Res<FlyMode>,
     mut camera: Query<&mut Camera, With<MainCamera>>,
     window: Query<&Window, With<PrimaryWindow>>,
+    mut edit: EditParams,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut actions = Vec::new();
@@ -111,6 +142,14 @@ fn panels_system(
         &fly,
         &mut actions,
     );
+    toolbar::toolbar_ui(
+        &mut root,
+        &scene,
+        &mut edit.tools,
+        &edit.status,
+        &edit.settings,
+        &mut actions,
+    );
     timeline_bar::timeline_ui(&mut root, &scene, &control, &selection, &mut actions);
     evidence_list::evidence_list_ui(
         &mut root,
@@ -121,11 +160,20 @@ fn panels_system(
         &mut ui_state,
         &mut actions,
     );
-    details::details_ui(&mut root, &scene, &selection, &mut actions);
+    details::details_ui(
+        &mut root,
+        &scene,
+        &selection,
+        &mut ui_state,
+        &mut edit.attach,
+        &edit.settings,
+        &mut actions,
+    );
     let central = root.available_rect_before_wrap();
     view_rect.0 = Some(central);
 
     top_bar::windows_ui(ctx, &scene, &mut ui_state, &mut open_state, &mut actions);
+    toolbar::windows_ui(ctx, &scene, &mut ui_state, &edit.settings, &mut actions);
 
     // The 3D camera draws only in the space the panels leave.
     if let (Ok(mut cam), Ok(window)) = (camera.single_mut(), window.single()) {
@@ -169,12 +217,41 @@ fn apply_ui_actions(
     scene: Option<Res<CaseScene>>,
     control: Res<TimeControl>,
     mut commands: Commands,
+    mut edit_commands: ResMut<EditCommands>,
+    mut tools: ResMut<ToolState>,
+    mut settings: ResMut<Settings>,
 ) {
     for action in std::mem::take(&mut pending.0) {
         match action {
-            UiAction::Select(t) => selection.selected = t,
+            UiAction::Select(t) => selection.select(t),
+            UiAction::Toggle(t) => selection.toggle(t),
+            UiAction::Edit(c) => edit_commands.0.push(c),
+            UiAction::SetTool(t) => tools.set_tool(t),
+            UiAction::EditForm(id) => {
+                if let Some(scene) = &scene
+                    && let Some(item) = scene.case().item(&id)
+                {
+                    ui_state.form = Some(item_form::ItemForm::from_item(item, scene.tz));
+                    ui_state.form_errors.clear();
+                }
+            }
+            UiAction::ShowSettings => {
+                ui_state.show_settings = true;
+                ui_state.author_text = settings.author.clone();
+                ui_state.autosave_s = settings.autosave_s;
+            }
+            UiAction::SaveSettings(new) => match new.save() {
+                Ok(path) => {
+                    info!("settings saved to {}", path.display());
+                    *settings = new;
+                    ui_state.show_settings = false;
+                }
+                Err(e) => ui_state
+                    .errors
+                    .push(format!("Could not save the settings: {e:#}")),
+            },
             UiAction::Focus(t) => {
-                selection.selected = Some(t);
+                selection.select(Some(t));
                 if let Some(scene) = &scene {
                     if let Some(at) = target_position(scene, t) {
                         camera_commands
@@ -190,19 +267,21 @@ fn apply_ui_actions(
             UiAction::Time(c) => time_commands.push(c),
             UiAction::Camera(c) => {
                 if let (CameraCommand::Bookmark(i), Some(scene)) = (&c, &scene)
-                    && let Some(t) = scene.loaded.case.bookmarks.get(*i).and_then(|b| b.time)
+                    && let Some(t) = scene.case().bookmarks.get(*i).and_then(|b| b.time)
                 {
                     time_commands.push(TimeCommand::Seek(t));
                 }
                 camera_commands.0.push(c);
             }
-            UiAction::OpenCase(path) => match CaseScene::open(&path) {
-                Ok(new_scene) => {
-                    info!("opened case {}", path.display());
-                    commands.insert_resource(new_scene);
+            UiAction::OpenCase(path) => {
+                match CaseScene::open(&path, &settings.effective_author()) {
+                    Ok(new_scene) => {
+                        info!("opened case {}", path.display());
+                        commands.insert_resource(new_scene);
+                    }
+                    Err(e) => ui_state.errors.push(format!("{e:#}")),
                 }
-                Err(e) => ui_state.errors.push(format!("{e:#}")),
-            },
+            }
         }
     }
 }
@@ -218,7 +297,7 @@ pub fn moment_to_show(
     }
     match t {
         Target::Item(i) => {
-            let time = scene.loaded.case.evidence.get(i)?.time.as_ref()?;
+            let time = scene.case().evidence.get(i)?.time.as_ref()?;
             let shown = item_opacity(Some(time), control.now, DEFAULT_FADE_S);
             (shown < 1.0).then(|| add_seconds(time.start(), DEFAULT_FADE_S))
         }
@@ -227,6 +306,7 @@ pub fn moment_to_show(
             let (first, last) = (points.first()?.0, points.last()?.0);
             (control.now < first || control.now > last).then_some(first)
         }
+        Target::Measurement(_) | Target::Sight(_) => None,
     }
 }
 
@@ -241,6 +321,26 @@ pub fn target_position(scene: &CaseScene, t: Target) -> Option<locus_core::geode
             .get(i)
             .and_then(|pts| pts.first())
             .map(|p| p.1),
+        Target::Measurement(i) => {
+            let m = scene.case().measurements.get(i)?;
+            let n = m.points.len().max(1) as f64;
+            let sum = m.points.iter().fold([0.0; 3], |a, p| {
+                [a[0] + p.east_m, a[1] + p.north_m, a[2] + p.up_m]
+            });
+            Some(locus_core::geodesy::Enu::new(
+                sum[0] / n,
+                sum[1] / n,
+                sum[2] / n,
+            ))
+        }
+        Target::Sight(i) => {
+            let s = scene.case().sight_lines.get(i)?;
+            Some(locus_core::geodesy::Enu::new(
+                (s.observer.east_m + s.target.east_m) / 2.0,
+                (s.observer.north_m + s.target.north_m) / 2.0,
+                (s.observer.up_m + s.target.up_m) / 2.0,
+            ))
+        }
     }
 }
 
@@ -254,7 +354,61 @@ fn keyboard_shortcuts(
     mut pending: ResMut<PendingActions>,
     mut ui_state: ResMut<UiState>,
     control: Res<TimeControl>,
+    mut tools: ResMut<ToolState>,
+    mut edit_commands: ResMut<EditCommands>,
 ) {
+    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
+    let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
+    if ctrl {
+        // Editing keys; nothing else reacts while Ctrl is held.
+        if keys.just_pressed(KeyCode::KeyZ) {
+            edit_commands.0.push(if shift {
+                EditCommand::Redo
+            } else {
+                EditCommand::Undo
+            });
+        }
+        if keys.just_pressed(KeyCode::KeyY) {
+            edit_commands.0.push(EditCommand::Redo);
+        }
+        if keys.just_pressed(KeyCode::KeyS) {
+            edit_commands.0.push(EditCommand::Save);
+        }
+        return;
+    }
+    if keys.just_pressed(KeyCode::Delete) {
+        edit_commands.0.push(EditCommand::DeleteSelected);
+    }
+    if !fly.active {
+        let tool_keys = [(KeyCode::KeyP, Tool::Place), (KeyCode::KeyO, Tool::Sight)]
+            .into_iter()
+            .chain(toolbar::MEASURE_TOOLS.iter().map(|(kind, _, key)| {
+                let code = match *key {
+                    "M" => KeyCode::KeyM,
+                    "N" => KeyCode::KeyN,
+                    "V" => KeyCode::KeyV,
+                    "R" => KeyCode::KeyR,
+                    _ => KeyCode::KeyA,
+                };
+                (code, Tool::Measure(*kind))
+            }));
+        for (code, tool) in tool_keys {
+            if keys.just_pressed(code) {
+                let next = if tools.tool == tool {
+                    Tool::Select
+                } else {
+                    tool
+                };
+                tools.set_tool(next);
+            }
+        }
+        if keys.just_pressed(KeyCode::Backspace) {
+            tools.points.pop();
+        }
+        if keys.just_pressed(KeyCode::Enter) {
+            pending.0.push(UiAction::Edit(EditCommand::FinishTool));
+        }
+    }
     let mut act = |a: UiAction| pending.0.push(a);
     if keys.just_pressed(KeyCode::Space) {
         time_commands.push(TimeCommand::TogglePlay);
@@ -291,7 +445,12 @@ fn keyboard_shortcuts(
         act(UiAction::Focus(t));
     }
     if keys.just_pressed(KeyCode::Escape) {
-        selection.selected = None;
+        // First leave a tool (dropping its unfinished points), then clear the selection.
+        if tools.tool != Tool::Select {
+            tools.set_tool(Tool::Select);
+        } else {
+            selection.select(None);
+        }
     }
     if keys.just_pressed(KeyCode::F1) {
         ui_state.show_help = !ui_state.show_help;
@@ -307,7 +466,7 @@ fn keyboard_shortcuts(
         KeyCode::Digit8,
         KeyCode::Digit9,
     ];
-    let bookmarks = scene.map(|s| s.loaded.case.bookmarks.len()).unwrap_or(0);
+    let bookmarks = scene.map(|s| s.case().bookmarks.len()).unwrap_or(0);
     for (i, k) in digits.iter().enumerate() {
         if keys.just_pressed(*k) && i < bookmarks {
             act(UiAction::Camera(CameraCommand::Bookmark(i)));

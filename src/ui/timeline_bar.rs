@@ -83,7 +83,7 @@ pub fn timeline_ui(
                 );
                 ui.weak(format!(
                     "times in {} ({})",
-                    scene.loaded.case.display_time_zone,
+                    scene.case().display_time_zone,
                     utc_offset_label(control.now, scene.tz)
                 ));
             });
@@ -102,7 +102,7 @@ fn speed_label(s: f64) -> String {
 
 /// Lanes so that intervals and bands don't overlap; returns lane per item (None if undated).
 fn lanes(scene: &CaseScene) -> Vec<Option<usize>> {
-    let case = &scene.loaded.case;
+    let case = &scene.case();
     let mut order: Vec<usize> = (0..case.evidence.len())
         .filter(|&i| case.evidence[i].time.is_some())
         .collect();
@@ -142,7 +142,7 @@ fn axis_ui(
     let Some(span) = &control.span else {
         return 0.0;
     };
-    let case = &scene.loaded.case;
+    let case = &scene.case();
     let lanes = lanes(scene);
     let lane_count = lanes.iter().flatten().max().map(|m| m + 1).unwrap_or(1) + case.tracks.len();
     let lane_h = 9.0;

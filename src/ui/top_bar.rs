@@ -36,7 +36,7 @@ pub fn top_bar_ui(
                     actions.push(UiAction::Camera(CameraCommand::Home));
                     ui.close();
                 }
-                for (i, b) in scene.loaded.case.bookmarks.iter().enumerate() {
+                for (i, b) in scene.case().bookmarks.iter().enumerate() {
                     let key = if i < 9 {
                         format!(" ({})", i + 1)
                     } else {
@@ -97,7 +97,7 @@ pub fn top_bar_ui(
             }
             ui.separator();
             ui.label(egui::RichText::new(scene.title()).strong());
-            if let Some(n) = &scene.loaded.case.notice {
+            if let Some(n) = &scene.case().notice {
                 ui.label(
                     egui::RichText::new(format!(" {n} "))
                         .color(egui::Color32::BLACK)
@@ -187,7 +187,7 @@ fn help_ui(ui: &mut egui::Ui) {
 }
 
 fn case_info_ui(ui: &mut egui::Ui, scene: &CaseScene) {
-    let case = &scene.loaded.case;
+    let case = &scene.case();
     ui.heading(&case.title);
     if !case.description.is_empty() {
         ui.label(&case.description);

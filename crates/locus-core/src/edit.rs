@@ -241,17 +241,47 @@ fn strip_position(item: &EvidenceItem) -> EvidenceItem {
 
 /// An id not yet used by any item, measurement or line of sight: `PREFIX` + the next number.
 pub fn next_id(case: &Case, prefix: &str) -> String {
-    let used = |id: &str| {
-        case.evidence.iter().any(|i| i.id == id)
-            || case.measurements.iter().any(|m| m.id == id)
-            || case.sight_lines.iter().any(|s| s.id == id)
-            || case.tracks.iter().any(|t| t.id == id)
-            || case.models.iter().any(|m| m.id == id)
-    };
+    let used: std::collections::HashSet<&str> = case
+        .evidence
+        .iter()
+        .map(|i| i.id.as_str())
+        .chain(case.measurements.iter().map(|m| m.id.as_str()))
+        .chain(case.sight_lines.iter().map(|s| s.id.as_str()))
+        .chain(case.tracks.iter().map(|t| t.id.as_str()))
+        .chain(case.models.iter().map(|m| m.id.as_str()))
+        .collect();
     (1..)
         .map(|n| format!("{prefix}{n}"))
-        .find(|id| !used(id))
+        .find(|id| !used.contains(id.as_str()))
         .unwrap_or_else(|| prefix.to_string())
+}
+
+/// The item moved to `to` (case ENU), keeping the frame its position is stated in: a
+/// geodetic position stays geodetic. A position whose height was unknown ("on the surface")
+/// gets the height of the point it was moved to.
+pub fn moved_item(
+    item: &EvidenceItem,
+    to: crate::geodesy::Enu,
+    frame: &crate::geodesy::EnuFrame,
+) -> EvidenceItem {
+    use crate::case::Location;
+    let mut moved = item.clone();
+    moved.position.location = match item.position.location {
+        Location::Enu { .. } => Location::Enu {
+            east_m: to.east_m,
+            north_m: to.north_m,
+            up_m: Some(to.up_m),
+        },
+        Location::Geodetic { .. } => {
+            let g = frame.enu_to_geodetic(to);
+            Location::Geodetic {
+                lat_deg: g.lat_deg,
+                lon_deg: g.lon_deg,
+                height_m: Some(g.height_m),
+            }
+        }
+    };
+    moved
 }
 
 /// Undo and redo stacks. Applying an edit clears redo; undo applies the inverse.

@@ -1,7 +1,7 @@
 //! Measurement maths: distance, path length, height difference, area and angle from points in
 //! case ENU, with a first-order uncertainty propagated from the accuracy of the points.
 
-use crate::case::MeasurementKind;
+use crate::case::{Measurement, MeasurementKind};
 use crate::geodesy::Enu;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -136,6 +136,37 @@ fn polygon_area(v: &[[f64; 3]]) -> f64 {
     norm(n) / 2.0
 }
 
+/// A new measurement from picked points: value, unit and, when every point lies on a model
+/// with a stated accuracy, the uncertainty from the largest of those accuracies (1σ).
+pub fn new_measurement(
+    id: String,
+    kind: MeasurementKind,
+    points: Vec<Enu>,
+    point_sigmas: &[Option<f64>],
+    author: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Measurement, MeasureError> {
+    let value = value(kind, &points)?;
+    let sigma = point_sigmas
+        .iter()
+        .try_fold(0.0f64, |acc, s| s.map(|s| acc.max(s)));
+    let uncertainty = match sigma {
+        Some(s) if !point_sigmas.is_empty() => Some(uncertainty(kind, &points, s)?),
+        _ => None,
+    };
+    Ok(Measurement {
+        id,
+        kind,
+        points,
+        value,
+        unit: kind.unit().to_string(),
+        uncertainty,
+        label: String::new(),
+        created_by: author.to_string(),
+        created_at: Some(at),
+    })
+}
+
 /// "12.34 m ± 0.14 m", "85.2° ± 0.6°".
 pub fn format_value(kind: MeasurementKind, value: f64, uncertainty: Option<f64>) -> String {
     let unit = kind.unit();
@@ -253,5 +284,33 @@ mod tests {
             format_value(MeasurementKind::Area, 16.0, None),
             "16.00 m² (accuracy not stated)"
         );
+    }
+
+    #[test]
+    fn a_new_measurement_takes_the_worst_stated_accuracy() {
+        let at = chrono::Utc::now();
+        let pts = vec![p(0., 0., 0.), p(3., 4., 0.)];
+        let m = new_measurement(
+            "M1".into(),
+            MeasurementKind::Distance,
+            pts.clone(),
+            &[Some(0.02), Some(0.05)],
+            "alice",
+            at,
+        )
+        .unwrap();
+        assert_eq!((m.value, m.unit.as_str()), (5.0, "m"));
+        // Both endpoints ±0.05 m along the line: σ = 0.05·√2.
+        assert!((m.uncertainty.unwrap() - 0.05 * 2f64.sqrt()).abs() < 1e-6);
+        let unknown = new_measurement(
+            "M2".into(),
+            MeasurementKind::Distance,
+            pts,
+            &[Some(0.02), None],
+            "alice",
+            at,
+        )
+        .unwrap();
+        assert_eq!(unknown.uncertainty, None);
     }
 }

@@ -26,6 +26,8 @@ pub enum SessionError {
     Edit(#[from] EditError),
     #[error("cannot read the audit log: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the case is open read-only: {0}")]
+    ReadOnly(String),
 }
 
 /// Edits found in the log that the saved case does not contain.
@@ -41,7 +43,9 @@ pub struct Recovery {
 pub struct Session {
     pub loaded: LoadedCase,
     history: History,
-    log: AuditLog,
+    /// None when the case is open read-only.
+    log: Option<AuditLog>,
+    read_only: Option<String>,
     author: String,
     dirty: bool,
 }
@@ -58,12 +62,38 @@ impl Session {
             Session {
                 loaded,
                 history: History::default(),
-                log,
+                log: Some(log),
+                read_only: None,
                 author: author.to_string(),
                 dirty: false,
             },
             recovery,
         ))
+    }
+
+    /// A session that shows the case and refuses every change, saying why (a sealed package,
+    /// a folder that cannot be written, an audit log whose chain is broken).
+    pub fn read_only(loaded: LoadedCase, reason: impl Into<String>) -> Session {
+        Session {
+            loaded,
+            history: History::default(),
+            log: None,
+            read_only: Some(reason.into()),
+            author: String::new(),
+            dirty: false,
+        }
+    }
+
+    /// Why the case cannot be changed, when it cannot.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    fn writable(&self) -> Result<(), SessionError> {
+        match &self.read_only {
+            Some(r) => Err(SessionError::ReadOnly(r.clone())),
+            None => Ok(()),
+        }
     }
 
     pub fn case(&self) -> &Case {
@@ -72,6 +102,11 @@ impl Session {
 
     pub fn author(&self) -> &str {
         &self.author
+    }
+
+    /// The name recorded with every following edit (from the user's settings).
+    pub fn set_author(&mut self, author: &str) {
+        self.author = author.to_string();
     }
 
     pub fn is_dirty(&self) -> bool {
@@ -91,6 +126,7 @@ impl Session {
     /// Discards recovered edits for good: records, in the log, the edit that undoes them, so
     /// the log's state matches the saved case again, and saves.
     pub fn discard_recovery(&mut self, recovery: &Recovery) -> Result<(), SessionError> {
+        self.writable()?;
         let report = read_audit_log(&audit_path(&self.loaded.dir))?;
         let Some(entries) = report.entries_after(self.loaded.case.audit_head.as_deref()) else {
             return Ok(());
@@ -106,9 +142,8 @@ impl Session {
                 .map(|e| e.body.edit.inverse())
                 .collect(),
         };
-        let head = self
-            .log
-            .append(&self.author, Action::Discard, &inverse, Utc::now())?;
+        let log = self.log.as_mut().expect("writable sessions have a log");
+        let head = log.append(&self.author, Action::Discard, &inverse, Utc::now())?;
         self.loaded.case.audit_head = Some(head);
         self.save()
     }
@@ -116,6 +151,7 @@ impl Session {
     /// Applies a new edit: in memory, then durably in the audit log; undone in memory if the
     /// log cannot be written.
     pub fn apply(&mut self, edit: Edit) -> Result<(), SessionError> {
+        self.writable()?;
         self.history.apply(&mut self.loaded.case, edit.clone())?;
         self.record(Action::Edit, &edit, |s| {
             let _ = s.history.undo(&mut s.loaded.case);
@@ -123,6 +159,9 @@ impl Session {
     }
 
     pub fn undo(&mut self) -> Option<Result<String, SessionError>> {
+        if let Err(e) = self.writable() {
+            return Some(Err(e));
+        }
         let applied = match self.history.undo(&mut self.loaded.case)? {
             Ok(e) => e,
             Err(e) => return Some(Err(e.into())),
@@ -136,6 +175,9 @@ impl Session {
     }
 
     pub fn redo(&mut self) -> Option<Result<String, SessionError>> {
+        if let Err(e) = self.writable() {
+            return Some(Err(e));
+        }
         let applied = match self.history.redo(&mut self.loaded.case)? {
             Ok(e) => e,
             Err(e) => return Some(Err(e.into())),
@@ -154,7 +196,8 @@ impl Session {
         edit: &Edit,
         revert: impl FnOnce(&mut Session),
     ) -> Result<(), SessionError> {
-        match self.log.append(&self.author, action, edit, Utc::now()) {
+        let log = self.log.as_mut().expect("writable sessions have a log");
+        match log.append(&self.author, action, edit, Utc::now()) {
             Ok(head) => {
                 self.loaded.case.audit_head = Some(head);
                 self.dirty = true;
@@ -169,6 +212,7 @@ impl Session {
 
     /// Replaces `case.json` atomically with the current state.
     pub fn save(&mut self) -> Result<(), SessionError> {
+        self.writable()?;
         save_case(&self.loaded.case, &self.loaded.file)?;
         self.dirty = false;
         Ok(())
@@ -317,5 +361,29 @@ mod tests {
         s.save().unwrap();
         assert_eq!(load_case(dir2.path()).unwrap().case.evidence.len(), 1);
         assert!(Session::open(dir2.path(), "alice").unwrap().1.is_none());
+    }
+
+    #[test]
+    fn a_read_only_session_refuses_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        new_case(dir.path());
+        let loaded = load_case(dir.path()).unwrap();
+        let mut s = Session::read_only(loaded, "sealed package");
+        let before = std::fs::read(dir.path().join("case.json")).unwrap();
+        let err = s
+            .apply(Edit::AddItem {
+                index: 0,
+                item: Box::new(item("A")),
+            })
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("read-only: sealed package"),
+            "{err}"
+        );
+        assert!(s.case().evidence.is_empty());
+        assert!(s.undo().is_some_and(|r| r.is_err()));
+        assert!(s.save().is_err());
+        assert_eq!(std::fs::read(dir.path().join("case.json")).unwrap(), before);
+        assert!(!audit_path(dir.path()).exists());
     }
 }

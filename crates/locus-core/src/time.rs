@@ -319,6 +319,45 @@ pub fn parse_rfc3339(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("{s:?} is not an RFC 3339 time such as 2025-06-14T10:02:00Z ({e})"))
 }
 
+/// Parses a time typed by a user: RFC 3339 with an offset ("2025-06-14T10:02:00Z"), or a
+/// local time in the case's zone ("2025-06-14 12:02", "2025-06-14 12:02:30", "2025-06-14").
+/// A local time that the zone skips (spring forward) or repeats (fall back) is refused with
+/// the reason, rather than guessed.
+pub fn parse_local(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+    use chrono::{LocalResult, NaiveDate, NaiveDateTime};
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let naive = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .ok_or_else(|| {
+            format!(
+                "{s:?} is not a time: use local time as 2025-06-14 12:02:30 (zone {}) or RFC 3339 with an offset",
+                tz.name()
+            )
+        })?;
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(a, b) => Err(format!(
+            "{s} happens twice in {} (clocks go back): give the offset, e.g. {} or {}",
+            tz.name(),
+            a.to_rfc3339(),
+            b.to_rfc3339()
+        )),
+        LocalResult::None => Err(format!(
+            "{s} does not exist in {} (clocks go forward past it)",
+            tz.name()
+        )),
+    }
+}
+
 use chrono::Offset as _;
 
 #[cfg(test)]
@@ -419,6 +458,43 @@ mod tests {
         assert_eq!(
             describe(&time, tz),
             "2025-06-14 10:02 UTC+00:00 ± 10 min (known to the minute)"
+        );
+    }
+
+    #[test]
+    fn typed_local_times() {
+        let ams: Tz = "Europe/Amsterdam".parse().unwrap();
+        assert_eq!(
+            parse_local("2025-06-14 12:02:30", ams).unwrap(),
+            t("2025-06-14T10:02:30Z")
+        );
+        assert_eq!(
+            parse_local("2025-06-14 12:02", ams).unwrap(),
+            t("2025-06-14T10:02:00Z")
+        );
+        assert_eq!(
+            parse_local("2025-06-14", ams).unwrap(),
+            t("2025-06-13T22:00:00Z")
+        );
+        assert_eq!(
+            parse_local("2025-06-14T10:02:30Z", ams).unwrap(),
+            t("2025-06-14T10:02:30Z")
+        );
+        // 02:30 on the last Sunday of March does not exist; on the last of October, twice.
+        assert!(
+            parse_local("2025-03-30 02:30", ams)
+                .unwrap_err()
+                .contains("does not exist")
+        );
+        assert!(
+            parse_local("2025-10-26 02:30", ams)
+                .unwrap_err()
+                .contains("twice")
+        );
+        assert!(
+            parse_local("noon", ams)
+                .unwrap_err()
+                .contains("Europe/Amsterdam")
         );
     }
 }

@@ -1,0 +1,1196 @@
+//! Editing the open case in the window: the tools (select, place an item, the five
+//! measurements, line of sight), dragging items along the surface, deleting, undo/redo,
+//! saving (Ctrl+S and autosave) and recovery after a crash.
+//!
+//! Input is split in two so that the logic runs headless in tests: `pointer_input` turns the
+//! mouse over the 3D view into `PointerEvent`s carrying rays in case ENU (f64);
+//! `handle_pointer` turns those into edits. Every change goes through the case's `Session`:
+//! recorded in the audit log before it counts, undoable, saved atomically.
+
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::input::EguiWantsInput;
+use chrono::{DateTime, Utc};
+use locus_core::case::{
+    Category, EvidenceItem, Location, MeasurementKind, Position, SightLine, VerificationStatus,
+};
+use locus_core::edit::{Edit, moved_item, next_id};
+use locus_core::geodesy::{Enu, view_to_enu};
+use locus_core::measure::{new_measurement, point_count};
+use locus_core::sight::{DEFAULT_EYE_HEIGHT_M, line_of_sight};
+use locus_core::surface::SurfaceHit;
+
+use crate::camera::{FlyMode, MainCamera};
+use crate::case_scene::CaseScene;
+use crate::markers::{Marker, Selection, Target};
+use crate::settings::Settings;
+
+/// What a click in the 3D view does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tool {
+    /// Click selects (Ctrl+click adds to the selection); drag a selected item to move it.
+    #[default]
+    Select,
+    /// Click on the surface places a new evidence item there.
+    Place,
+    Measure(MeasurementKind),
+    /// First click: where the observer stands; second: the target.
+    Sight,
+}
+
+impl Tool {
+    /// What to do next, shown over the view while the tool is active.
+    pub fn hint(self, points: usize) -> String {
+        match self {
+            Tool::Select => String::new(),
+            Tool::Place => "Click on the model to place a new item there. Esc: done.".into(),
+            Tool::Sight if points == 0 => {
+                "Click where the observer stands (eye 1.6 m above the surface).".into()
+            }
+            Tool::Sight => "Click the target the observer should see. Esc: cancel.".into(),
+            Tool::Measure(k) => {
+                let (min, max) = point_count(k);
+                match max {
+                    Some(n) => format!(
+                        "{}: click point {} of {n}. Esc: cancel.",
+                        k.label(),
+                        points + 1
+                    ),
+                    None if points >= min => format!(
+                        "{}: click more points; Enter or double-click to finish, Backspace removes the last. Esc: cancel.",
+                        k.label()
+                    ),
+                    None => format!(
+                        "{}: click point {} (at least {min}).",
+                        k.label(),
+                        points + 1
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// A picked point on the surface with the stated accuracy (1σ, m) of the model it is on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Picked {
+    pub at: Enu,
+    pub sigma_m: Option<f64>,
+}
+
+#[derive(Resource, Debug)]
+pub struct ToolState {
+    pub tool: Tool,
+    /// Points picked so far by a measurement or line-of-sight tool.
+    pub points: Vec<Picked>,
+    /// The surface point under the cursor (for previews).
+    pub hover: Option<Picked>,
+    /// Category given to newly placed items.
+    pub place_category: Category,
+    pub eye_height_m: f64,
+}
+
+impl Default for ToolState {
+    fn default() -> Self {
+        ToolState {
+            tool: Tool::Select,
+            points: Vec::new(),
+            hover: None,
+            place_category: Category::Other,
+            eye_height_m: DEFAULT_EYE_HEIGHT_M,
+        }
+    }
+}
+
+impl ToolState {
+    pub fn set_tool(&mut self, tool: Tool) {
+        self.tool = tool;
+        self.points.clear();
+    }
+}
+
+/// A ray in case ENU: origin and unit direction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ViewRay {
+    pub origin: Enu,
+    pub dir: [f64; 3],
+}
+
+/// What the mouse did over the 3D view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PointerEvent {
+    /// The cursor is over the view at this ray (None: it left the view).
+    Hover(Option<ViewRay>),
+    /// Press and release without moving: `hovered` is the marker under the cursor.
+    Click {
+        ray: ViewRay,
+        hovered: Option<Target>,
+        additive: bool,
+        double: bool,
+    },
+    DragStart {
+        item: usize,
+    },
+    DragMove(ViewRay),
+    DragEnd,
+}
+
+#[derive(Resource, Default, Debug)]
+pub struct PointerEvents(pub Vec<PointerEvent>);
+
+/// An item being dragged: where it was and where it is now.
+#[derive(Resource, Default, Debug)]
+pub struct Drag {
+    pub item: Option<usize>,
+    pub to: Option<Enu>,
+}
+
+/// Requests from panels and keys, applied by one system.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditCommand {
+    Apply(Edit),
+    Undo,
+    Redo,
+    Save,
+    DeleteSelected,
+    AcceptRecovery,
+    DiscardRecovery,
+    /// Enter: ends a path or area measurement.
+    FinishTool,
+}
+
+#[derive(Resource, Default, Debug)]
+pub struct EditCommands(pub Vec<EditCommand>);
+
+/// What editing last did, for the status line; errors stay until the next message.
+#[derive(Resource, Default, Debug)]
+pub struct EditStatus {
+    pub message: Option<(String, bool)>,
+    pub last_saved: Option<DateTime<Utc>>,
+    /// A save that failed: the case stays dirty and saving is retried.
+    pub save_error: Option<String>,
+}
+
+impl EditStatus {
+    fn info(&mut self, m: impl Into<String>) {
+        self.message = Some((m.into(), false));
+    }
+    fn error(&mut self, m: impl Into<String>) {
+        let m = m.into();
+        warn!("{m}");
+        self.message = Some((m, true));
+    }
+}
+
+/// While true, the orbit camera ignores the mouse (an item is being pressed or dragged).
+#[derive(Resource, Default, Debug)]
+pub struct PointerCapture(pub bool);
+
+/// The systems that change the case; views of it run after them.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EditingSystems;
+
+/// Editing logic; works headless (tests push `PointerEvents` and `EditCommands`).
+pub fn plugin(app: &mut App) {
+    app.init_resource::<ToolState>()
+        .init_resource::<PointerEvents>()
+        .init_resource::<Drag>()
+        .init_resource::<EditCommands>()
+        .init_resource::<EditStatus>()
+        .init_resource::<PointerCapture>()
+        .add_systems(
+            Update,
+            (handle_pointer, apply_edit_commands, autosave)
+                .chain()
+                .in_set(EditingSystems)
+                .run_if(resource_exists::<CaseScene>),
+        )
+        .add_systems(Last, save_on_exit.run_if(resource_exists::<CaseScene>));
+}
+
+/// The window's mouse → `PointerEvent`s.
+pub fn input_plugin(app: &mut App) {
+    app.add_systems(
+        Update,
+        pointer_input
+            .after(crate::markers::pick_markers)
+            .before(handle_pointer),
+    );
+}
+
+const CLICK_SLOP_PX: f32 = 4.0;
+
+#[derive(Default)]
+struct Press {
+    at: Vec2,
+    item: Option<usize>,
+    dragging: bool,
+}
+
+fn pointer_input(
+    window: Query<&Window, With<PrimaryWindow>>,
+    camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    keys: Res<ButtonInput<KeyCode>>,
+    egui: Res<EguiWantsInput>,
+    fly: Res<FlyMode>,
+    scene: Option<Res<CaseScene>>,
+    selection: Res<Selection>,
+    tools: Res<ToolState>,
+    time: Res<Time<Real>>,
+    mut events: ResMut<PointerEvents>,
+    mut capture: ResMut<PointerCapture>,
+    mut press: Local<Option<Press>>,
+    mut last_click: Local<Option<(f64, Vec2)>>,
+) {
+    let (Ok(window), Ok((camera, cam_tf)), Some(scene)) = (window.single(), camera.single(), scene)
+    else {
+        return;
+    };
+    let cursor = window.cursor_position();
+    let over_view = cursor.is_some() && !egui.wants_any_pointer_input() && !fly.active;
+    let ray = cursor
+        .filter(|_| over_view)
+        .and_then(|c| camera.viewport_to_world(cam_tf, c).ok())
+        .map(|r| {
+            let d = view_to_enu([
+                r.direction.x as f64,
+                r.direction.y as f64,
+                r.direction.z as f64,
+            ]);
+            ViewRay {
+                origin: scene.render_to_enu(r.origin),
+                dir: [d.east_m, d.north_m, d.up_m],
+            }
+        });
+    events.0.push(PointerEvent::Hover(ray));
+    let Some(cursor) = cursor else { return };
+
+    if buttons.just_pressed(MouseButton::Left) && over_view {
+        let item = match (tools.tool, selection.hovered) {
+            (Tool::Select, Some(Target::Item(i))) if scene.editable() => Some(i),
+            _ => None,
+        };
+        capture.0 = item.is_some();
+        *press = Some(Press {
+            at: cursor,
+            item,
+            dragging: false,
+        });
+    }
+    if let Some(p) = press.as_mut()
+        && buttons.pressed(MouseButton::Left)
+        && let Some(item) = p.item
+        && p.at.distance(cursor) >= CLICK_SLOP_PX
+    {
+        if !p.dragging {
+            p.dragging = true;
+            events.0.push(PointerEvent::DragStart { item });
+        }
+        if let Some(ray) = ray {
+            events.0.push(PointerEvent::DragMove(ray));
+        }
+    }
+    if buttons.just_released(MouseButton::Left)
+        && let Some(p) = press.take()
+    {
+        capture.0 = false;
+        if p.dragging {
+            events.0.push(PointerEvent::DragEnd);
+        } else if p.at.distance(cursor) < CLICK_SLOP_PX
+            && let Some(ray) = ray
+        {
+            let now = time.elapsed_secs_f64();
+            let double = last_click
+                .is_some_and(|(t, at)| now - t < 0.4 && at.distance(cursor) < CLICK_SLOP_PX);
+            *last_click = Some((now, cursor));
+            let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
+            events.0.push(PointerEvent::Click {
+                ray,
+                hovered: selection.hovered,
+                additive: ctrl,
+                double,
+            });
+        }
+    }
+}
+
+fn cast(scene: &CaseScene, ray: &ViewRay) -> Option<SurfaceHit> {
+    scene
+        .site
+        .surface
+        .ray_cast(ray.origin, ray.dir, scene.radius_m * 50.0 + 1000.0)
+}
+
+fn picked(scene: &CaseScene, hit: SurfaceHit) -> Picked {
+    Picked {
+        at: hit.point,
+        sigma_m: scene
+            .case()
+            .models
+            .get(hit.model)
+            .and_then(|m| m.accuracy_m),
+    }
+}
+
+/// A new evidence item at a point on the surface, with honest defaults: time unknown,
+/// unverified, half a metre of horizontal uncertainty, recorded as created by the author.
+pub fn new_item(scene: &CaseScene, at: Enu, category: Category, author: &str) -> EvidenceItem {
+    let prefix = match category {
+        Category::Witness => "W",
+        Category::Photo => "P",
+        Category::Video => "VID",
+        Category::Impact => "I",
+        Category::Casing => "C",
+        Category::Vehicle => "V",
+        Category::Person => "PER",
+        Category::Damage => "D",
+        Category::Document => "DOC",
+        Category::Other => "E",
+    };
+    let id = next_id(scene.case(), prefix);
+    EvidenceItem {
+        title: format!("New {} {id}", category.label().to_lowercase()),
+        id,
+        category,
+        description: String::new(),
+        position: Position {
+            location: Location::Enu {
+                east_m: at.east_m,
+                north_m: at.north_m,
+                up_m: Some(at.up_m),
+            },
+            horizontal_uncertainty_m: 0.5,
+            vertical_uncertainty_m: None,
+        },
+        time: None,
+        sources: vec![],
+        status: VerificationStatus::Unverified,
+        tags: vec![],
+        camera: None,
+        created_by: author.to_string(),
+        created_at: Some(Utc::now()),
+        modified_by: String::new(),
+        modified_at: None,
+        attachments: vec![],
+    }
+}
+
+/// Pointer events → tool actions and edits.
+pub fn handle_pointer(
+    mut scene: ResMut<CaseScene>,
+    mut events: ResMut<PointerEvents>,
+    mut tools: ResMut<ToolState>,
+    mut selection: ResMut<Selection>,
+    mut drag: ResMut<Drag>,
+    mut status: ResMut<EditStatus>,
+    settings: Res<Settings>,
+    mut markers: Query<(&Marker, &mut Transform)>,
+) {
+    // Edits must not look like a new case to Bevy's change detection (that rebuilds the site).
+    let scene = scene.bypass_change_detection();
+    let author = settings.effective_author();
+    for event in std::mem::take(&mut events.0) {
+        match event {
+            PointerEvent::Hover(ray) => {
+                tools.hover = ray.and_then(|r| cast(scene, &r)).map(|h| picked(scene, h));
+            }
+            PointerEvent::Click {
+                ray,
+                hovered,
+                additive,
+                double,
+            } => {
+                let hit = cast(scene, &ray).map(|h| picked(scene, h));
+                match tools.tool {
+                    Tool::Select => {
+                        if additive {
+                            if let Some(t) = hovered {
+                                selection.toggle(t);
+                            }
+                        } else {
+                            selection.select(hovered);
+                        }
+                    }
+                    _ if !scene.editable() => {
+                        status.error(format!(
+                            "The case is read-only: {}",
+                            scene.session.read_only_reason().unwrap_or("")
+                        ));
+                    }
+                    Tool::Place => {
+                        let Some(p) = hit else {
+                            status.error("Nothing on the models under the cursor: click on the surface to place an item.");
+                            continue;
+                        };
+                        let item = new_item(scene, p.at, tools.place_category, &author);
+                        let (id, index) = (item.id.clone(), scene.case().evidence.len());
+                        match scene.apply(Edit::AddItem {
+                            index,
+                            item: Box::new(item),
+                        }) {
+                            Ok(()) => {
+                                selection.select(Some(Target::Item(index)));
+                                status.info(format!(
+                                    "Placed {id}: fill in its details on the right."
+                                ));
+                            }
+                            Err(e) => status.error(format!("Could not place the item: {e}")),
+                        }
+                    }
+                    Tool::Measure(kind) => {
+                        let (min, max) = point_count(kind);
+                        if double && tools.points.len() >= min && max.is_none() {
+                            // The first click of the double-click already added the point.
+                            finish_measurement(
+                                scene,
+                                &mut tools,
+                                &mut status,
+                                &mut selection,
+                                &author,
+                            );
+                            continue;
+                        }
+                        let Some(p) = hit else {
+                            status.error(
+                                "Nothing on the models under the cursor: measure on the surface.",
+                            );
+                            continue;
+                        };
+                        tools.points.push(p);
+                        if max == Some(tools.points.len()) {
+                            finish_measurement(
+                                scene,
+                                &mut tools,
+                                &mut status,
+                                &mut selection,
+                                &author,
+                            );
+                        }
+                    }
+                    Tool::Sight => {
+                        let Some(p) = hit else {
+                            status.error("Nothing on the models under the cursor: pick points on the surface.");
+                            continue;
+                        };
+                        tools.points.push(p);
+                        if tools.points.len() == 2 {
+                            let eye = tools.eye_height_m;
+                            let standing = tools.points[0].at;
+                            let observer =
+                                Enu::new(standing.east_m, standing.north_m, standing.up_m + eye);
+                            let target = tools.points[1].at;
+                            tools.points.clear();
+                            let sight = line_of_sight(&scene.site.surface, observer, target);
+                            let s = SightLine {
+                                id: next_id(scene.case(), "LOS"),
+                                observer,
+                                eye_height_m: Some(eye),
+                                target,
+                                visible: sight.visible(),
+                                obstruction: sight.obstruction,
+                                label: String::new(),
+                                created_by: author.clone(),
+                                created_at: Some(Utc::now()),
+                            };
+                            let index = scene.case().sight_lines.len();
+                            let text = format!("{}: {}", s.id, sight.describe());
+                            match scene.apply(Edit::AddSightLine {
+                                index,
+                                sight_line: s,
+                            }) {
+                                Ok(()) => {
+                                    status.info(text);
+                                    selection.select(Some(Target::Sight(index)));
+                                }
+                                Err(e) => {
+                                    status.error(format!("Could not add the line of sight: {e}"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            PointerEvent::DragStart { item } => {
+                if scene.editable() && item < scene.case().evidence.len() {
+                    drag.item = Some(item);
+                    drag.to = None;
+                    selection.select(Some(Target::Item(item)));
+                }
+            }
+            PointerEvent::DragMove(ray) => {
+                let Some(item) = drag.item else { continue };
+                if let Some(hit) = cast(scene, &ray) {
+                    drag.to = Some(hit.point);
+                    let at = scene.to_render(hit.point);
+                    for (m, mut tf) in &mut markers {
+                        if m.target == Target::Item(item) {
+                            tf.translation = at;
+                        }
+                    }
+                }
+            }
+            PointerEvent::DragEnd => {
+                let (Some(index), Some(to)) = (drag.item.take(), drag.to.take()) else {
+                    continue;
+                };
+                let Some(before) = scene.case().evidence.get(index).cloned() else {
+                    continue;
+                };
+                let mut after = moved_item(&before, to, &scene.case().frame());
+                after.modified_by = author.clone();
+                after.modified_at = Some(Utc::now());
+                let id = before.id.clone();
+                match scene.apply(Edit::ReplaceItem {
+                    before: Box::new(before),
+                    after: Box::new(after),
+                }) {
+                    Ok(()) => status.info(format!("Moved {id} (Ctrl+Z undoes).")),
+                    Err(e) => {
+                        status.error(format!("Could not move {id}: {e}"));
+                        // Put the marker back where the case says it is.
+                        scene.refresh();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Ends the measurement tool's point list as a stored measurement, and selects it.
+pub fn finish_measurement(
+    scene: &mut CaseScene,
+    tools: &mut ToolState,
+    status: &mut EditStatus,
+    selection: &mut Selection,
+    author: &str,
+) {
+    let Tool::Measure(kind) = tools.tool else {
+        return;
+    };
+    let points = std::mem::take(&mut tools.points);
+    let sigmas: Vec<Option<f64>> = points.iter().map(|p| p.sigma_m).collect();
+    let m = match new_measurement(
+        next_id(scene.case(), "M"),
+        kind,
+        points.iter().map(|p| p.at).collect(),
+        &sigmas,
+        author,
+        Utc::now(),
+    ) {
+        Ok(m) => m,
+        Err(e) => return status.error(format!("{}: {e}", kind.label())),
+    };
+    let text = format!(
+        "{} {}: {}",
+        kind.label(),
+        m.id,
+        locus_core::measure::format_value(kind, m.value, m.uncertainty)
+    );
+    let index = scene.case().measurements.len();
+    match scene.apply(Edit::AddMeasurement {
+        index,
+        measurement: m,
+    }) {
+        Ok(()) => {
+            status.info(text);
+            selection.select(Some(Target::Measurement(index)));
+        }
+        Err(e) => status.error(format!("Could not add the measurement: {e}")),
+    }
+}
+
+/// Ids of what is selected, to find it again after an edit shifts indices.
+fn selected_ids(scene: &CaseScene, selection: &Selection) -> Vec<(Target, String)> {
+    selection
+        .all()
+        .filter_map(|t| target_id(scene, t).map(|id| (t, id)))
+        .collect()
+}
+
+pub fn target_id(scene: &CaseScene, t: Target) -> Option<String> {
+    let case = scene.case();
+    match t {
+        Target::Item(i) => case.evidence.get(i).map(|x| x.id.clone()),
+        Target::Track(i) => case.tracks.get(i).map(|x| x.id.clone()),
+        Target::Measurement(i) => case.measurements.get(i).map(|x| x.id.clone()),
+        Target::Sight(i) => case.sight_lines.get(i).map(|x| x.id.clone()),
+    }
+}
+
+fn find_target(scene: &CaseScene, kind: Target, id: &str) -> Option<Target> {
+    let case = scene.case();
+    match kind {
+        Target::Item(_) => case
+            .evidence
+            .iter()
+            .position(|x| x.id == id)
+            .map(Target::Item),
+        Target::Track(_) => case
+            .tracks
+            .iter()
+            .position(|x| x.id == id)
+            .map(Target::Track),
+        Target::Measurement(_) => case
+            .measurements
+            .iter()
+            .position(|x| x.id == id)
+            .map(Target::Measurement),
+        Target::Sight(_) => case
+            .sight_lines
+            .iter()
+            .position(|x| x.id == id)
+            .map(Target::Sight),
+    }
+}
+
+/// One edit that deletes everything selected that can be deleted (tracks are not edited here).
+pub fn delete_selected_edit(scene: &CaseScene, selection: &Selection) -> Option<Edit> {
+    let case = scene.case();
+    let mut items: Vec<usize> = Vec::new();
+    let mut measurements: Vec<usize> = Vec::new();
+    let mut sights: Vec<usize> = Vec::new();
+    for t in selection.all() {
+        match t {
+            Target::Item(i) if i < case.evidence.len() => items.push(i),
+            Target::Measurement(i) if i < case.measurements.len() => measurements.push(i),
+            Target::Sight(i) if i < case.sight_lines.len() => sights.push(i),
+            _ => {}
+        }
+    }
+    // Remove from the back so that earlier indices stay valid within the batch.
+    let mut edits = Vec::new();
+    let mut names = Vec::new();
+    for list in [&mut items, &mut measurements, &mut sights] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    for &i in items.iter().rev() {
+        names.push(case.evidence[i].id.clone());
+        edits.push(Edit::RemoveItem {
+            index: i,
+            item: Box::new(case.evidence[i].clone()),
+        });
+    }
+    for &i in measurements.iter().rev() {
+        names.push(case.measurements[i].id.clone());
+        edits.push(Edit::RemoveMeasurement {
+            index: i,
+            measurement: case.measurements[i].clone(),
+        });
+    }
+    for &i in sights.iter().rev() {
+        names.push(case.sight_lines[i].id.clone());
+        edits.push(Edit::RemoveSightLine {
+            index: i,
+            sight_line: case.sight_lines[i].clone(),
+        });
+    }
+    match edits.len() {
+        0 => None,
+        1 => edits.pop(),
+        _ => {
+            names.reverse();
+            Some(Edit::Batch {
+                label: format!("delete {}", names.join(", ")),
+                edits,
+            })
+        }
+    }
+}
+
+pub fn apply_edit_commands(
+    mut scene: ResMut<CaseScene>,
+    mut commands: ResMut<EditCommands>,
+    mut selection: ResMut<Selection>,
+    mut status: ResMut<EditStatus>,
+    mut tools: ResMut<ToolState>,
+    settings: Res<Settings>,
+) {
+    if commands.0.is_empty() {
+        return;
+    }
+    let scene = scene.bypass_change_detection();
+    for command in std::mem::take(&mut commands.0) {
+        let before = selected_ids(scene, &selection);
+        let mut reselect = true;
+        match command {
+            EditCommand::Apply(edit) => {
+                let what = edit.describe();
+                if let Err(e) = scene.apply(edit) {
+                    status.error(format!("Could not {what}: {e}"));
+                }
+            }
+            EditCommand::Undo => match scene.undo() {
+                None => status.info("Nothing to undo."),
+                Some(Ok(what)) => status.info(format!("Undid: {what}")),
+                Some(Err(e)) => status.error(format!("Could not undo: {e}")),
+            },
+            EditCommand::Redo => match scene.redo() {
+                None => status.info("Nothing to redo."),
+                Some(Ok(what)) => status.info(format!("Redid: {what}")),
+                Some(Err(e)) => status.error(format!("Could not redo: {e}")),
+            },
+            EditCommand::DeleteSelected => match delete_selected_edit(scene, &selection) {
+                None => status.info("Nothing deletable is selected (tracks are not edited here)."),
+                Some(edit) => {
+                    let what = edit.describe();
+                    match scene.apply(edit) {
+                        Ok(()) => {
+                            status.info(format!("Deleted: {what} (Ctrl+Z undoes)."));
+                            selection.select(None);
+                            reselect = false;
+                        }
+                        Err(e) => status.error(format!("Could not {what}: {e}")),
+                    }
+                }
+            },
+            EditCommand::Save => save(scene, &mut status),
+            EditCommand::FinishTool => {
+                if let Tool::Measure(kind) = tools.tool
+                    && tools.points.len() >= point_count(kind).0
+                {
+                    finish_measurement(
+                        scene,
+                        &mut tools,
+                        &mut status,
+                        &mut selection,
+                        &settings.effective_author(),
+                    );
+                }
+                reselect = false;
+            }
+            EditCommand::AcceptRecovery => {
+                scene.accept_recovery();
+                save(scene, &mut status);
+            }
+            EditCommand::DiscardRecovery => match scene.discard_recovery() {
+                Ok(()) => {
+                    status.info("Discarded the unsaved edits (the discard is in the audit log).")
+                }
+                Err(e) => status.error(format!("Could not discard: {e}")),
+            },
+        }
+        if reselect {
+            // Keep the same things selected (by id) even if their indices moved.
+            let primary = selection
+                .selected
+                .and_then(|t| before.iter().find(|(b, _)| *b == t))
+                .and_then(|(t, id)| find_target(scene, *t, id));
+            selection.selected = primary;
+            selection.also = before
+                .iter()
+                .filter_map(|(t, id)| find_target(scene, *t, id))
+                .filter(|t| Some(*t) != primary)
+                .collect();
+            if selection
+                .hovered
+                .is_some_and(|t| target_id(scene, t).is_none())
+            {
+                selection.hovered = None;
+            }
+        }
+    }
+}
+
+fn save(scene: &mut CaseScene, status: &mut EditStatus) {
+    match scene.session.save() {
+        Ok(()) => {
+            status.last_saved = Some(Utc::now());
+            status.save_error = None;
+        }
+        Err(e) => {
+            let m = format!(
+                "Could not save {}: {e}. Your edits are kept in the audit log and will be offered for recovery.",
+                scene.loaded().file.display()
+            );
+            status.save_error = Some(m.clone());
+            status.error(m);
+        }
+    }
+}
+
+/// Writes the case a few seconds after the last change (never in the middle of a drag).
+fn autosave(
+    mut scene: ResMut<CaseScene>,
+    settings: Res<Settings>,
+    drag: Res<Drag>,
+    time: Res<Time<Real>>,
+    mut status: ResMut<EditStatus>,
+    mut last: Local<(u64, f64)>,
+) {
+    let now = time.elapsed_secs_f64();
+    if scene.revision != last.0 {
+        *last = (scene.revision, now);
+    }
+    let retry = if status.save_error.is_some() {
+        10.0
+    } else {
+        0.0
+    };
+    if scene.session.is_dirty()
+        && drag.item.is_none()
+        && now - last.1 >= settings.autosave_s + retry
+    {
+        let scene = scene.bypass_change_detection();
+        save(scene, &mut status);
+        last.1 = now;
+    }
+}
+
+/// Closing the window saves what is unsaved (the audit log has it anyway).
+fn save_on_exit(
+    mut exit: MessageReader<AppExit>,
+    mut scene: ResMut<CaseScene>,
+    mut status: ResMut<EditStatus>,
+) {
+    if exit.read().next().is_some() && scene.session.is_dirty() {
+        let scene = scene.bypass_change_detection();
+        save(scene, &mut status);
+        if let Some(e) = &status.save_error {
+            eprintln!("{e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Tier 2: a headless app (no window, no renderer) on a copy of the demo case; pointer
+    //! events as the window's mouse would produce them.
+    use super::*;
+    use locus_core::audit::{Action, audit_path, read_audit_log};
+    use locus_core::case_file::load_case;
+
+    use crate::scene::{UnlitMaterial, ViewSettings};
+
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let target = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy_dir(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), target).unwrap();
+            }
+        }
+    }
+
+    fn app_on_demo_copy() -> (App, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&crate::cli::demo_case_path(), dir.path());
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default(), TransformPlugin))
+            .init_asset::<Mesh>()
+            .init_asset::<UnlitMaterial>()
+            .init_resource::<ViewSettings>()
+            .insert_resource(Settings {
+                author: "Test Investigator".into(),
+                autosave_s: 3600.0,
+            });
+        crate::timeline::plugin(&mut app);
+        crate::markers::plugin(&mut app);
+        plugin(&mut app);
+        let scene = CaseScene::open(dir.path(), "Test Investigator").expect("demo case opens");
+        assert!(scene.editable());
+        app.insert_resource(scene);
+        app.world_mut().spawn((
+            Camera::default(),
+            Projection::Perspective(PerspectiveProjection::default()),
+            Transform::from_xyz(0.0, 80.0, 80.0).looking_at(Vec3::ZERO, Vec3::Y),
+            MainCamera,
+        ));
+        app.update();
+        (app, dir)
+    }
+
+    fn scene(app: &App) -> &CaseScene {
+        app.world().resource::<CaseScene>()
+    }
+
+    /// A ray straight down onto (east, north), as a click seen from above.
+    fn down(east: f64, north: f64) -> ViewRay {
+        ViewRay {
+            origin: Enu::new(east, north, 500.0),
+            dir: [0.0, 0.0, -1.0],
+        }
+    }
+
+    fn click(app: &mut App, ray: ViewRay) {
+        app.world_mut()
+            .resource_mut::<PointerEvents>()
+            .0
+            .push(PointerEvent::Click {
+                ray,
+                hovered: None,
+                additive: false,
+                double: false,
+            });
+        app.update();
+    }
+
+    fn command(app: &mut App, c: EditCommand) {
+        app.world_mut().resource_mut::<EditCommands>().0.push(c);
+        app.update();
+    }
+
+    fn marker_count(app: &mut App) -> usize {
+        app.world_mut().query::<&Marker>().iter(app.world()).count()
+    }
+
+    #[test]
+    fn clicking_the_surface_places_an_item_exactly_there() {
+        let (mut app, dir) = app_on_demo_copy();
+        let items = scene(&app).case().evidence.len();
+        let markers = marker_count(&mut app);
+        let (e, n) = (3.25, -7.5);
+        let ground = scene(&app)
+            .site
+            .surface
+            .height_at(e, n)
+            .expect("the demo site is there");
+        app.world_mut().resource_mut::<ToolState>().tool = Tool::Place;
+        click(&mut app, down(e, n));
+
+        let case = scene(&app).case();
+        assert_eq!(case.evidence.len(), items + 1);
+        let item = case.evidence.last().unwrap();
+        let placed = scene(&app).site.layout.items[items].enu;
+        assert!((placed.east_m - e).abs() < 1e-6 && (placed.north_m - n).abs() < 1e-6);
+        assert!(
+            (placed.up_m - ground).abs() < 1e-3,
+            "{} vs {ground}",
+            placed.up_m
+        );
+        assert_eq!(item.created_by, "Test Investigator");
+        assert!(item.time.is_none(), "time unknown until stated");
+        assert_eq!(
+            app.world().resource::<Selection>().selected,
+            Some(Target::Item(items))
+        );
+        app.update();
+        assert_eq!(
+            marker_count(&mut app),
+            markers + 1,
+            "a marker for the new item"
+        );
+        // Recorded in the audit log, by the author, before anything was saved.
+        let log = read_audit_log(&audit_path(dir.path())).unwrap();
+        assert!(log.intact());
+        assert_eq!(log.entries.len(), 1);
+        assert_eq!(log.entries[0].body.author, "Test Investigator");
+        assert!(scene(&app).session.is_dirty());
+
+        // A click off the models places nothing and says why.
+        click(&mut app, down(1e5, 1e5));
+        assert_eq!(scene(&app).case().evidence.len(), items + 1);
+        let status = app.world().resource::<EditStatus>();
+        assert!(
+            status
+                .message
+                .as_ref()
+                .is_some_and(|(m, err)| *err && m.contains("Nothing on the models"))
+        );
+
+        // Undo, redo, save.
+        command(&mut app, EditCommand::Undo);
+        assert_eq!(scene(&app).case().evidence.len(), items);
+        command(&mut app, EditCommand::Redo);
+        assert_eq!(scene(&app).case().evidence.len(), items + 1);
+        command(&mut app, EditCommand::Save);
+        assert!(!scene(&app).session.is_dirty());
+        let saved = load_case(dir.path()).unwrap().case;
+        assert_eq!(saved.evidence.len(), items + 1);
+        let actions: Vec<Action> = read_audit_log(&audit_path(dir.path()))
+            .unwrap()
+            .entries
+            .iter()
+            .map(|e| e.body.action)
+            .collect();
+        assert_eq!(actions, [Action::Edit, Action::Undo, Action::Redo]);
+    }
+
+    #[test]
+    fn dragging_moves_an_item_along_the_surface_as_one_edit() {
+        let (mut app, dir) = app_on_demo_copy();
+        let index = 0;
+        let before = scene(&app).case().evidence[index].clone();
+        let (e, n) = (-4.0, 6.0);
+        let ground = scene(&app).site.surface.height_at(e, n).unwrap();
+        {
+            let mut ev = app.world_mut().resource_mut::<PointerEvents>();
+            ev.0.push(PointerEvent::DragStart { item: index });
+            ev.0.push(PointerEvent::DragMove(down(e + 1.0, n + 1.0)));
+            ev.0.push(PointerEvent::DragMove(down(e, n)));
+        }
+        app.update();
+        // While dragging, only the marker moves; the case is unchanged.
+        assert_eq!(scene(&app).case().evidence[index], before);
+        let expected = scene(&app).to_render(Enu::new(e, n, ground));
+        let mut q = app.world_mut().query::<(&Marker, &Transform)>();
+        let (_, tf) = q
+            .iter(app.world())
+            .find(|(m, _)| m.target == Target::Item(index))
+            .unwrap();
+        assert!(tf.translation.distance(expected) < 1e-3);
+
+        app.world_mut()
+            .resource_mut::<PointerEvents>()
+            .0
+            .push(PointerEvent::DragEnd);
+        app.update();
+        let after = &scene(&app).case().evidence[index];
+        let placed = scene(&app).site.layout.items[index].enu;
+        assert!((placed.east_m - e).abs() < 1e-6 && (placed.north_m - n).abs() < 1e-6);
+        assert!((placed.up_m - ground).abs() < 1e-3);
+        // The frame the position was stated in is kept.
+        assert_eq!(
+            std::mem::discriminant(&after.position.location),
+            std::mem::discriminant(&before.position.location)
+        );
+        assert_eq!(after.modified_by, "Test Investigator");
+        let log = read_audit_log(&audit_path(dir.path())).unwrap();
+        assert_eq!(log.entries.len(), 1, "one drag, one edit");
+        command(&mut app, EditCommand::Undo);
+        assert_eq!(scene(&app).case().evidence[index], before);
+    }
+
+    #[test]
+    fn measurements_and_lines_of_sight_are_stored_with_their_results() {
+        let (mut app, _dir) = app_on_demo_copy();
+        let h = |app: &App, e: f64, n: f64| scene(app).site.surface.height_at(e, n).unwrap();
+        app.world_mut()
+            .resource_mut::<ToolState>()
+            .set_tool(Tool::Measure(MeasurementKind::Distance));
+        click(&mut app, down(0.0, 0.0));
+        click(&mut app, down(6.0, 8.0));
+        let m = scene(&app).case().measurements.last().unwrap().clone();
+        let dz = h(&app, 6.0, 8.0) - h(&app, 0.0, 0.0);
+        assert!(
+            (m.value - (100.0 + dz * dz).sqrt()).abs() < 1e-6,
+            "{}",
+            m.value
+        );
+        assert_eq!(m.unit, "m");
+        assert_eq!(
+            m.uncertainty.is_some(),
+            scene(&app)
+                .case()
+                .models
+                .iter()
+                .all(|x| x.accuracy_m.is_some())
+        );
+        assert_eq!(
+            app.world().resource::<Selection>().selected,
+            Some(Target::Measurement(
+                scene(&app).case().measurements.len() - 1
+            ))
+        );
+
+        // An area needs Enter (or a double-click) to finish.
+        app.world_mut()
+            .resource_mut::<ToolState>()
+            .set_tool(Tool::Measure(MeasurementKind::Area));
+        let count = scene(&app).case().measurements.len();
+        for (e, n) in [(0.0, 0.0), (4.0, 0.0), (4.0, 3.0)] {
+            click(&mut app, down(e, n));
+        }
+        assert_eq!(scene(&app).case().measurements.len(), count);
+        command(&mut app, EditCommand::FinishTool);
+        let area = scene(&app).case().measurements.last().unwrap();
+        assert_eq!(area.kind, MeasurementKind::Area);
+        assert!(
+            area.value > 5.9 && area.value < 6.5,
+            "about 6 m² on gentle ground: {}",
+            area.value
+        );
+
+        // Line of sight: the observer's eye is 1.6 m above where they stand.
+        app.world_mut()
+            .resource_mut::<ToolState>()
+            .set_tool(Tool::Sight);
+        click(&mut app, down(0.0, 0.0));
+        click(&mut app, down(2.0, 2.0));
+        let s = scene(&app).case().sight_lines.last().unwrap().clone();
+        assert!((s.observer.up_m - (h(&app, 0.0, 0.0) + 1.6)).abs() < 1e-3);
+        assert!(s.visible, "2.8 m over open ground is visible: {s:?}");
+    }
+
+    #[test]
+    fn deleting_a_multi_selection_is_one_undoable_edit() {
+        let (mut app, dir) = app_on_demo_copy();
+        let ids: Vec<String> = scene(&app).case().evidence[..3]
+            .iter()
+            .map(|i| i.id.clone())
+            .collect();
+        {
+            let mut sel = app.world_mut().resource_mut::<Selection>();
+            sel.select(Some(Target::Item(0)));
+            sel.toggle(Target::Item(2));
+        }
+        command(&mut app, EditCommand::DeleteSelected);
+        let left: Vec<&str> = scene(&app)
+            .case()
+            .evidence
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect();
+        assert!(!left.contains(&ids[0].as_str()) && !left.contains(&ids[2].as_str()));
+        assert!(left.contains(&ids[1].as_str()));
+        assert_eq!(
+            read_audit_log(&audit_path(dir.path()))
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
+        command(&mut app, EditCommand::Undo);
+        let back: Vec<&str> = scene(&app).case().evidence[..3]
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect();
+        assert_eq!(back, ids);
+    }
+
+    #[test]
+    fn autosave_writes_the_case_after_the_delay() {
+        let (mut app, dir) = app_on_demo_copy();
+        app.world_mut().resource_mut::<Settings>().autosave_s = 0.5;
+        let before = std::fs::read(dir.path().join("case.json")).unwrap();
+        app.world_mut().resource_mut::<ToolState>().tool = Tool::Place;
+        click(&mut app, down(1.0, 1.0));
+        assert_eq!(
+            std::fs::read(dir.path().join("case.json")).unwrap(),
+            before,
+            "not at once"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        app.update();
+        app.update();
+        assert!(!scene(&app).session.is_dirty());
+        let saved = load_case(dir.path()).unwrap().case;
+        assert_eq!(saved.evidence.len(), scene(&app).case().evidence.len());
+    }
+
+    #[test]
+    fn a_read_only_case_refuses_edits_and_says_why() {
+        let (mut app, dir) = app_on_demo_copy();
+        let loaded = load_case(dir.path()).unwrap();
+        app.insert_resource(CaseScene::from_session(
+            locus_core::session::Session::read_only(loaded, "sealed package"),
+        ));
+        app.update();
+        let items = scene(&app).case().evidence.len();
+        app.world_mut().resource_mut::<ToolState>().tool = Tool::Place;
+        click(&mut app, down(1.0, 1.0));
+        assert_eq!(scene(&app).case().evidence.len(), items);
+        let status = app.world().resource::<EditStatus>();
+        assert!(
+            status
+                .message
+                .as_ref()
+                .is_some_and(|(m, _)| m.contains("sealed package"))
+        );
+        assert!(!audit_path(dir.path()).exists());
+    }
+}

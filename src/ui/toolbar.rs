@@ -1,0 +1,198 @@
+//! The tool bar under the top bar: the editing tools with their keys, undo/redo, save, the
+//! save state and the last message; plus the recovery question after a crash and the
+//! settings window (who is editing).
+
+use bevy_egui::egui;
+use locus_core::case::{Category, MeasurementKind};
+use locus_core::time::format_local;
+
+use super::{UiAction, UiState};
+use crate::case_scene::CaseScene;
+use crate::editing::{EditCommand, EditStatus, Tool, ToolState};
+use crate::settings::Settings;
+
+pub const MEASURE_TOOLS: [(MeasurementKind, &str, &str); 5] = [
+    (MeasurementKind::Distance, "📏 Distance", "M"),
+    (MeasurementKind::Path, "〰 Path", "N"),
+    (MeasurementKind::Height, "↕ Height", "V"),
+    (MeasurementKind::Area, "⬠ Area", "R"),
+    (MeasurementKind::Angle, "∠ Angle", "A"),
+];
+
+pub fn toolbar_ui(
+    root: &mut egui::Ui,
+    scene: &CaseScene,
+    tools: &mut ToolState,
+    status: &EditStatus,
+    settings: &Settings,
+    actions: &mut Vec<UiAction>,
+) {
+    egui::Panel::top("tool_bar").show(root, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            let editable = scene.editable();
+            let mut tool_button = |ui: &mut egui::Ui, tool: Tool, text: &str, key: &str, tip: &str| {
+                let r = ui
+                    .add_enabled(
+                        editable || tool == Tool::Select,
+                        egui::Button::selectable(tools.tool == tool, text),
+                    )
+                    .on_hover_text(format!("{tip} ({key})"));
+                if r.clicked() {
+                    actions.push(UiAction::SetTool(tool));
+                }
+            };
+            tool_button(ui, Tool::Select, "⬉ Select", "Esc", "Click selects, Ctrl+click adds; drag an item to move it on the surface");
+            tool_button(ui, Tool::Place, "📍 Place", "P", "Click on the model to place a new evidence item");
+            if tools.tool == Tool::Place {
+                egui::ComboBox::from_id_salt("place_category")
+                    .selected_text(tools.place_category.label())
+                    .width(90.0)
+                    .show_ui(ui, |ui| {
+                        for c in Category::ALL {
+                            ui.selectable_value(&mut tools.place_category, c, c.label());
+                        }
+                    });
+            }
+            ui.separator();
+            for (kind, text, key) in MEASURE_TOOLS {
+                tool_button(ui, Tool::Measure(kind), text, key, &format!("Measure: {}", kind.label().to_lowercase()));
+            }
+            ui.separator();
+            tool_button(ui, Tool::Sight, "👁 Line of sight", "O", "Could an observer standing here see that spot?");
+            if tools.tool == Tool::Sight {
+                ui.label("eye");
+                ui.add(
+                    egui::DragValue::new(&mut tools.eye_height_m)
+                        .range(0.0..=100.0)
+                        .speed(0.05)
+                        .suffix(" m"),
+                );
+            }
+            ui.separator();
+            let history = scene.session.history();
+            let undo = history.can_undo();
+            let redo = history.can_redo();
+            if ui
+                .add_enabled(undo.is_some() && editable, egui::Button::new("↶"))
+                .on_hover_text(format!("Undo {} (Ctrl+Z)", undo.unwrap_or_default()))
+                .clicked()
+            {
+                actions.push(UiAction::Edit(EditCommand::Undo));
+            }
+            if ui
+                .add_enabled(redo.is_some() && editable, egui::Button::new("↷"))
+                .on_hover_text(format!("Redo {} (Ctrl+Shift+Z)", redo.unwrap_or_default()))
+                .clicked()
+            {
+                actions.push(UiAction::Edit(EditCommand::Redo));
+            }
+            let dirty = scene.session.is_dirty();
+            if ui
+                .add_enabled(dirty && editable, egui::Button::new("💾 Save"))
+                .on_hover_text("Save now (Ctrl+S); changes are also saved automatically a few seconds after each edit")
+                .clicked()
+            {
+                actions.push(UiAction::Edit(EditCommand::Save));
+            }
+            ui.separator();
+            match (scene.session.read_only_reason(), dirty, status.last_saved) {
+                (Some(why), _, _) => {
+                    ui.label(egui::RichText::new(format!("🔒 read-only: {why}")).color(egui::Color32::from_rgb(255, 190, 60)));
+                }
+                (None, true, _) => {
+                    ui.label(egui::RichText::new("● unsaved changes (kept in the audit log)").color(egui::Color32::from_rgb(255, 190, 60)));
+                }
+                (None, false, Some(t)) => {
+                    ui.weak(format!("✔ saved {}", format_local(t, scene.tz)));
+                }
+                (None, false, None) => {
+                    ui.weak("✔ no unsaved changes");
+                }
+            }
+            if ui
+                .small_button(format!("👤 {}", settings.effective_author()))
+                .on_hover_text("Who is editing: recorded with every change in the audit log. Click to change.")
+                .clicked()
+            {
+                actions.push(UiAction::ShowSettings);
+            }
+        });
+        if let Some((m, error)) = &status.message {
+            let text = egui::RichText::new(m);
+            ui.label(if *error {
+                text.color(egui::Color32::from_rgb(255, 120, 100))
+            } else {
+                text.color(egui::Color32::from_rgb(170, 220, 255))
+            });
+        }
+    });
+}
+
+/// Windows: the recovery question and settings.
+pub fn windows_ui(
+    ctx: &egui::Context,
+    scene: &CaseScene,
+    state: &mut UiState,
+    settings: &Settings,
+    actions: &mut Vec<UiAction>,
+) {
+    if let Some(r) = &scene.recovery {
+        egui::Window::new("Unsaved edits found")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+            .show(ctx, |ui| {
+                ui.label(format!(
+                    "This case's audit log holds {} edit(s) that were recorded but never saved to case.json{}{}.",
+                    r.edits,
+                    r.last_time
+                        .map(|t| format!(", the last at {}", format_local(t, scene.tz)))
+                        .unwrap_or_default(),
+                    if r.last_author.is_empty() { String::new() } else { format!(" by {}", r.last_author) },
+                ));
+                ui.label("Locus was probably closed abruptly. Recover them, or discard them (the discard itself is recorded in the audit log).");
+                ui.horizontal(|ui| {
+                    if ui.button("Recover the edits").clicked() {
+                        actions.push(UiAction::Edit(EditCommand::AcceptRecovery));
+                    }
+                    if ui.button("Discard them").clicked() {
+                        actions.push(UiAction::Edit(EditCommand::DiscardRecovery));
+                    }
+                });
+            });
+    }
+    if state.show_settings {
+        let mut open = true;
+        egui::Window::new("Settings")
+            .open(&mut open)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label("Your name, as recorded with every edit in the audit log:");
+                ui.add(
+                    egui::TextEdit::singleline(&mut state.author_text)
+                        .hint_text(settings.effective_author()),
+                );
+                ui.horizontal(|ui| {
+                    ui.label("Save automatically");
+                    ui.add(
+                        egui::DragValue::new(&mut state.autosave_s)
+                            .range(0.5..=600.0)
+                            .suffix(" s"),
+                    );
+                    ui.label("after the last change");
+                });
+                if let Some(p) = crate::settings::settings_path() {
+                    ui.weak(format!("Stored in {}", p.display()));
+                }
+                if ui.button("Save settings").clicked() {
+                    actions.push(UiAction::SaveSettings(Settings {
+                        author: state.author_text.trim().to_string(),
+                        autosave_s: state.autosave_s,
+                    }));
+                }
+            });
+        if !open {
+            state.show_settings = false;
+        }
+    }
+}
