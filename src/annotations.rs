@@ -61,16 +61,38 @@ impl View<'_> {
     }
 }
 
+/// A value label above `at`; moved up (then down) past labels already drawn, so that two
+/// measurements close together stay readable. Returns where it went.
 fn label(
     painter: &egui::Painter,
     at: egui::Pos2,
     text: String,
     accent: egui::Color32,
+    taken: &[egui::Rect],
 ) -> egui::Rect {
     let galley =
         painter.layout_no_wrap(text, egui::FontId::proportional(14.0), egui::Color32::WHITE);
-    let pos = at + egui::vec2(-galley.size().x / 2.0, -galley.size().y - 8.0);
-    let bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(5.0, 3.0));
+    let step = galley.size().y + 8.0;
+    let base = at + egui::vec2(-galley.size().x / 2.0, -galley.size().y - 8.0);
+    let place = |k: i32| {
+        let pos = base + egui::vec2(0.0, step * k as f32);
+        (
+            pos,
+            egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(5.0, 3.0)),
+        )
+    };
+    let (pos, bg) = [0, -1, 1, -2, 2, -3, 3]
+        .into_iter()
+        .map(place)
+        .find(|(_, r)| !taken.iter().any(|t| t.intersects(*r)))
+        .unwrap_or_else(|| place(0));
+    if pos != base {
+        // A thin leader from the label to its point.
+        painter.line_segment(
+            [at, bg.center_bottom().min(bg.center_top().max(at))],
+            egui::Stroke::new(1.0, accent),
+        );
+    }
     painter.rect(
         bg,
         3.0,
@@ -192,12 +214,14 @@ pub fn draw(
             } else {
                 m.label.clone()
             };
-            taken.push(label(
+            let r = label(
                 painter,
                 at,
                 format!("{name}: {}", format_value(m.kind, m.value, m.uncertainty)),
                 colour,
-            ));
+                &taken,
+            );
+            taken.push(r);
         }
     }
     for (i, s) in case.sight_lines.iter().enumerate() {
@@ -253,12 +277,14 @@ pub fn draw(
                     s.observer.distance(anchor)
                 )
             };
-            taken.push(label(
+            let r = label(
                 painter,
                 at,
                 text,
                 if s.visible { CLEAR } else { BLOCKED },
-            ));
+                &taken,
+            );
+            taken.push(r);
         }
     }
     let Some(tools) = tools else { return taken };
@@ -291,12 +317,14 @@ pub fn draw(
                 value(kind, &preview),
                 label_anchor(kind, &preview).and_then(|p| view.point(p)),
             ) {
-                taken.push(label(
+                let r = label(
                     painter,
                     at,
                     format_value(kind, v, None).replace(" (accuracy not stated)", ""),
                     egui::Color32::WHITE,
-                ));
+                    &taken,
+                );
+                taken.push(r);
             }
         }
         Tool::Sight if !preview.is_empty() => {

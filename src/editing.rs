@@ -148,7 +148,7 @@ pub struct Drag {
 /// Requests from panels and keys, applied by one system.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EditCommand {
-    Apply(Edit),
+    Apply(Box<Edit>),
     Undo,
     Redo,
     Save,
@@ -157,6 +157,12 @@ pub enum EditCommand {
     DiscardRecovery,
     /// Enter: ends a path or area measurement.
     FinishTool,
+}
+
+impl EditCommand {
+    pub fn apply(edit: Edit) -> EditCommand {
+        EditCommand::Apply(Box::new(edit))
+    }
 }
 
 #[derive(Resource, Default, Debug)]
@@ -248,7 +254,13 @@ fn pointer_input(
         return;
     };
     let cursor = window.cursor_position();
-    let over_view = cursor.is_some() && !egui.wants_any_pointer_input() && !fly.active;
+    // Over the 3D view: inside the camera's viewport and not over a panel or window.
+    let in_viewport = cursor.is_some_and(|c| {
+        camera
+            .logical_viewport_rect()
+            .is_some_and(|r| r.contains(c))
+    });
+    let over_view = in_viewport && !egui.wants_any_pointer_input() && !fly.active;
     let ray = cursor
         .filter(|_| over_view)
         .and_then(|c| camera.viewport_to_world(cam_tf, c).ok())
@@ -305,6 +317,16 @@ fn pointer_input(
                 .is_some_and(|(t, at)| now - t < 0.4 && at.distance(cursor) < CLICK_SLOP_PX);
             *last_click = Some((now, cursor));
             let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
+            if let Some(h) = cast(&scene, &ray) {
+                let back = camera
+                    .world_to_viewport(cam_tf, scene.to_render(h.point))
+                    .ok();
+                debug!(
+                    "click at {cursor:?}: ray {ray:?} hits {:?}, which shows at {back:?}; viewport {:?}",
+                    h.point,
+                    camera.logical_viewport_rect()
+                );
+            }
             events.0.push(PointerEvent::Click {
                 ray,
                 hovered: selection.hovered,
@@ -350,7 +372,7 @@ pub fn new_item(scene: &CaseScene, at: Enu, category: Category, author: &str) ->
     };
     let id = next_id(scene.case(), prefix);
     EvidenceItem {
-        title: format!("New {} {id}", category.label().to_lowercase()),
+        title: format!("New item {id}"),
         id,
         category,
         description: String::new(),
@@ -717,7 +739,7 @@ pub fn apply_edit_commands(
         match command {
             EditCommand::Apply(edit) => {
                 let what = edit.describe();
-                if let Err(e) = scene.apply(edit) {
+                if let Err(e) = scene.apply(*edit) {
                     status.error(format!("Could not {what}: {e}"));
                 }
             }

@@ -155,7 +155,7 @@ pub fn poll_attachments(
             ),
             false,
         ));
-        commands.0.push(EditCommand::Apply(Edit::ReplaceItem {
+        commands.0.push(EditCommand::apply(Edit::ReplaceItem {
             before: Box::new(before),
             after: Box::new(after),
         }));

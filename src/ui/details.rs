@@ -39,7 +39,7 @@ pub fn details_ui(
         if let Some(before) = scene.case().item(&id) {
             match form.to_item(before, scene.tz, &settings.effective_author()) {
                 Ok(after) if after != *before => {
-                    actions.push(UiAction::Edit(EditCommand::Apply(Edit::ReplaceItem {
+                    actions.push(UiAction::Edit(EditCommand::apply(Edit::ReplaceItem {
                         before: Box::new(before.clone()),
                         after: Box::new(after),
                     })))
@@ -56,7 +56,26 @@ pub fn details_ui(
             }
         }
     }
+    // The panel is always there, so that selecting something never resizes the 3D view
+    // under the user's cursor.
     let Some(target) = selection.selected else {
+        egui::Panel::right("details")
+            .resizable(true)
+            .default_size(350.0)
+            .size_range(260.0..=560.0)
+            .show(root, |ui| {
+                ui.heading("Details");
+                ui.weak("Nothing selected.");
+                ui.add_space(6.0);
+                ui.label("Click a marker or a list entry to see everything recorded about it: where it came from, how certain its place and time are, and whether it is verified.");
+                if scene.editable() {
+                    ui.add_space(6.0);
+                    ui.label("To add to the case, use the tool bar: 📍 Place (P) puts a new item where you click on the model; the measuring tools (M N V R A) and Line of sight (O) work the same way.");
+                } else if let Some(why) = scene.session.read_only_reason() {
+                    ui.add_space(6.0);
+                    ui.label(format!("This case is open read-only: {why}."));
+                }
+            });
         return;
     };
     egui::Panel::right("details")
@@ -155,7 +174,7 @@ fn item_form_ui(
     let submit = form.ui(ui, scene.tz, &state.form_errors);
     ui.separator();
     let result = form.to_item(item, scene.tz, &settings.effective_author());
-    let changed = result.as_ref().map_or(true, |after| after != item);
+    let changed = result.as_ref().ok() != Some(item);
     ui.horizontal(|ui| {
         let apply = ui
             .add_enabled(changed, egui::Button::new("✔ Apply"))
@@ -163,7 +182,7 @@ fn item_form_ui(
         if apply.clicked() || (submit && changed) {
             match &result {
                 Ok(after) => {
-                    actions.push(UiAction::Edit(EditCommand::Apply(Edit::ReplaceItem {
+                    actions.push(UiAction::Edit(EditCommand::apply(Edit::ReplaceItem {
                         before: Box::new(item.clone()),
                         after: Box::new(after.clone()),
                     })));
@@ -180,7 +199,7 @@ fn item_form_ui(
             match &result {
                 Ok(after) => {
                     if after != item {
-                        actions.push(UiAction::Edit(EditCommand::Apply(Edit::ReplaceItem {
+                        actions.push(UiAction::Edit(EditCommand::apply(Edit::ReplaceItem {
                             before: Box::new(item.clone()),
                             after: Box::new(after.clone()),
                         })));
@@ -330,7 +349,7 @@ fn measurement_ui(
             if r.lost_focus() && text.trim() != m.label {
                 let mut after = m.clone();
                 after.label = text.trim().to_string();
-                actions.push(UiAction::Edit(EditCommand::Apply(
+                actions.push(UiAction::Edit(EditCommand::apply(
                     Edit::ReplaceMeasurement {
                         before: m.clone(),
                         after,

@@ -481,7 +481,7 @@ impl ItemForm {
         if let Some(k) = remove {
             self.sources.remove(k);
         }
-        if ui.button("＋ Add source").clicked() {
+        if ui.button("+ Add source").clicked() {
             self.sources.push(Source::default());
         }
         submit

@@ -73,14 +73,14 @@ pub fn toolbar_ui(
             let undo = history.can_undo();
             let redo = history.can_redo();
             if ui
-                .add_enabled(undo.is_some() && editable, egui::Button::new("↶"))
+                .add_enabled(undo.is_some() && editable, egui::Button::new("Undo"))
                 .on_hover_text(format!("Undo {} (Ctrl+Z)", undo.unwrap_or_default()))
                 .clicked()
             {
                 actions.push(UiAction::Edit(EditCommand::Undo));
             }
             if ui
-                .add_enabled(redo.is_some() && editable, egui::Button::new("↷"))
+                .add_enabled(redo.is_some() && editable, egui::Button::new("Redo"))
                 .on_hover_text(format!("Redo {} (Ctrl+Shift+Z)", redo.unwrap_or_default()))
                 .clicked()
             {

@@ -177,7 +177,15 @@ fn help_ui(ui: &mut egui::Ui) {
             ("T", "show all items regardless of time"),
             ("L", "labels on / off"),
             ("U", "light the model on / off"),
-            ("Esc", "clear the selection"),
+            ("Esc", "leave the active tool, then clear the selection"),
+            ("P", "place a new item: click on the model"),
+            ("Drag a marker", "move the item along the surface"),
+            ("Ctrl+click", "add to / remove from the selection"),
+            ("Delete", "delete what is selected"),
+            ("M N V R A", "measure distance, path, height, area, angle (Enter ends a path/area)"),
+            ("O", "line of sight: observer, then target"),
+            ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+            ("Ctrl+S", "save now (also saved automatically)"),
         ] {
             ui.strong(k);
             ui.label(v);

@@ -62,7 +62,7 @@ fn main() {
         let (positions, indices) = terrain(count);
         let tris: Vec<[[f64; 3]; 3]> = indices
             .chunks_exact(3)
-            .map(|t| t.map(|i| positions[i as usize].map(|v| v as f64)))
+            .map(|t| [t[0], t[1], t[2]].map(|i| positions[i as usize].map(|v| v as f64)))
             .collect();
         let started = Instant::now();
         let surface = Surface::from_triangles(&tris);
