@@ -17,6 +17,7 @@ pub mod glb;
 pub mod inspect;
 pub mod measure;
 pub mod model;
+pub mod package;
 pub mod placement;
 pub mod session;
 pub mod sight;
