@@ -43,7 +43,7 @@ pub struct ViewerOptions {
 pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
     let measure_frames = options.measure_frames;
     let (settings, settings_problem) = crate::settings::Settings::load();
-    let mut scene = CaseScene::open(&path, &settings.effective_author())?;
+    let mut scene = CaseScene::open_any(&path, &settings.effective_author())?;
     if let Some(p) = settings_problem {
         scene.site.warnings.push(p);
     }

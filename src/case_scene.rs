@@ -22,8 +22,18 @@ use locus_core::time::parse_time_zone;
 use locus_core::timeline::{Layout, TimeSpan};
 use nalgebra::Matrix4;
 
+/// A sealed package being viewed: what verification found, and the temporary folder it was
+/// unpacked into (deleted when the case is closed).
+pub struct PackageView {
+    pub path: std::path::PathBuf,
+    pub report: locus_core::package::VerifyReport,
+    _dir: locus_core::package::TempDir,
+}
+
 #[derive(Resource)]
 pub struct CaseScene {
+    /// Set when the case came from a sealed package (always read-only).
+    pub package: Option<PackageView>,
     pub session: Session,
     /// Edits found in the audit log that the saved case lacks (the last run was killed):
     /// the user is asked whether to recover or discard them.
@@ -64,6 +74,37 @@ impl CaseScene {
         }
     }
 
+    /// Opens a case folder (editable) or a sealed `.locus` package (verified, read-only).
+    pub fn open_any(path: &Path, author: &str) -> anyhow::Result<CaseScene> {
+        if is_package(path) {
+            Self::open_package(path)
+        } else {
+            Self::open(path, author)
+        }
+    }
+
+    /// Verifies a package, unpacks it into a fresh temporary folder and opens that read-only.
+    /// Altered packages open too, with the report saying what differs; hostile ones do not.
+    pub fn open_package(path: &Path) -> anyhow::Result<CaseScene> {
+        let (report, dir, case_file) = locus_core::package::open_for_viewing(path, None)?;
+        let mut scene = Self::open_read_only(
+            &case_file,
+            "a sealed package is shown exactly as sealed; nothing in it can be changed",
+        )?;
+        if !report.intact() {
+            scene
+                .site
+                .warnings
+                .insert(0, format!("PACKAGE NOT INTACT: {}", report.summary()));
+        }
+        scene.package = Some(PackageView {
+            path: path.to_path_buf(),
+            report,
+            _dir: dir,
+        });
+        Ok(scene)
+    }
+
     /// Opens a case only to look at it (offscreen renders, sealed packages).
     pub fn open_read_only(path: &Path, reason: &str) -> anyhow::Result<CaseScene> {
         let loaded = load_case(path)?;
@@ -76,6 +117,7 @@ impl CaseScene {
         let span = TimeSpan::of_case(&session.loaded.case);
         let (centre, radius_m) = extent(&site);
         CaseScene {
+            package: None,
             session,
             recovery: None,
             revision: 0,
@@ -178,6 +220,14 @@ impl CaseScene {
     pub fn title(&self) -> &str {
         &self.case().title
     }
+}
+
+/// A sealed package rather than a case folder: a file named `*.locus`.
+pub fn is_package(path: &Path) -> bool {
+    path.is_file()
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("locus"))
 }
 
 /// The centre and radius of the models' bounds, or of the items when there are no models.

@@ -1215,4 +1215,31 @@ mod tests {
         );
         assert!(!audit_path(dir.path()).exists());
     }
+
+    #[test]
+    fn a_sealed_package_opens_read_only_with_its_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("demo.locus");
+        locus_core::package::export(&crate::cli::demo_case_path(), &pkg, None, None, "test")
+            .unwrap();
+        let before = std::fs::read(&pkg).unwrap();
+        let opened = CaseScene::open_any(&pkg, "Defence Counsel").unwrap();
+        assert!(!opened.editable());
+        let p = opened.package.as_ref().expect("opened as a package");
+        assert!(p.report.intact(), "{:?}", p.report.problems);
+        assert!(p.report.summary().contains("NOT SIGNED"));
+        let demo = load_case(&crate::cli::demo_case_path()).unwrap().case;
+        assert_eq!(opened.case(), &demo, "shows exactly what was sealed");
+        // Tools refuse; nothing is written into or beside the package.
+        let (mut app, _work) = app_on_demo_copy();
+        app.insert_resource(opened);
+        app.update();
+        app.world_mut().resource_mut::<ToolState>().tool = Tool::Place;
+        click(&mut app, down(1.0, 1.0));
+        command(&mut app, EditCommand::Save);
+        assert_eq!(scene(&app).case().evidence.len(), demo.evidence.len());
+        assert_eq!(std::fs::read(&pkg).unwrap(), before);
+        let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(beside.len(), 1, "nothing written beside the package");
+    }
 }

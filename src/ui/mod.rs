@@ -46,6 +46,7 @@ pub enum UiAction {
     Edit(EditCommand),
     SetTool(Tool),
     ShowSettings,
+    ShowPackage,
     SaveSettings(Settings),
     /// Start editing the selected item's fields.
     EditForm(String),
@@ -63,6 +64,7 @@ pub struct UiState {
     pub form: Option<item_form::ItemForm>,
     pub form_errors: Vec<(&'static str, String)>,
     pub show_settings: bool,
+    pub show_package: bool,
     pub author_text: String,
     pub autosave_s: f64,
 }
@@ -90,6 +92,7 @@ pub fn plugin(app: &mut App) {
             (
                 keyboard_shortcuts.run_if(not(egui_wants_any_keyboard_input)),
                 open_case::poll_dialog,
+                dropped_files,
             ),
         );
 }
@@ -235,6 +238,7 @@ fn apply_ui_actions(
                     ui_state.form_errors.clear();
                 }
             }
+            UiAction::ShowPackage => ui_state.show_package = true,
             UiAction::ShowSettings => {
                 ui_state.show_settings = true;
                 ui_state.author_text = settings.author.clone();
@@ -274,7 +278,7 @@ fn apply_ui_actions(
                 camera_commands.0.push(c);
             }
             UiAction::OpenCase(path) => {
-                match CaseScene::open(&path, &settings.effective_author()) {
+                match CaseScene::open_any(&path, &settings.effective_author()) {
                     Ok(new_scene) => {
                         info!("opened case {}", path.display());
                         commands.insert_resource(new_scene);
@@ -282,6 +286,18 @@ fn apply_ui_actions(
                     Err(e) => ui_state.errors.push(format!("{e:#}")),
                 }
             }
+        }
+    }
+}
+
+/// A case folder or `.locus` package dropped on the window opens.
+fn dropped_files(
+    mut drops: MessageReader<bevy::window::FileDragAndDrop>,
+    mut pending: ResMut<PendingActions>,
+) {
+    for d in drops.read() {
+        if let bevy::window::FileDragAndDrop::DroppedFile { path_buf, .. } = d {
+            pending.0.push(UiAction::OpenCase(path_buf.clone()));
         }
     }
 }

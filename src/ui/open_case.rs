@@ -37,7 +37,7 @@ pub fn open_case_window(
         .collapsible(false)
         .default_width(460.0)
         .show(ctx, |ui| {
-            ui.label("A case is a folder with a case.json file.");
+            ui.label("A case is a folder with a case.json file, or a sealed .locus package (verified, then shown read-only). You can also drop either on the window.");
             ui.horizontal(|ui| {
                 ui.add(
                     egui::TextEdit::singleline(&mut state.path_text)
@@ -58,6 +58,22 @@ pub fn open_case_window(
                     });
                     state.dialog = Some(task);
                     state.status = "Waiting for the folder dialog…".into();
+                }
+                if ui
+                    .add_enabled(!browsing, egui::Button::new("Package…"))
+                    .on_hover_text("Open a sealed .locus package")
+                    .clicked()
+                {
+                    let task = IoTaskPool::get().spawn(async {
+                        rfd::AsyncFileDialog::new()
+                            .set_title("Open a sealed Locus package")
+                            .add_filter("Locus package", &["locus"])
+                            .pick_file()
+                            .await
+                            .map(|h| h.path().to_path_buf())
+                    });
+                    state.dialog = Some(task);
+                    state.status = "Waiting for the file dialog…".into();
                 }
             });
             if !state.status.is_empty() {

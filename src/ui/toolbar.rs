@@ -27,6 +27,9 @@ pub fn toolbar_ui(
     settings: &Settings,
     actions: &mut Vec<UiAction>,
 ) {
+    if let Some(pkg) = &scene.package {
+        package_banner(root, pkg, actions);
+    }
     egui::Panel::top("tool_bar").show(root, |ui| {
         ui.horizontal_wrapped(|ui| {
             let editable = scene.editable();
@@ -128,6 +131,121 @@ pub fn toolbar_ui(
     });
 }
 
+/// The verification result of a sealed package, always visible while it is open.
+fn package_banner(
+    root: &mut egui::Ui,
+    pkg: &crate::case_scene::PackageView,
+    actions: &mut Vec<UiAction>,
+) {
+    let r = &pkg.report;
+    let (fill, text) = match (r.intact(), r.signed_by.is_some()) {
+        (true, true) => (egui::Color32::from_rgb(30, 110, 50), egui::Color32::WHITE),
+        (true, false) => (egui::Color32::from_rgb(230, 170, 40), egui::Color32::BLACK),
+        (false, _) => (egui::Color32::from_rgb(180, 30, 30), egui::Color32::WHITE),
+    };
+    egui::Panel::top("package_banner")
+        .frame(
+            egui::Frame::new()
+                .fill(fill)
+                .inner_margin(egui::Margin::symmetric(8, 4)),
+        )
+        .show(root, |ui| {
+            ui.horizontal(|ui| {
+                let icon = if r.intact() { "🔒" } else { "⚠" };
+                ui.label(
+                    egui::RichText::new(format!(
+                        "{icon} SEALED PACKAGE {} — {}",
+                        file_name(&pkg.path),
+                        r.summary()
+                    ))
+                    .color(text)
+                    .strong(),
+                );
+                if ui.button("Details…").clicked() {
+                    actions.push(UiAction::ShowPackage);
+                }
+            });
+        });
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+/// Everything the verification checked, member by member.
+fn package_window(ctx: &egui::Context, pkg: &crate::case_scene::PackageView, open: &mut bool) {
+    let r = &pkg.report;
+    egui::Window::new("Sealed package")
+        .open(open)
+        .default_width(640.0)
+        .show(ctx, |ui| {
+            ui.label(egui::RichText::new(r.summary()).strong());
+            ui.label(format!("File: {}", pkg.path.display()));
+            if let Some(m) = &r.manifest {
+                ui.label(format!(
+                    "Case {:?}, sealed state of {}, exported by Locus {}",
+                    m.case_title,
+                    locus_core::time::to_rfc3339(m.exported_at),
+                    m.locus_version
+                ));
+                if let Some(h) = &m.audit_head {
+                    ui.label(
+                        egui::RichText::new(format!("Audit log head {h}"))
+                            .monospace()
+                            .small(),
+                    );
+                }
+            }
+            if let Some(sha) = &r.manifest_sha256 {
+                ui.label(
+                    egui::RichText::new(format!("Manifest SHA-256 {sha}"))
+                        .monospace()
+                        .small(),
+                );
+            }
+            if !r.problems.is_empty() {
+                ui.separator();
+                ui.strong(format!("{} problem(s)", r.problems.len()));
+                for p in &r.problems {
+                    ui.label(
+                        egui::RichText::new(format!("✗ {}", p.describe()))
+                            .color(egui::Color32::from_rgb(255, 120, 100)),
+                    );
+                }
+            }
+            ui.separator();
+            ui.strong(format!(
+                "{} sealed files ({} bytes checked)",
+                r.members_checked, r.bytes_checked
+            ));
+            egui::ScrollArea::vertical()
+                .max_height(300.0)
+                .show(ui, |ui| {
+                    egui::Grid::new("package_members")
+                        .striped(true)
+                        .num_columns(3)
+                        .show(ui, |ui| {
+                            for m in r.manifest.iter().flat_map(|m| &m.members) {
+                                let bad = r
+                                    .problems
+                                    .iter()
+                                    .any(|p| p.describe().contains(&format!(" {}:", m.path)));
+                                ui.label(if bad {
+                                    format!("✗ {}", m.path)
+                                } else {
+                                    format!("✔ {}", m.path)
+                                });
+                                ui.label(format!("{} bytes", m.size));
+                                ui.label(egui::RichText::new(&m.sha256).monospace().small());
+                                ui.end_row();
+                            }
+                        });
+                });
+        });
+}
+
 /// Windows: the recovery question and settings.
 pub fn windows_ui(
     ctx: &egui::Context,
@@ -136,6 +254,13 @@ pub fn windows_ui(
     settings: &Settings,
     actions: &mut Vec<UiAction>,
 ) {
+    if let Some(pkg) = &scene.package
+        && state.show_package
+    {
+        let mut open = true;
+        package_window(ctx, pkg, &mut open);
+        state.show_package = open;
+    }
     if let Some(r) = &scene.recovery {
         egui::Window::new("Unsaved edits found")
             .collapsible(false)
