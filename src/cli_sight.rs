@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use locus_core::case::{Category, EvidenceItem, Location, Position, VerificationStatus};
+use locus_core::case::{Category, EvidenceItem, Location};
 use locus_core::case_file::load_case;
 use locus_core::edit::{Edit, next_id};
 use locus_core::geodesy::{Enu, Geodetic};
@@ -117,29 +117,19 @@ pub fn run_stress_edits(case: &Path, count: usize, save_every: usize) -> Result<
     for n in 0..count {
         let id = next_id(session.case(), "S");
         let item = EvidenceItem {
-            id: id.clone(),
-            title: format!("stress item {n}"),
-            category: Category::Other,
             description: "x".repeat(200),
-            position: Position {
-                location: Location::Enu {
+            created_by: "stress-test".into(),
+            ..EvidenceItem::new(
+                id.clone(),
+                format!("stress item {n}"),
+                Category::Other,
+                Location::Enu {
                     east_m: n as f64,
                     north_m: 0.0,
                     up_m: Some(0.0),
                 },
-                horizontal_uncertainty_m: 1.0,
-                vertical_uncertainty_m: None,
-            },
-            time: None,
-            sources: vec![],
-            status: VerificationStatus::Unverified,
-            tags: vec![],
-            camera: None,
-            created_by: "stress-test".into(),
-            created_at: None,
-            modified_by: String::new(),
-            modified_at: None,
-            attachments: vec![],
+                1.0,
+            )
         };
         let index = session.case().evidence.len();
         session.apply(Edit::AddItem {

@@ -11,9 +11,7 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::input::EguiWantsInput;
 use chrono::{DateTime, Utc};
-use locus_core::case::{
-    Category, EvidenceItem, Location, MeasurementKind, Position, SightLine, VerificationStatus,
-};
+use locus_core::case::{Category, EvidenceItem, Location, MeasurementKind, SightLine};
 use locus_core::edit::{Edit, moved_item, next_id};
 use locus_core::geodesy::{Enu, view_to_enu};
 use locus_core::measure::{new_measurement, point_count};
@@ -372,29 +370,19 @@ pub fn new_item(scene: &CaseScene, at: Enu, category: Category, author: &str) ->
     };
     let id = next_id(scene.case(), prefix);
     EvidenceItem {
-        title: format!("New item {id}"),
-        id,
-        category,
-        description: String::new(),
-        position: Position {
-            location: Location::Enu {
+        created_by: author.to_string(),
+        created_at: Some(Utc::now()),
+        ..EvidenceItem::new(
+            id.clone(),
+            format!("New item {id}"),
+            category,
+            Location::Enu {
                 east_m: at.east_m,
                 north_m: at.north_m,
                 up_m: Some(at.up_m),
             },
-            horizontal_uncertainty_m: 0.5,
-            vertical_uncertainty_m: None,
-        },
-        time: None,
-        sources: vec![],
-        status: VerificationStatus::Unverified,
-        tags: vec![],
-        camera: None,
-        created_by: author.to_string(),
-        created_at: Some(Utc::now()),
-        modified_by: String::new(),
-        modified_at: None,
-        attachments: vec![],
+            0.5,
+        )
     }
 }
 

@@ -156,6 +156,14 @@ pub fn details_ui(
         });
 }
 
+/// The one edit that turns `before` into `after`.
+fn replace_item(before: &EvidenceItem, after: EvidenceItem) -> UiAction {
+    UiAction::Edit(EditCommand::apply(Edit::ReplaceItem {
+        before: Box::new(before.clone()),
+        after: Box::new(after),
+    }))
+}
+
 fn item_form_ui(
     ui: &mut egui::Ui,
     scene: &CaseScene,
@@ -179,33 +187,20 @@ fn item_form_ui(
         let apply = ui
             .add_enabled(changed, egui::Button::new("✔ Apply"))
             .on_hover_text("Record these changes as one edit (Ctrl+Z undoes)");
-        if apply.clicked() || (submit && changed) {
-            match &result {
-                Ok(after) => {
-                    actions.push(UiAction::Edit(EditCommand::apply(Edit::ReplaceItem {
-                        before: Box::new(item.clone()),
-                        after: Box::new(after.clone()),
-                    })));
-                    state.form_errors.clear();
-                }
-                Err(errors) => state.form_errors = errors.clone(),
-            }
-        }
-        if ui
+        let done = ui
             .button("Done")
             .on_hover_text("Stop editing (applies what is typed)")
-            .clicked()
-        {
+            .clicked();
+        if apply.clicked() || (submit && changed) || done {
             match &result {
                 Ok(after) => {
                     if after != item {
-                        actions.push(UiAction::Edit(EditCommand::apply(Edit::ReplaceItem {
-                            before: Box::new(item.clone()),
-                            after: Box::new(after.clone()),
-                        })));
+                        actions.push(replace_item(item, after.clone()));
                     }
-                    state.form = None;
                     state.form_errors.clear();
+                    if done {
+                        state.form = None;
+                    }
                 }
                 Err(errors) => state.form_errors = errors.clone(),
             }

@@ -385,6 +385,40 @@ pub struct EvidenceItem {
     pub attachments: Vec<Attachment>,
 }
 
+impl EvidenceItem {
+    /// An item with only what is given: time unknown, unverified, no sources, tags, camera,
+    /// attachments or authorship yet.
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        category: Category,
+        location: Location,
+        horizontal_uncertainty_m: f64,
+    ) -> EvidenceItem {
+        EvidenceItem {
+            id: id.into(),
+            title: title.into(),
+            category,
+            description: String::new(),
+            position: Position {
+                location,
+                horizontal_uncertainty_m,
+                vertical_uncertainty_m: None,
+            },
+            time: None,
+            sources: vec![],
+            status: VerificationStatus::Unverified,
+            tags: vec![],
+            camera: None,
+            created_by: String::new(),
+            created_at: None,
+            modified_by: String::new(),
+            modified_at: None,
+            attachments: vec![],
+        }
+    }
+}
+
 /// An original file copied, unmodified, into the case's evidence store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

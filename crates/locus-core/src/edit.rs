@@ -348,7 +348,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::{Category, Location, Position, VerificationStatus};
+    use crate::case::{Category, Location};
     use proptest::prelude::*;
 
     fn case() -> Case {
@@ -362,29 +362,18 @@ mod tests {
 
     fn item(id: &str, e: f64) -> EvidenceItem {
         EvidenceItem {
-            id: id.into(),
-            title: format!("item {id}"),
-            category: Category::Impact,
-            description: String::new(),
-            position: Position {
-                location: Location::Enu {
+            created_by: "tester".into(),
+            ..EvidenceItem::new(
+                id,
+                id,
+                Category::Casing,
+                Location::Enu {
                     east_m: e,
                     north_m: 0.0,
                     up_m: None,
                 },
-                horizontal_uncertainty_m: 1.0,
-                vertical_uncertainty_m: None,
-            },
-            time: None,
-            sources: vec![],
-            status: VerificationStatus::Unverified,
-            tags: vec![],
-            camera: None,
-            created_by: "tester".into(),
-            created_at: None,
-            modified_by: String::new(),
-            modified_at: None,
-            attachments: vec![],
+                1.0,
+            )
         }
     }
 

@@ -246,7 +246,7 @@ fn unsaved_edits(saved: &Case, report: &AuditReport) -> Option<Recovery> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::{Category, EvidenceItem, Location, Position, VerificationStatus};
+    use crate::case::{Category, EvidenceItem, Location};
 
     fn new_case(dir: &Path) {
         std::fs::write(
@@ -257,31 +257,17 @@ mod tests {
     }
 
     pub(crate) fn item(id: &str) -> EvidenceItem {
-        EvidenceItem {
-            id: id.into(),
-            title: id.into(),
-            category: Category::Casing,
-            description: String::new(),
-            position: Position {
-                location: Location::Enu {
-                    east_m: 1.0,
-                    north_m: 2.0,
-                    up_m: Some(3.0),
-                },
-                horizontal_uncertainty_m: 0.1,
-                vertical_uncertainty_m: None,
+        EvidenceItem::new(
+            id,
+            id,
+            Category::Casing,
+            Location::Enu {
+                east_m: 1.0,
+                north_m: 2.0,
+                up_m: Some(3.0),
             },
-            time: None,
-            sources: vec![],
-            status: VerificationStatus::Unverified,
-            tags: vec![],
-            camera: None,
-            created_by: String::new(),
-            created_at: None,
-            modified_by: String::new(),
-            modified_at: None,
-            attachments: vec![],
-        }
+            0.1,
+        )
     }
 
     fn add(s: &mut Session, id: &str) {

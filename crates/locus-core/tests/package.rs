@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use locus_core::attach::attach_file;
-use locus_core::case::{Category, EvidenceItem, Location, Position, VerificationStatus};
+use locus_core::case::{Category, EvidenceItem, Location};
 use locus_core::edit::Edit;
 use locus_core::package::{
     MANIFEST, Problem, SIGNATURE, export, keygen, open_for_viewing, read_public_key,
@@ -19,29 +19,18 @@ const VERSION: &str = "test";
 
 fn item(id: &str) -> EvidenceItem {
     EvidenceItem {
-        id: id.into(),
-        title: format!("item {id}"),
-        category: Category::Photo,
-        description: String::new(),
-        position: Position {
-            location: Location::Enu {
+        created_by: "tester".into(),
+        ..EvidenceItem::new(
+            id,
+            format!("item {id}"),
+            Category::Photo,
+            Location::Enu {
                 east_m: 1.0,
                 north_m: 2.0,
                 up_m: Some(0.5),
             },
-            horizontal_uncertainty_m: 0.5,
-            vertical_uncertainty_m: None,
-        },
-        time: None,
-        sources: vec![],
-        status: VerificationStatus::Unverified,
-        tags: vec![],
-        camera: None,
-        created_by: "tester".into(),
-        created_at: None,
-        modified_by: String::new(),
-        modified_at: None,
-        attachments: vec![],
+            0.5,
+        )
     }
 }
 
