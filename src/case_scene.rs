@@ -30,6 +30,13 @@ pub struct PackageView {
     _dir: locus_core::package::TempDir,
 }
 
+impl PackageView {
+    /// The temporary folder the package was unpacked into.
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
 #[derive(Resource)]
 pub struct CaseScene {
     /// Set when the case came from a sealed package (always read-only).
@@ -77,7 +84,7 @@ impl CaseScene {
     /// Opens a case folder (editable) or a sealed `.locus` package (verified, read-only).
     pub fn open_any(path: &Path, author: &str) -> anyhow::Result<CaseScene> {
         if is_package(path) {
-            Self::open_package(path)
+            Self::open_package(path, author)
         } else {
             Self::open(path, author)
         }
@@ -85,12 +92,16 @@ impl CaseScene {
 
     /// Verifies a package, unpacks it into a fresh temporary folder and opens that read-only.
     /// Altered packages open too, with the report saying what differs; hostile ones do not.
-    pub fn open_package(path: &Path) -> anyhow::Result<CaseScene> {
+    /// The viewer may measure and check lines of sight for their own use (kept in memory;
+    /// "Save as new case" keeps them, in a separate folder).
+    pub fn open_package(path: &Path, viewer: &str) -> anyhow::Result<CaseScene> {
         let (report, dir, case_file) = locus_core::package::open_for_viewing(path, None)?;
-        let mut scene = Self::open_read_only(
-            &case_file,
+        let loaded = load_case(&case_file)?;
+        let mut scene = Self::from_session(Session::viewer(
+            loaded,
             "a sealed package is shown exactly as sealed; nothing in it can be changed",
-        )?;
+            viewer,
+        ));
         if !report.intact() {
             scene
                 .site
@@ -140,6 +151,11 @@ impl CaseScene {
 
     pub fn editable(&self) -> bool {
         self.session.read_only_reason().is_none()
+    }
+
+    /// Measuring and lines of sight: in an editable case, and for a package's viewer.
+    pub fn can_annotate(&self) -> bool {
+        self.session.allows_annotations()
     }
 
     /// Applies one edit (recorded in the audit log first) and updates what depends on it.

@@ -155,6 +155,8 @@ pub enum EditCommand {
     DiscardRecovery,
     /// Enter: ends a path or area measurement.
     FinishTool,
+    /// A package being viewed, with the viewer's own measurements, as a new case folder.
+    SaveAsNewCase(std::path::PathBuf),
 }
 
 impl EditCommand {
@@ -422,7 +424,13 @@ pub fn handle_pointer(
                             selection.select(hovered);
                         }
                     }
-                    _ if !scene.editable() => {
+                    Tool::Place if !scene.editable() => {
+                        status.error(format!(
+                            "The case is read-only: {}",
+                            scene.session.read_only_reason().unwrap_or("")
+                        ));
+                    }
+                    Tool::Measure(_) | Tool::Sight if !scene.can_annotate() => {
                         status.error(format!(
                             "The case is read-only: {}",
                             scene.session.read_only_reason().unwrap_or("")
@@ -756,6 +764,27 @@ pub fn apply_edit_commands(
                 }
             },
             EditCommand::Save => save(scene, &mut status),
+            EditCommand::SaveAsNewCase(target) => {
+                reselect = false;
+                let Some(pkg) = &scene.package else {
+                    status
+                        .error("Save as new case is for sealed packages; this case saves itself.");
+                    continue;
+                };
+                match locus_core::package::save_as_new_case(
+                    pkg.dir(),
+                    scene.case(),
+                    &pkg.report,
+                    &target,
+                    &settings.effective_author(),
+                ) {
+                    Ok(file) => status.info(format!(
+                        "Saved as a new case: {} (the package is unchanged; open the new case to continue there)",
+                        file.display()
+                    )),
+                    Err(e) => status.error(format!("Could not save as a new case: {e}")),
+                }
+            }
             EditCommand::FinishTool => {
                 if let Tool::Measure(kind) = tools.tool
                     && tools.points.len() >= point_count(kind).0
@@ -838,7 +867,8 @@ fn autosave(
     } else {
         0.0
     };
-    if scene.session.is_dirty()
+    if scene.editable()
+        && scene.session.is_dirty()
         && drag.item.is_none()
         && now - last.1 >= settings.autosave_s + retry
     {
@@ -854,7 +884,7 @@ fn save_on_exit(
     mut scene: ResMut<CaseScene>,
     mut status: ResMut<EditStatus>,
 ) {
-    if exit.read().next().is_some() && scene.session.is_dirty() {
+    if exit.read().next().is_some() && scene.editable() && scene.session.is_dirty() {
         let scene = scene.bypass_change_detection();
         save(scene, &mut status);
         if let Some(e) = &status.save_error {
@@ -1229,5 +1259,21 @@ mod tests {
         assert_eq!(std::fs::read(&pkg).unwrap(), before);
         let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(beside.len(), 1, "nothing written beside the package");
+
+        // The viewer may measure for their own use, in memory; keeping it means a new case.
+        app.world_mut()
+            .resource_mut::<ToolState>()
+            .set_tool(Tool::Measure(MeasurementKind::Distance));
+        click(&mut app, down(0.0, 0.0));
+        click(&mut app, down(6.0, 8.0));
+        assert_eq!(scene(&app).case().measurements.len(), 1);
+        command(&mut app, EditCommand::Save);
+        assert_eq!(std::fs::read(&pkg).unwrap(), before);
+        let target = dir.path().join("my-notes");
+        command(&mut app, EditCommand::SaveAsNewCase(target.clone()));
+        let saved = load_case(&target).unwrap().case;
+        assert_eq!(saved.measurements.len(), 1);
+        assert!(saved.derived_from.is_some());
+        assert_eq!(std::fs::read(&pkg).unwrap(), before, "the package is never changed");
     }
 }

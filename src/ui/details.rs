@@ -97,9 +97,12 @@ pub fn details_ui(
                         {
                             actions.push(UiAction::Focus(target));
                         }
-                        let deletable = !matches!(target, Target::Track(_));
+                        let deletable = match target {
+                            Target::Track(_) => false,
+                            Target::Item(_) => scene.editable(),
+                            Target::Measurement(_) | Target::Sight(_) => scene.can_annotate(),
+                        };
                         if deletable
-                            && scene.editable()
                             && ui
                                 .button("🗑 Delete")
                                 .on_hover_text("Delete what is selected (Del); Ctrl+Z undoes")
@@ -333,7 +336,7 @@ fn measurement_ui(
         Some(_) => "± one standard deviation, from the stated accuracy of the models measured on",
         None => "No uncertainty: a model measured on has no stated accuracy",
     });
-    if scene.editable() {
+    if scene.can_annotate() {
         ui.horizontal(|ui| {
             ui.label("Label");
             let id = egui::Id::new(("measurement_label", &m.id));

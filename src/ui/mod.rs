@@ -47,6 +47,7 @@ pub enum UiAction {
     SetTool(Tool),
     ShowSettings,
     ShowPackage,
+    ShowSaveAs,
     SaveSettings(Settings),
     /// Start editing the selected item's fields.
     EditForm(String),
@@ -65,6 +66,8 @@ pub struct UiState {
     pub form_errors: Vec<(&'static str, String)>,
     pub show_settings: bool,
     pub show_package: bool,
+    pub show_save_as: bool,
+    pub save_as_text: String,
     pub author_text: String,
     pub autosave_s: f64,
 }
@@ -239,6 +242,7 @@ fn apply_ui_actions(
                 }
             }
             UiAction::ShowPackage => ui_state.show_package = true,
+            UiAction::ShowSaveAs => ui_state.show_save_as = true,
             UiAction::ShowSettings => {
                 ui_state.show_settings = true;
                 ui_state.author_text = settings.author.clone();

@@ -33,10 +33,16 @@ pub fn toolbar_ui(
     egui::Panel::top("tool_bar").show(root, |ui| {
         ui.horizontal_wrapped(|ui| {
             let editable = scene.editable();
+            let annotate = scene.can_annotate();
             let mut tool_button = |ui: &mut egui::Ui, tool: Tool, text: &str, key: &str, tip: &str| {
+                let allowed = match tool {
+                    Tool::Select => true,
+                    Tool::Place => editable,
+                    Tool::Measure(_) | Tool::Sight => annotate,
+                };
                 let r = ui
                     .add_enabled(
-                        editable || tool == Tool::Select,
+                        allowed,
                         egui::Button::selectable(tools.tool == tool, text),
                     )
                     .on_hover_text(format!("{tip} ({key})"));
@@ -76,14 +82,14 @@ pub fn toolbar_ui(
             let undo = history.can_undo();
             let redo = history.can_redo();
             if ui
-                .add_enabled(undo.is_some() && editable, egui::Button::new("Undo"))
+                .add_enabled(undo.is_some() && annotate, egui::Button::new("Undo"))
                 .on_hover_text(format!("Undo {} (Ctrl+Z)", undo.unwrap_or_default()))
                 .clicked()
             {
                 actions.push(UiAction::Edit(EditCommand::Undo));
             }
             if ui
-                .add_enabled(redo.is_some() && editable, egui::Button::new("Redo"))
+                .add_enabled(redo.is_some() && annotate, egui::Button::new("Redo"))
                 .on_hover_text(format!("Redo {} (Ctrl+Shift+Z)", redo.unwrap_or_default()))
                 .clicked()
             {
@@ -98,6 +104,21 @@ pub fn toolbar_ui(
                 actions.push(UiAction::Edit(EditCommand::Save));
             }
             ui.separator();
+            if scene.package.is_some() {
+                if ui
+                    .button("💾 Save as new case…")
+                    .on_hover_text("Keep your own measurements and lines of sight: the package's content plus them, as a separate new case folder. The package is never changed.")
+                    .clicked()
+                {
+                    actions.push(UiAction::ShowSaveAs);
+                }
+                if dirty {
+                    ui.label(
+                        egui::RichText::new("● your own measurements are not in the package: Save as new case… keeps them")
+                            .color(egui::Color32::from_rgb(255, 190, 60)),
+                    );
+                }
+            }
             match (scene.session.read_only_reason(), dirty, status.last_saved) {
                 (Some(why), _, _) => {
                     ui.label(egui::RichText::new(format!("🔒 read-only: {why}")).color(egui::Color32::from_rgb(255, 190, 60)));
@@ -260,6 +281,28 @@ pub fn windows_ui(
         let mut open = true;
         package_window(ctx, pkg, &mut open);
         state.show_package = open;
+    }
+    if scene.package.is_some() && state.show_save_as {
+        let mut open = true;
+        egui::Window::new("Save as new case")
+            .open(&mut open)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label("A new, empty folder for the case (the sealed content plus your own measurements and lines of sight; it records which package it came from):");
+                ui.add(egui::TextEdit::singleline(&mut state.save_as_text).hint_text("/path/to/new-case").desired_width(360.0));
+                if ui
+                    .add_enabled(!state.save_as_text.trim().is_empty(), egui::Button::new("Save"))
+                    .clicked()
+                {
+                    actions.push(UiAction::Edit(EditCommand::SaveAsNewCase(std::path::PathBuf::from(
+                        state.save_as_text.trim(),
+                    ))));
+                    state.show_save_as = false;
+                }
+            });
+        if !open {
+            state.show_save_as = false;
+        }
     }
     if let Some(r) = &scene.recovery {
         egui::Window::new("Unsaved edits found")

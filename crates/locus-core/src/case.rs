@@ -41,6 +41,26 @@ pub struct Case {
     /// SHA-256 of the last audit-log entry whose edit this state includes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_head: Option<String>,
+    /// Set when this case was saved from a sealed package being viewed (with the viewer's
+    /// own measurements): which package, as sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<DerivedFromPackage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DerivedFromPackage {
+    /// File name of the package.
+    pub package: String,
+    /// SHA-256 of the package's manifest (identifies exactly what was sealed).
+    pub manifest_sha256: String,
+    /// Fingerprint of the key that signed it, when signed and valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// Whether the package verified intact when it was opened.
+    pub intact: bool,
+    pub saved_by: String,
+    pub saved_at: DateTime<Utc>,
 }
 
 /// The geodetic point that defines the case's local ENU frame.

@@ -193,6 +193,20 @@ impl Edit {
         }
     }
 
+    /// True for measurements and lines of sight (and batches of only those): the analyses a
+    /// viewer of a sealed package may make for their own use.
+    pub fn is_annotation(&self) -> bool {
+        match self {
+            Edit::AddMeasurement { .. }
+            | Edit::RemoveMeasurement { .. }
+            | Edit::ReplaceMeasurement { .. }
+            | Edit::AddSightLine { .. }
+            | Edit::RemoveSightLine { .. } => true,
+            Edit::Batch { edits, .. } => edits.iter().all(Edit::is_annotation),
+            _ => false,
+        }
+    }
+
     /// A short description for menus and the audit log ("move item W1").
     pub fn describe(&self) -> String {
         match self {

@@ -1089,3 +1089,71 @@ pub fn open_for_viewing(
     parse_case(&text, &case_file)?;
     Ok((report, tmp, case_file))
 }
+
+/// Saves a package being viewed — the sealed content plus the viewer's own measurements and
+/// lines of sight — as a new, separate case folder `target` (which must not exist or be
+/// empty). Every unpacked file is copied except the audit log (the new case starts its own);
+/// `case.json` records which package it was derived from. The package is not touched.
+pub fn save_as_new_case(
+    unpacked: &Path,
+    case: &Case,
+    report: &VerifyReport,
+    target: &Path,
+    saved_by: &str,
+) -> Result<PathBuf, PackageError> {
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| PackageError::Write { path, source }
+    };
+    if target.exists()
+        && std::fs::read_dir(target)
+            .map_err(read_err(target))?
+            .next()
+            .is_some()
+    {
+        return Err(PackageError::Invalid(format!(
+            "{} is not empty; choose a new folder for the new case",
+            target.display()
+        )));
+    }
+    if target.starts_with(unpacked) {
+        return Err(PackageError::Invalid(
+            "the new case cannot be inside the package's temporary folder".into(),
+        ));
+    }
+    let manifest = report
+        .manifest
+        .as_ref()
+        .ok_or_else(|| PackageError::Invalid("the package has no manifest".into()))?;
+    std::fs::create_dir_all(target).map_err(write_err(target))?;
+    for m in &manifest.members {
+        if m.path == manifest.case_file || m.path == crate::audit::AUDIT_FILE_NAME {
+            continue;
+        }
+        let (from, to) = (unpacked.join(&m.path), target.join(&m.path));
+        if !from.exists() {
+            continue;
+        }
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(write_err(parent))?;
+        }
+        std::fs::copy(&from, &to).map_err(write_err(&to))?;
+    }
+    let mut new_case = case.clone();
+    new_case.audit_head = None;
+    new_case.derived_from = Some(crate::case::DerivedFromPackage {
+        package: report
+            .package
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        manifest_sha256: report.manifest_sha256.clone().unwrap_or_default(),
+        signed_by: report.signed_by.clone(),
+        intact: report.intact(),
+        saved_by: saved_by.to_string(),
+        saved_at: Utc::now(),
+    });
+    let file = target.join("case.json");
+    crate::case_file::save_case(&new_case, &file)?;
+    Ok(file)
+}

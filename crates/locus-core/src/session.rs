@@ -46,6 +46,9 @@ pub struct Session {
     /// None when the case is open read-only.
     log: Option<AuditLog>,
     read_only: Option<String>,
+    /// Read-only, but the viewer may add their own measurements and lines of sight, kept in
+    /// memory only (a sealed package: they can be kept only as a new case).
+    scratch: bool,
     author: String,
     dirty: bool,
 }
@@ -64,6 +67,7 @@ impl Session {
                 history: History::default(),
                 log: Some(log),
                 read_only: None,
+                scratch: false,
                 author: author.to_string(),
                 dirty: false,
             },
@@ -79,9 +83,30 @@ impl Session {
             history: History::default(),
             log: None,
             read_only: Some(reason.into()),
+            scratch: false,
             author: String::new(),
             dirty: false,
         }
+    }
+
+    /// Read-only for the case's own content, but the viewer may measure and check lines of
+    /// sight for their own use: those edits live in memory (undoable), are never written,
+    /// and can be kept only by saving a new case.
+    pub fn viewer(loaded: LoadedCase, reason: impl Into<String>, viewer: &str) -> Session {
+        let mut s = Session::read_only(loaded, reason);
+        s.scratch = true;
+        s.author = viewer.to_string();
+        s
+    }
+
+    /// True when the viewer's own annotations are allowed (see `viewer`).
+    pub fn allows_annotations(&self) -> bool {
+        self.read_only.is_none() || self.scratch
+    }
+
+    /// Annotation edits made in a viewer session (in memory, unsaved).
+    fn scratch_edit(&self, edit: &Edit) -> bool {
+        self.read_only.is_some() && self.scratch && edit.is_annotation()
     }
 
     /// Why the case cannot be changed, when it cannot.
@@ -151,6 +176,11 @@ impl Session {
     /// Applies a new edit: in memory, then durably in the audit log; undone in memory if the
     /// log cannot be written.
     pub fn apply(&mut self, edit: Edit) -> Result<(), SessionError> {
+        if self.scratch_edit(&edit) {
+            self.history.apply(&mut self.loaded.case, edit)?;
+            self.dirty = true;
+            return Ok(());
+        }
         self.writable()?;
         self.history.apply(&mut self.loaded.case, edit.clone())?;
         self.record(Action::Edit, &edit, |s| {
@@ -159,6 +189,13 @@ impl Session {
     }
 
     pub fn undo(&mut self) -> Option<Result<String, SessionError>> {
+        if self.read_only.is_some() && self.scratch {
+            // Only the viewer's own annotations are in this history.
+            return Some(match self.history.undo(&mut self.loaded.case)? {
+                Ok(e) => Ok(e.inverse().describe()),
+                Err(e) => Err(e.into()),
+            });
+        }
         if let Err(e) = self.writable() {
             return Some(Err(e));
         }
@@ -175,6 +212,12 @@ impl Session {
     }
 
     pub fn redo(&mut self) -> Option<Result<String, SessionError>> {
+        if self.read_only.is_some() && self.scratch {
+            return Some(match self.history.redo(&mut self.loaded.case)? {
+                Ok(e) => Ok(e.describe()),
+                Err(e) => Err(e.into()),
+            });
+        }
         if let Err(e) = self.writable() {
             return Some(Err(e));
         }
@@ -369,6 +412,47 @@ mod tests {
         assert!(s.case().evidence.is_empty());
         assert!(s.undo().is_some_and(|r| r.is_err()));
         assert!(s.save().is_err());
+        assert_eq!(std::fs::read(dir.path().join("case.json")).unwrap(), before);
+        assert!(!audit_path(dir.path()).exists());
+    }
+
+    #[test]
+    fn a_viewer_may_annotate_in_memory_only() {
+        use crate::case::{Measurement, MeasurementKind};
+        let dir = tempfile::tempdir().unwrap();
+        new_case(dir.path());
+        let before = std::fs::read(dir.path().join("case.json")).unwrap();
+        let mut s = Session::viewer(load_case(dir.path()).unwrap(), "sealed package", "judge");
+        let m = Measurement {
+            id: "M1".into(),
+            kind: MeasurementKind::Distance,
+            points: vec![],
+            value: 1.0,
+            unit: "m".into(),
+            uncertainty: None,
+            label: String::new(),
+            created_by: "judge".into(),
+            created_at: None,
+        };
+        s.apply(Edit::AddMeasurement {
+            index: 0,
+            measurement: m,
+        })
+        .unwrap();
+        assert_eq!(s.case().measurements.len(), 1);
+        assert!(s.is_dirty());
+        // The case's own content stays untouchable, and nothing is ever written.
+        assert!(
+            s.apply(Edit::AddItem {
+                index: 0,
+                item: Box::new(item("A"))
+            })
+            .is_err()
+        );
+        assert!(s.save().is_err());
+        assert_eq!(s.undo().unwrap().unwrap(), "add measurement M1");
+        assert!(s.case().measurements.is_empty());
+        s.redo().unwrap().unwrap();
         assert_eq!(std::fs::read(dir.path().join("case.json")).unwrap(), before);
         assert!(!audit_path(dir.path()).exists());
     }

@@ -536,3 +536,65 @@ fn a_case_with_unsaved_logged_edits_is_not_sealed() {
     assert!(err.to_string().contains("does not contain"), "{err}");
     assert!(!root.path().join("x.locus").exists());
 }
+
+#[test]
+fn a_viewer_keeps_their_own_measurements_only_as_a_new_case() {
+    use locus_core::case::{Measurement, MeasurementKind};
+    let root = tempfile::tempdir().unwrap();
+    let case = make_case(root.path());
+    let pkg = root.path().join("p.locus");
+    export(&case, &pkg, None, None, VERSION).unwrap();
+    let sealed = std::fs::read(&pkg).unwrap();
+    let (report, tmp, case_file) = open_for_viewing(&pkg, None).unwrap();
+    let mut s = Session::viewer(
+        locus_core::load_case(&case_file).unwrap(),
+        "sealed",
+        "judge",
+    );
+    let m = Measurement {
+        id: "M1".into(),
+        kind: MeasurementKind::Distance,
+        points: vec![
+            locus_core::Enu::new(0., 0., 0.),
+            locus_core::Enu::new(3., 4., 0.),
+        ],
+        value: 5.0,
+        unit: "m".into(),
+        uncertainty: None,
+        label: "judge's check".into(),
+        created_by: "judge".into(),
+        created_at: None,
+    };
+    s.apply(Edit::AddMeasurement {
+        index: 0,
+        measurement: m,
+    })
+    .unwrap();
+    let target = root.path().join("judge-notes");
+    let file =
+        locus_core::package::save_as_new_case(tmp.path(), s.case(), &report, &target, "judge")
+            .unwrap();
+    let saved = locus_core::load_case(&file).unwrap();
+    assert_eq!(saved.case.measurements.len(), 1);
+    let origin = saved.case.derived_from.as_ref().unwrap();
+    assert_eq!(Some(origin.manifest_sha256.clone()), report.manifest_sha256);
+    assert!(origin.intact);
+    assert_eq!(
+        std::fs::read(target.join("models/site.glb")).unwrap(),
+        std::fs::read(case.join("models/site.glb")).unwrap()
+    );
+    assert!(
+        !target.join("audit.jsonl").exists(),
+        "the new case starts its own log"
+    );
+    assert_eq!(
+        std::fs::read(&pkg).unwrap(),
+        sealed,
+        "the package is untouched"
+    );
+    // Never into a folder that has something in it.
+    assert!(
+        locus_core::package::save_as_new_case(tmp.path(), s.case(), &report, &case, "judge")
+            .is_err()
+    );
+}
