@@ -626,6 +626,27 @@ fn selected_ids(scene: &CaseScene, selection: &Selection) -> Vec<(Target, String
         .collect()
 }
 
+/// The ids of the list a target of this kind indexes into (items, tracks, measurements or
+/// lines of sight), in case order.
+fn ids_of_kind(scene: &CaseScene, kind: Target) -> Vec<&str> {
+    let case = scene.case();
+    match kind {
+        Target::Item(_) => case.evidence.iter().map(|x| x.id.as_str()).collect(),
+        Target::Track(_) => case.tracks.iter().map(|x| x.id.as_str()).collect(),
+        Target::Measurement(_) => case.measurements.iter().map(|x| x.id.as_str()).collect(),
+        Target::Sight(_) => case.sight_lines.iter().map(|x| x.id.as_str()).collect(),
+    }
+}
+
+fn with_index(kind: Target, i: usize) -> Target {
+    match kind {
+        Target::Item(_) => Target::Item(i),
+        Target::Track(_) => Target::Track(i),
+        Target::Measurement(_) => Target::Measurement(i),
+        Target::Sight(_) => Target::Sight(i),
+    }
+}
+
 pub fn target_id(scene: &CaseScene, t: Target) -> Option<String> {
     let case = scene.case();
     match t {
@@ -637,29 +658,10 @@ pub fn target_id(scene: &CaseScene, t: Target) -> Option<String> {
 }
 
 fn find_target(scene: &CaseScene, kind: Target, id: &str) -> Option<Target> {
-    let case = scene.case();
-    match kind {
-        Target::Item(_) => case
-            .evidence
-            .iter()
-            .position(|x| x.id == id)
-            .map(Target::Item),
-        Target::Track(_) => case
-            .tracks
-            .iter()
-            .position(|x| x.id == id)
-            .map(Target::Track),
-        Target::Measurement(_) => case
-            .measurements
-            .iter()
-            .position(|x| x.id == id)
-            .map(Target::Measurement),
-        Target::Sight(_) => case
-            .sight_lines
-            .iter()
-            .position(|x| x.id == id)
-            .map(Target::Sight),
-    }
+    ids_of_kind(scene, kind)
+        .iter()
+        .position(|x| *x == id)
+        .map(|i| with_index(kind, i))
 }
 
 /// One edit that deletes everything selected that can be deleted (tracks are not edited here).
@@ -1274,6 +1276,10 @@ mod tests {
         let saved = load_case(&target).unwrap().case;
         assert_eq!(saved.measurements.len(), 1);
         assert!(saved.derived_from.is_some());
-        assert_eq!(std::fs::read(&pkg).unwrap(), before, "the package is never changed");
+        assert_eq!(
+            std::fs::read(&pkg).unwrap(),
+            before,
+            "the package is never changed"
+        );
     }
 }
