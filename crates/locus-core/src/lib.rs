@@ -11,6 +11,7 @@ pub mod case;
 pub mod case_file;
 pub mod derive_surface;
 pub mod edit;
+pub mod events;
 pub mod fsio;
 pub mod geodesy;
 pub mod glb;
