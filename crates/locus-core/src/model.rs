@@ -23,6 +23,34 @@ pub struct ModelData {
     pub warnings: Vec<String>,
     /// File axes → Z-up model axes (glTF is Y-up).
     pub to_z_up: Matrix4<f64>,
+    /// Point clouds (LAS/LAZ, PLY without faces).
+    pub points: Vec<PointSet>,
+    /// The largest absolute coordinate as stored in the file (before recentring), metres or
+    /// the file's unit: shows whether f32 would have lost precision.
+    pub raw_extent: f64,
+}
+
+/// Points placed by an f64 transform: positions are small f32 offsets from the file's
+/// bounding-box centre, which is the transform's translation (so UTM-sized coordinates keep
+/// millimetres).
+#[derive(Debug, Clone, Default)]
+pub struct PointSet {
+    pub name: String,
+    pub transform: Matrix4<f64>,
+    pub positions: Vec<[f32; 3]>,
+    /// sRGB colours.
+    pub colors: Option<Vec<[u8; 4]>>,
+    /// ASPRS classification codes (LAS), or a PLY `classification` property.
+    pub classification: Option<Vec<u8>>,
+    pub intensity: Option<Vec<u16>>,
+}
+
+/// The largest absolute coordinate of a box.
+pub fn max_abs(lo: [f64; 3], hi: [f64; 3]) -> f64 {
+    lo.iter()
+        .chain(hi.iter())
+        .filter(|v| v.is_finite())
+        .fold(0.0, |m, v| m.max(v.abs()))
 }
 
 /// One triangle list placed by a transform (the glTF node's world matrix, in f64).
@@ -103,6 +131,10 @@ impl ModelData {
         self.primitives.iter().map(|p| p.positions.len()).sum()
     }
 
+    pub fn point_count(&self) -> usize {
+        self.points.iter().map(|p| p.positions.len()).sum()
+    }
+
     /// Bounds in the file's own axes after node transforms, f64.
     pub fn bounds(&self) -> Option<([f64; 3], [f64; 3])> {
         self.bounds_under(&Matrix4::identity())
@@ -112,9 +144,14 @@ impl ModelData {
     pub fn bounds_under(&self, m: &Matrix4<f64>) -> Option<([f64; 3], [f64; 3])> {
         let mut lo = [f64::INFINITY; 3];
         let mut hi = [f64::NEG_INFINITY; 3];
-        for p in &self.primitives {
-            let t = m * p.transform;
-            for v in &p.positions {
+        let sets = self
+            .primitives
+            .iter()
+            .map(|p| (&p.transform, &p.positions))
+            .chain(self.points.iter().map(|p| (&p.transform, &p.positions)));
+        for (transform, positions) in sets {
+            let t = m * transform;
+            for v in positions {
                 let w = t.transform_point(&nalgebra::Point3::new(
                     v[0] as f64,
                     v[1] as f64,
@@ -132,7 +169,13 @@ impl ModelData {
 
 /// Extensions whose absence only degrades appearance; anything else that is *required*
 /// and unknown stops the load with a clear message.
-const SUPPORTED_EXTENSIONS: &[&str] = &["KHR_materials_unlit", "KHR_texture_transform"];
+const SUPPORTED_EXTENSIONS: &[&str] = &[
+    "KHR_materials_unlit",
+    "KHR_texture_transform",
+    "KHR_mesh_quantization",
+    "KHR_draco_mesh_compression",
+    "EXT_meshopt_compression",
+];
 
 pub fn load_model(path: &Path) -> Result<ModelData, ModelError> {
     let ext = path
@@ -142,9 +185,14 @@ pub fn load_model(path: &Path) -> Result<ModelData, ModelError> {
         .to_ascii_lowercase();
     match ext.as_str() {
         "glb" | "gltf" => load_gltf(path),
+        "obj" => crate::model_obj::load_obj(path),
+        "ply" => crate::model_ply::load_ply(path),
+        "las" | "laz" => crate::pointcloud::load_las(path),
         other => Err(ModelError::Unsupported {
             path: path.to_path_buf(),
-            message: format!("model format {other:?} is not supported yet (glTF/GLB are)"),
+            message: format!(
+                "model format {other:?} is not supported (glTF/GLB, OBJ, PLY, LAS and LAZ are)"
+            ),
         }),
     }
 }
@@ -160,7 +208,7 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
     };
     let gltf =
         gltf::Gltf::from_slice_without_validation(&bytes).map_err(|e| gltf_err(e.to_string()))?;
-    let raw_json = raw_json(&bytes).map_err(gltf_err)?;
+    let mut raw_json = raw_json(&bytes).map_err(gltf_err)?;
     let document = gltf.document;
     let base = path.parent().unwrap_or_else(|| Path::new("."));
 
@@ -194,8 +242,23 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
         }
     }
 
-    let buffers = gltf::import_buffers(&document, Some(base), gltf.blob)
+    let mut buffers = crate::gltf_ext::load_buffers(&document, &raw_json, base, gltf.blob)
         .map_err(|e| gltf_err(format!("buffer data: {e}")))?;
+    // meshopt-compressed views are decoded into a new buffer and the JSON is rewritten to
+    // point at it; the document is then re-read from that JSON.
+    let document = if data
+        .extensions_used
+        .iter()
+        .any(|e| e == "EXT_meshopt_compression")
+    {
+        crate::gltf_ext::decode_meshopt(&mut raw_json, &mut buffers).map_err(gltf_err)?;
+        let json = serde_json::to_vec(&raw_json).map_err(|e| gltf_err(e.to_string()))?;
+        gltf::Gltf::from_slice_without_validation(&json)
+            .map_err(|e| gltf_err(e.to_string()))?
+            .document
+    } else {
+        document
+    };
 
     for texture in document.textures() {
         let image = texture.source();
@@ -273,7 +336,14 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
         if let Some(mesh) = node.mesh() {
             for (pi, prim) in mesh.primitives().enumerate() {
                 let name = format!("{}#{}", mesh.name().unwrap_or("mesh"), pi);
-                match read_primitive(&prim, &buffers, world, &name, &uv_transforms) {
+                let draco = raw_json["meshes"][mesh.index()]["primitives"][pi]["extensions"]
+                    .get(crate::gltf_ext::DRACO);
+                let source = PrimitiveSource {
+                    document: &document,
+                    buffers: &buffers,
+                    draco,
+                };
+                match read_primitive(&prim, &source, world, &name, &uv_transforms) {
                     Ok(Some(p)) => data.primitives.push(p),
                     Ok(None) => data.warnings.push(format!(
                         "primitive {name}: mode {:?} is not triangles; skipped",
@@ -342,9 +412,26 @@ fn node_matrix(json: &serde_json::Value, index: usize) -> Matrix4<f64> {
 
 type UvTransform = Option<([f32; 2], f32, [f32; 2])>;
 
+/// Where a primitive's data lives: the (possibly meshopt-rewritten) document and its buffers,
+/// and the primitive's Draco extension object when it is Draco-compressed.
+struct PrimitiveSource<'a> {
+    document: &'a gltf::Document,
+    buffers: &'a [gltf::buffer::Data],
+    draco: Option<&'a serde_json::Value>,
+}
+
+/// Vertex data of one primitive before it becomes a [`Primitive`].
+struct Attributes {
+    positions: Vec<[f32; 3]>,
+    normals: Option<Vec<[f32; 3]>>,
+    uvs: Option<Vec<[f32; 2]>>,
+    colors: Option<Vec<[f32; 4]>>,
+    indices: Vec<u32>,
+}
+
 fn read_primitive(
     prim: &gltf::Primitive,
-    buffers: &[gltf::buffer::Data],
+    source: &PrimitiveSource,
     transform: Matrix4<f64>,
     name: &str,
     uv_transforms: &[UvTransform],
@@ -357,50 +444,48 @@ fn read_primitive(
     ) {
         return Ok(None);
     }
-    let pos_accessor = prim
-        .get(&gltf::Semantic::Positions)
-        .ok_or("no POSITION attribute")?;
-    if pos_accessor.data_type() != gltf::accessor::DataType::F32 {
-        return Err(format!(
-            "quantized positions ({:?}) are not supported yet",
-            pos_accessor.data_type()
-        ));
-    }
-    let reader = prim.reader(|b| buffers.get(b.index()).map(|d| d.0.as_slice()));
-    let positions: Vec<[f32; 3]> = reader
-        .read_positions()
-        .ok_or("POSITION data missing")?
-        .collect();
+    let attrs = match source.draco {
+        Some(ext) => {
+            let d = crate::gltf_ext::decode_draco(ext, source.document, source.buffers)?;
+            Attributes {
+                positions: d.positions,
+                normals: d.normals,
+                uvs: d.uvs,
+                colors: d.colors,
+                indices: d.indices,
+            }
+        }
+        None => read_attributes(prim, source.buffers)?,
+    };
+    let Attributes {
+        positions,
+        normals,
+        mut uvs,
+        colors,
+        indices,
+    } = attrs;
     let n = positions.len();
     if positions.iter().flatten().any(|v| !v.is_finite()) {
         return Err("POSITION has non-finite values".into());
     }
-    let raw_indices: Vec<u32> = match reader.read_indices() {
-        Some(ix) => ix.into_u32().collect(),
-        None => (0..n as u32).collect(),
-    };
-    let indices = triangulate(mode, &raw_indices);
+    let indices = triangulate(mode, &indices);
     if let Some(bad) = indices.iter().find(|&&i| i as usize >= n) {
         return Err(format!("index {bad} is out of range for {n} vertices"));
     }
     let material = prim.material().index();
-    let uvs = reader.read_tex_coords(0).map(|t| {
-        let mut uv: Vec<[f32; 2]> = t.into_f32().collect();
-        if let Some(Some((offset, rotation, scale))) = material.and_then(|m| uv_transforms.get(m)) {
-            let (s, c) = rotation.sin_cos();
-            for p in &mut uv {
-                // KHR_texture_transform: T · R · S applied to the UV.
-                let (x, y) = (p[0] * scale[0], p[1] * scale[1]);
-                *p = [c * x + s * y + offset[0], -s * x + c * y + offset[1]];
-            }
+    if let (Some(uv), Some(Some((offset, rotation, scale)))) =
+        (uvs.as_mut(), material.and_then(|m| uv_transforms.get(m)))
+    {
+        let (s, c) = rotation.sin_cos();
+        for p in uv.iter_mut() {
+            // KHR_texture_transform: T · R · S applied to the UV.
+            let (x, y) = (p[0] * scale[0], p[1] * scale[1]);
+            *p = [c * x + s * y + offset[0], -s * x + c * y + offset[1]];
         }
-        uv
-    });
-    let colors = reader
-        .read_colors(0)
-        .map(|c| c.into_rgba_f32().collect::<Vec<_>>());
-    let normals = match reader.read_normals() {
-        Some(nr) => nr.collect(),
+    }
+    // A file without normals gets smooth normals on its indexed vertices, computed once.
+    let normals = match normals {
+        Some(nr) => nr,
         None => smooth_normals(&positions, &indices),
     };
     if uvs.as_ref().is_some_and(|u| u.len() != n)
@@ -421,6 +506,44 @@ fn read_primitive(
         indices,
         material,
     }))
+}
+
+/// Reads a primitive's attributes from its accessors, quantized or not.
+fn read_attributes(
+    prim: &gltf::Primitive,
+    buffers: &[gltf::buffer::Data],
+) -> Result<Attributes, String> {
+    use crate::gltf_ext::{read_colors, read_vec};
+    use gltf::Semantic;
+    let pos = prim
+        .get(&Semantic::Positions)
+        .ok_or("no POSITION attribute")?;
+    let positions = read_vec::<3>(&pos, buffers)?;
+    let normals = prim
+        .get(&Semantic::Normals)
+        .map(|a| read_vec::<3>(&a, buffers))
+        .transpose()?;
+    let uvs = prim
+        .get(&Semantic::TexCoords(0))
+        .map(|a| read_vec::<2>(&a, buffers))
+        .transpose()?;
+    let colors = prim
+        .get(&Semantic::Colors(0))
+        .map(|a| read_colors(&a, buffers))
+        .transpose()?;
+    let reader = prim.reader(|b| buffers.get(b.index()).map(|d| d.0.as_slice()));
+    let indices: Vec<u32> = match reader.read_indices() {
+        Some(ix) => ix.into_u32().collect(),
+        None if prim.indices().is_some() => return Err("index data missing".into()),
+        None => (0..positions.len() as u32).collect(),
+    };
+    Ok(Attributes {
+        positions,
+        normals,
+        uvs,
+        colors,
+        indices,
+    })
 }
 
 fn triangulate(mode: gltf::mesh::Mode, ix: &[u32]) -> Vec<u32> {

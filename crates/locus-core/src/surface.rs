@@ -23,6 +23,11 @@ pub fn primitive_to_enu(model: &Model, data: &ModelData, primitive: usize) -> Ma
     model.placement.matrix() * data.to_z_up * data.primitives[primitive].transform
 }
 
+/// The f64 matrix from a point set's stored (recentred) coordinates to case ENU.
+pub fn points_to_enu(model: &Model, data: &ModelData, set: usize) -> Matrix4<f64> {
+    model.placement.matrix() * data.to_z_up * data.points[set].transform
+}
+
 /// Bounds of a model in case ENU metres.
 pub fn enu_bounds(model: &Model, data: &ModelData) -> Option<(Enu, Enu)> {
     let (lo, hi) = data.bounds_under(&(model.placement.matrix() * data.to_z_up))?;

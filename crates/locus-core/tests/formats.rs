@@ -1,0 +1,582 @@
+//! Model formats on fixtures the tests generate: Draco-, meshopt-compressed and quantized
+//! glTF, OBJ + MTL + texture, ASCII and binary PLY (meshes and point clouds), LAS with
+//! georeferenced coordinates. Each checks geometry against what was written, and that a
+//! missing texture is a named warning while the geometry still loads.
+
+use std::path::Path;
+
+use locus_core::glb::{MeshExport, write_glb};
+use locus_core::model::{ModelData, load_model};
+use serde_json::json;
+
+/// An n × n grid in glTF axes (Y up) with a gentle bump, 2·(n−1)² triangles.
+fn grid(n: usize) -> (Vec<[f32; 3]>, Vec<[f32; 2]>, Vec<u32>) {
+    let mut p = Vec::new();
+    let mut uv = Vec::new();
+    for j in 0..n {
+        for i in 0..n {
+            let (x, z) = (i as f32, j as f32);
+            p.push([x, ((x * 0.3).sin() + (z * 0.2).cos()) * 0.5, -z]);
+            uv.push([i as f32 / (n - 1) as f32, j as f32 / (n - 1) as f32]);
+        }
+    }
+    let mut ix = Vec::new();
+    for j in 0..n - 1 {
+        for i in 0..n - 1 {
+            let a = (j * n + i) as u32;
+            let b = a + 1;
+            let c = a + n as u32;
+            let d = c + 1;
+            ix.extend_from_slice(&[a, c, b, b, c, d]);
+        }
+    }
+    (p, uv, ix)
+}
+
+fn area(m: &ModelData) -> f64 {
+    let mut total = 0.0;
+    for p in &m.primitives {
+        for t in p.indices.chunks_exact(3) {
+            let v = |i: u32| {
+                let q = p.positions[i as usize];
+                nalgebra::Vector3::new(q[0] as f64, q[1] as f64, q[2] as f64)
+            };
+            total += (v(t[1]) - v(t[0])).cross(&(v(t[2]) - v(t[0]))).norm() / 2.0;
+        }
+    }
+    total
+}
+
+fn close(a: [f64; 3], b: [f64; 3], tol: f64) -> bool {
+    (0..3).all(|k| (a[k] - b[k]).abs() <= tol)
+}
+
+/// A GLB from a JSON document and one binary chunk.
+fn glb(json: &serde_json::Value, bin: &[u8]) -> Vec<u8> {
+    let mut j = serde_json::to_vec(json).unwrap();
+    while j.len() % 4 != 0 {
+        j.push(b' ');
+    }
+    let mut b = bin.to_vec();
+    while b.len() % 4 != 0 {
+        b.push(0);
+    }
+    let total = 12 + 8 + j.len() + 8 + b.len();
+    let mut out = Vec::new();
+    out.extend_from_slice(b"glTF");
+    out.extend_from_slice(&2u32.to_le_bytes());
+    out.extend_from_slice(&(total as u32).to_le_bytes());
+    out.extend_from_slice(&(j.len() as u32).to_le_bytes());
+    out.extend_from_slice(b"JSON");
+    out.extend_from_slice(&j);
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b"BIN\0");
+    out.extend_from_slice(&b);
+    out
+}
+
+#[test]
+fn draco_compressed_gltf_decodes_to_the_same_surface() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, uv, ix) = grid(40);
+    let plain = write_glb(&MeshExport {
+        positions: &p,
+        uvs: Some(&uv),
+        indices: &ix,
+        generator: "locus test".into(),
+        ..Default::default()
+    });
+    let (draco, _warnings) = draco_oxide::io::gltf::transcoder::GltfTranscoder::default()
+        .transcode_to_glb(&plain)
+        .expect("draco-oxide transcodes the fixture");
+    assert!(draco.len() < plain.len(), "the Draco file is smaller");
+    std::fs::write(dir.path().join("plain.glb"), &plain).unwrap();
+    std::fs::write(dir.path().join("draco.glb"), &draco).unwrap();
+    let a = load_model(&dir.path().join("plain.glb")).unwrap();
+    let b = load_model(&dir.path().join("draco.glb")).unwrap();
+    assert!(
+        b.extensions_required
+            .iter()
+            .any(|e| e == "KHR_draco_mesh_compression"),
+        "{:?}",
+        b.extensions_required
+    );
+    assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+    assert_eq!(a.triangle_count(), b.triangle_count());
+    let (alo, ahi) = a.bounds().unwrap();
+    let (blo, bhi) = b.bounds().unwrap();
+    // Draco quantizes positions (default 11–14 bits over a 40 m extent: millimetres).
+    assert!(
+        close(alo, blo, 0.02) && close(ahi, bhi, 0.02),
+        "{alo:?} {ahi:?} vs {blo:?} {bhi:?}"
+    );
+    let (sa, sb) = (area(&a), area(&b));
+    assert!((sa - sb).abs() / sa < 0.005, "area {sa} vs {sb}");
+    assert!(b.primitives[0].uvs.is_some(), "UVs survive Draco");
+    // Normals were absent: computed once on the indexed vertices, never tripled.
+    assert!(b.vertex_count() < b.triangle_count() * 3);
+}
+
+#[test]
+fn meshopt_compressed_gltf_decodes_losslessly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, _, ix) = grid(30);
+    let vbytes = meshopt::encode_vertex_buffer(&p).unwrap();
+    let ibytes = meshopt::encode_index_buffer(&ix, p.len()).unwrap();
+    let mut bin = vbytes.clone();
+    while bin.len() % 4 != 0 {
+        bin.push(0);
+    }
+    let ioff = bin.len();
+    bin.extend_from_slice(&ibytes);
+    let (lo, hi) = p
+        .iter()
+        .fold(([f32::MAX; 3], [f32::MIN; 3]), |(mut lo, mut hi), v| {
+            for k in 0..3 {
+                lo[k] = lo[k].min(v[k]);
+                hi[k] = hi[k].max(v[k]);
+            }
+            (lo, hi)
+        });
+    let doc = json!({
+        "asset": {"version": "2.0", "generator": "locus test (meshopt)"},
+        "extensionsUsed": ["EXT_meshopt_compression"],
+        "extensionsRequired": ["EXT_meshopt_compression"],
+        "buffers": [
+            {"byteLength": bin.len()},
+            {"byteLength": p.len() * 12 + ix.len() * 4,
+             "extensions": {"EXT_meshopt_compression": {"fallback": true}}}
+        ],
+        "bufferViews": [
+            {"buffer": 1, "byteOffset": 0, "byteLength": p.len() * 12, "byteStride": 12,
+             "extensions": {"EXT_meshopt_compression": {"buffer": 0, "byteOffset": 0,
+                "byteLength": vbytes.len(), "byteStride": 12, "mode": "ATTRIBUTES", "count": p.len()}}},
+            {"buffer": 1, "byteOffset": p.len() * 12, "byteLength": ix.len() * 4,
+             "extensions": {"EXT_meshopt_compression": {"buffer": 0, "byteOffset": ioff,
+                "byteLength": ibytes.len(), "byteStride": 4, "mode": "TRIANGLES", "count": ix.len()}}}
+        ],
+        "accessors": [
+            {"bufferView": 0, "componentType": 5126, "count": p.len(), "type": "VEC3",
+             "min": lo, "max": hi},
+            {"bufferView": 1, "componentType": 5125, "count": ix.len(), "type": "SCALAR"}
+        ],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1}]}],
+        "nodes": [{"mesh": 0}],
+        "scenes": [{"nodes": [0]}],
+        "scene": 0
+    });
+    std::fs::write(dir.path().join("meshopt.glb"), glb(&doc, &bin)).unwrap();
+    let m = load_model(&dir.path().join("meshopt.glb")).unwrap();
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+    assert_eq!(m.primitives[0].positions, p, "meshopt is lossless");
+    assert_eq!(m.primitives[0].indices, ix);
+
+    // Corrupt the compressed vertex stream: a named error, not a crash.
+    let mut broken = bin.clone();
+    for b in broken.iter_mut().take(vbytes.len()).skip(1) {
+        *b = 0xFF;
+    }
+    std::fs::write(dir.path().join("broken.glb"), glb(&doc, &broken)).unwrap();
+    match load_model(&dir.path().join("broken.glb")) {
+        Err(e) => assert!(e.to_string().contains("bufferView 0"), "{e}"),
+        Ok(m) => panic!("a corrupt stream loaded: {} vertices", m.vertex_count()),
+    }
+}
+
+#[test]
+fn quantized_gltf_is_dequantized() {
+    let dir = tempfile::tempdir().unwrap();
+    // Three vertices as i16 (not normalized) with a node scale of 1 cm, i8 normalized
+    // normals and u16 normalized UVs (KHR_mesh_quantization).
+    let pos: [[i16; 3]; 3] = [[0, 0, 0], [1000, 0, 0], [0, 0, -2000]];
+    let nrm: [[i8; 4]; 3] = [[0, 127, 0, 0]; 3];
+    let uv: [[u16; 2]; 3] = [[0, 0], [65535, 0], [0, 65535]];
+    let mut bin = Vec::new();
+    for v in pos {
+        for c in v {
+            bin.extend_from_slice(&c.to_le_bytes());
+        }
+        bin.extend_from_slice(&[0, 0]); // pad each element to 8 bytes (stride)
+    }
+    let noff = bin.len();
+    for v in nrm {
+        bin.extend(v.iter().map(|&c| c as u8));
+    }
+    let uoff = bin.len();
+    for v in uv {
+        for c in v {
+            bin.extend_from_slice(&c.to_le_bytes());
+        }
+    }
+    let doc = json!({
+        "asset": {"version": "2.0"},
+        "extensionsUsed": ["KHR_mesh_quantization"],
+        "extensionsRequired": ["KHR_mesh_quantization"],
+        "buffers": [{"byteLength": bin.len()}],
+        "bufferViews": [
+            {"buffer": 0, "byteOffset": 0, "byteLength": 24, "byteStride": 8},
+            {"buffer": 0, "byteOffset": noff, "byteLength": 12, "byteStride": 4},
+            {"buffer": 0, "byteOffset": uoff, "byteLength": 12}
+        ],
+        "accessors": [
+            {"bufferView": 0, "componentType": 5122, "count": 3, "type": "VEC3",
+             "min": [0, 0, -2000], "max": [1000, 0, 0]},
+            {"bufferView": 1, "componentType": 5120, "normalized": true, "count": 3, "type": "VEC3"},
+            {"bufferView": 2, "componentType": 5123, "normalized": true, "count": 3, "type": "VEC2"}
+        ],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "NORMAL": 1, "TEXCOORD_0": 2}}]}],
+        "nodes": [{"mesh": 0, "scale": [0.01, 0.01, 0.01], "translation": [500000.25, 0, -4000000.5]}],
+        "scenes": [{"nodes": [0]}]
+    });
+    std::fs::write(dir.path().join("q.glb"), glb(&doc, &bin)).unwrap();
+    let m = load_model(&dir.path().join("q.glb")).unwrap();
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+    let (lo, hi) = m.bounds().unwrap();
+    assert!(close(lo, [500000.25, 0.0, -4000020.5], 1e-9), "{lo:?}");
+    assert!(close(hi, [500010.25, 0.0, -4000000.5], 1e-9), "{hi:?}");
+    let p = &m.primitives[0];
+    assert_eq!(p.normals[0], [0.0, 1.0, 0.0]);
+    assert_eq!(p.uvs.as_ref().unwrap()[1], [1.0, 0.0]);
+}
+
+#[test]
+fn unknown_required_extension_is_refused_by_name_and_unknown_used_one_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, _, ix) = grid(3);
+    let plain = write_glb(&MeshExport {
+        positions: &p,
+        indices: &ix,
+        ..Default::default()
+    });
+    // Patch the JSON chunk: declare an extension as used (not required).
+    let len = u32::from_le_bytes(plain[12..16].try_into().unwrap()) as usize;
+    let mut doc: serde_json::Value = serde_json::from_slice(&plain[20..20 + len]).unwrap();
+    let bin = plain[20 + len + 8..].to_vec();
+    doc["extensionsUsed"] = json!(["EXT_texture_webp"]);
+    std::fs::write(dir.path().join("used.glb"), glb(&doc, &bin)).unwrap();
+    let m = load_model(&dir.path().join("used.glb")).unwrap();
+    assert!(
+        m.warnings.iter().any(|w| w.contains("EXT_texture_webp")),
+        "{:?}",
+        m.warnings
+    );
+    doc["extensionsRequired"] = json!(["EXT_texture_webp"]);
+    std::fs::write(dir.path().join("req.glb"), glb(&doc, &bin)).unwrap();
+    let e = load_model(&dir.path().join("req.glb"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("EXT_texture_webp") && e.contains("req.glb"),
+        "{e}"
+    );
+}
+
+fn write_png(path: &Path) {
+    let img = image::RgbaImage::from_fn(4, 4, |x, y| {
+        image::Rgba([x as u8 * 60, y as u8 * 60, 200, 255])
+    });
+    img.save(path).unwrap();
+}
+
+#[test]
+fn obj_with_mtl_and_texture_keeps_georeferenced_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("facade.png"));
+    std::fs::write(
+        dir.path().join("site.mtl"),
+        "newmtl wall\nKd 0.8 0.8 0.8\nmap_Kd facade.png\n\nnewmtl roof\nKd 0.5 0.1 0.1\nmap_Kd roof_missing.jpg\n",
+    )
+    .unwrap();
+    // UTM-sized coordinates: f32 alone would round these to 0.03–0.5 m steps.
+    let obj = "# exported by a photogrammetry tool\nmtllib site.mtl\n\
+        v 500000.123 4500000.456 100.789\nv 500010.123 4500000.456 100.789\n\
+        v 500010.123 4500010.456 100.789\nv 500000.123 4500010.456 105.001\n\
+        vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\n\
+        o wall\nusemtl wall\nf 1/1 2/2 3/3 4/4\n\
+        o roof\nusemtl roof\nf 1/1 3/3 4/4\n";
+    std::fs::write(dir.path().join("site.obj"), obj).unwrap();
+    let m = load_model(&dir.path().join("site.obj")).unwrap();
+    assert_eq!(m.format, "obj");
+    assert_eq!(m.triangle_count(), 3, "the quad is triangulated");
+    let (lo, hi) = m.bounds().unwrap();
+    assert!(
+        close(lo, [500000.123, 4500000.456, 100.789], 1e-6),
+        "{lo:?}"
+    );
+    assert!(
+        close(hi, [500010.123, 4500010.456, 105.001], 1e-6),
+        "{hi:?}"
+    );
+    assert!(m.raw_extent > 4.5e6);
+    assert_eq!(m.textures.iter().flatten().count(), 1);
+    let wall = m.materials.iter().find(|x| x.name == "wall").unwrap();
+    assert!(wall.base_color_texture.is_some());
+    let roof = m.materials.iter().find(|x| x.name == "roof").unwrap();
+    assert!(roof.texture_missing);
+    assert!(
+        m.warnings.iter().any(|w| w.contains("roof_missing.jpg")),
+        "{:?}",
+        m.warnings
+    );
+    // UV V is flipped to glTF's convention.
+    let p = m.primitives.iter().find(|p| p.name == "wall").unwrap();
+    assert!(p.uvs.as_ref().unwrap().iter().any(|uv| uv[1] == 1.0));
+
+    // A missing MTL is a warning, not a failure.
+    std::fs::write(
+        dir.path().join("nomtl.obj"),
+        obj.replace("site.mtl", "absent.mtl"),
+    )
+    .unwrap();
+    let m = load_model(&dir.path().join("nomtl.obj")).unwrap();
+    assert!(
+        m.warnings.iter().any(|w| w.contains("absent.mtl")),
+        "{:?}",
+        m.warnings
+    );
+
+    // A face pointing past the vertices names the object.
+    std::fs::write(
+        dir.path().join("bad.obj"),
+        "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\nf 1 2 9\n",
+    )
+    .unwrap();
+    let r = load_model(&dir.path().join("bad.obj"));
+    assert!(r.is_err() || !r.as_ref().unwrap().warnings.is_empty());
+}
+
+const PLY_ASCII_COLOURED: &str = "ply
+format ascii 1.0
+comment written by a test
+element vertex 4
+property float x
+property float y
+property float z
+property uchar red
+property uchar green
+property uchar blue
+element face 2
+property list uchar int vertex_indices
+end_header
+0 0 0 255 0 0
+1 0 0 0 255 0
+1 1 0 0 0 255
+0 1 0 255 255 255
+3 0 1 2
+3 0 2 3
+";
+
+#[test]
+fn ascii_ply_mesh_with_vertex_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.ply"), PLY_ASCII_COLOURED).unwrap();
+    let m = load_model(&dir.path().join("c.ply")).unwrap();
+    assert_eq!(m.format, "ply (ascii)");
+    assert_eq!(m.triangle_count(), 2);
+    assert_eq!(m.vertex_count(), 4, "shared vertices stay shared");
+    let c = m.primitives[0].colors.as_ref().unwrap();
+    assert_eq!(c[0], [1.0, 0.0, 0.0, 1.0]);
+    assert_eq!(
+        m.primitives[0].normals[0],
+        [0.0, 0.0, 1.0],
+        "smooth normals computed"
+    );
+}
+
+fn binary_ply(
+    header_extra: &str,
+    vertices: &[[f64; 5]],
+    faces: &[([u32; 3], Option<[f32; 6]>)],
+) -> Vec<u8> {
+    let corner = faces.first().is_some_and(|f| f.1.is_some());
+    let mut h = format!(
+        "ply\nformat binary_little_endian 1.0\n{header_extra}element vertex {}\nproperty double x\nproperty double y\nproperty double z\nproperty float s\nproperty float t\nelement face {}\nproperty list uchar uint vertex_indices\n{}end_header\n",
+        vertices.len(),
+        faces.len(),
+        if corner {
+            "property list uchar float texcoord\n"
+        } else {
+            ""
+        }
+    );
+    let mut out = std::mem::take(&mut h).into_bytes();
+    for v in vertices {
+        for c in &v[..3] {
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+        for c in &v[3..] {
+            out.extend_from_slice(&(*c as f32).to_le_bytes());
+        }
+    }
+    for (f, uv) in faces {
+        out.push(3);
+        for i in f {
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        if let Some(uv) = uv {
+            out.push(6);
+            for c in uv {
+                out.extend_from_slice(&c.to_le_bytes());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn binary_ply_with_uvs_and_texture_and_doubles() {
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("tex.png"));
+    let v = [
+        [600000.001, 5000000.002, 10.0, 0.0, 0.0],
+        [600001.001, 5000000.002, 10.0, 1.0, 0.0],
+        [600001.001, 5000001.002, 10.5, 1.0, 1.0],
+    ];
+    let ply = binary_ply("comment TextureFile tex.png\n", &v, &[([0, 1, 2], None)]);
+    std::fs::write(dir.path().join("b.ply"), ply).unwrap();
+    let m = load_model(&dir.path().join("b.ply")).unwrap();
+    assert_eq!(m.format, "ply (binary)");
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+    assert!(m.materials[0].base_color_texture.is_some());
+    let (lo, hi) = m.bounds().unwrap();
+    assert!(close(lo, [600000.001, 5000000.002, 10.0], 1e-6), "{lo:?}");
+    assert!(close(hi, [600001.001, 5000001.002, 10.5], 1e-6), "{hi:?}");
+    assert_eq!(
+        m.primitives[0].uvs.as_ref().unwrap()[2],
+        [1.0, 0.0],
+        "V flipped"
+    );
+
+    // Per-corner texcoords (OpenMVS) with the texture absent: geometry still loads, one
+    // named warning, no vertex splitting needed when there is nothing to texture.
+    let ply = binary_ply(
+        "comment TextureFile scene_mesh_texture.png\n",
+        &v,
+        &[([0, 1, 2], Some([0.0, 0.0, 1.0, 0.0, 1.0, 1.0]))],
+    );
+    std::fs::write(dir.path().join("corner.ply"), ply).unwrap();
+    let m = load_model(&dir.path().join("corner.ply")).unwrap();
+    assert_eq!(m.triangle_count(), 1);
+    assert!(m.materials[0].texture_missing);
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.contains("scene_mesh_texture.png")),
+        "{:?}",
+        m.warnings
+    );
+
+    // A face index past the vertices is refused by name.
+    let ply = binary_ply("", &v, &[([0, 1, 7], None)]);
+    std::fs::write(dir.path().join("badface.ply"), ply).unwrap();
+    let e = load_model(&dir.path().join("badface.ply"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("vertex 7") && e.contains("badface.ply"), "{e}");
+
+    // Truncated data: an error naming the file, not a crash.
+    let mut ply = binary_ply("", &v, &[([0, 1, 2], None)]);
+    ply.truncate(ply.len() - 20);
+    std::fs::write(dir.path().join("short.ply"), ply).unwrap();
+    let e = load_model(&dir.path().join("short.ply"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("short.ply"), "{e}");
+}
+
+#[test]
+fn ply_without_faces_is_a_point_cloud() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = String::from(
+        "ply\nformat ascii 1.0\nelement vertex 3\nproperty double x\nproperty double y\nproperty double z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n",
+    );
+    s.push_str("400000.5 5000000.25 12 10 20 30\n400001.5 5000000.25 12 40 50 60\n400000.5 5000002.25 13 70 80 90\n");
+    std::fs::write(dir.path().join("cloud.ply"), s).unwrap();
+    let m = load_model(&dir.path().join("cloud.ply")).unwrap();
+    assert_eq!(m.triangle_count(), 0);
+    assert_eq!(m.point_count(), 3);
+    assert_eq!(m.points[0].colors.as_ref().unwrap()[1], [40, 50, 60, 255]);
+    let (lo, _) = m.bounds().unwrap();
+    assert!(close(lo, [400000.5, 5000000.25, 12.0], 1e-9), "{lo:?}");
+}
+
+#[test]
+fn las_points_keep_millimetres_at_utm_coordinates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("utm.las");
+    let mut header = las::Builder::from((1, 4));
+    header.point_format = las::point::Format::new(2).unwrap();
+    header.transforms = las::Vector {
+        x: las::Transform {
+            scale: 0.001,
+            offset: 500000.0,
+        },
+        y: las::Transform {
+            scale: 0.001,
+            offset: 4500000.0,
+        },
+        z: las::Transform {
+            scale: 0.001,
+            offset: 0.0,
+        },
+    };
+    let header = header.into_header().unwrap();
+    let mut w = las::Writer::from_path(&path, header).unwrap();
+    let pts = [
+        (500123.456, 4500234.567, 101.234, 2u8),
+        (500124.457, 4500235.568, 102.235, 6),
+        (500125.458, 4500236.569, 103.236, 5),
+    ];
+    for (x, y, z, class) in pts {
+        w.write_point(las::Point {
+            x,
+            y,
+            z,
+            classification: las::point::Classification::new(class).unwrap(),
+            color: Some(las::Color {
+                red: 65535,
+                green: 32768,
+                blue: 0,
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    w.close().unwrap();
+    let m = load_model(&path).unwrap();
+    assert!(m.format.starts_with("las 1.4"), "{}", m.format);
+    assert_eq!(m.point_count(), 3);
+    let set = &m.points[0];
+    assert_eq!(set.classification.as_ref().unwrap(), &vec![2, 6, 5]);
+    assert_eq!(
+        set.colors.as_ref().unwrap()[0],
+        [255, 128, 0, 255],
+        "16-bit colour"
+    );
+    for (i, (x, y, z, _)) in pts.iter().enumerate() {
+        let q = set.positions[i];
+        let w = set.transform.transform_point(&nalgebra::Point3::new(
+            q[0] as f64,
+            q[1] as f64,
+            q[2] as f64,
+        ));
+        assert!(
+            close([w.x, w.y, w.z], [*x, *y, *z], 1e-4),
+            "point {i}: {w:?}"
+        );
+    }
+}
+
+/// The bundled LiDAR sample (BSD-2, shipped in tests/fixtures with its licence) when present.
+#[test]
+fn autzen_laz_sample_loads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/autzen_trim.laz");
+    if !path.exists() {
+        eprintln!("SKIP: {} not present", path.display());
+        return;
+    }
+    let m = load_model(&path).unwrap();
+    assert!(m.format.starts_with("laz"), "{}", m.format);
+    assert_eq!(m.point_count(), 110_000);
+    assert!(m.points[0].colors.is_some());
+}
