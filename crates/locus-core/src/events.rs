@@ -106,6 +106,14 @@ impl EventFormat {
     }
 }
 
+/// True when a `.json` file is an event file (GeoJSON or TimeMap) rather than a case.
+pub fn is_event_json_file(path: &Path) -> bool {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(strip_bom(&b)).ok())
+        .is_some_and(|v| sniff_json(&v).is_some())
+}
+
 /// GeoJSON or TimeMap, from the shape of a JSON document.
 pub fn sniff_json(v: &Value) -> Option<EventFormat> {
     match v {
@@ -378,7 +386,18 @@ pub fn parse_events(
         date_option,
         options.keep_duplicates,
     );
+    // In file order (records rejected while reading come first otherwise).
+    import.rejected.sort_by_key(|r| ordinal(&r.location));
     Ok(import)
+}
+
+/// The number in "line 12", "feature 3 (…)", for sorting.
+fn ordinal(location: &str) -> u64 {
+    location
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX)
 }
 
 /// One undoable edit that adds every imported item with fresh ids (a run of unused ids per
@@ -423,6 +442,23 @@ pub fn import_edit(
         ),
         edits,
     })
+}
+
+/// Ids of items in the case that were imported from a file with this SHA-256 (their import
+/// source names it): importing the same file again would add them twice.
+pub fn previously_imported(case: &Case, sha256: &str) -> Vec<String> {
+    let marker = format!("(SHA-256 {sha256})");
+    case.evidence
+        .iter()
+        .filter(|i| {
+            i.sources.iter().any(|s| {
+                s.archived_file.as_ref().is_some_and(|a| a.sha256 == sha256)
+                    || (s.description.starts_with("imported from ")
+                        && s.description.contains(&marker))
+            })
+        })
+        .map(|i| i.id.clone())
+        .collect()
 }
 
 /// The id prefix the app gives new items of a category.
@@ -710,15 +746,15 @@ impl Fields {
 fn record_from_fields(
     location: String,
     headers: &[String],
-    values: &[String],
+    values: &[&str],
     f: &Fields,
+    used: &HashSet<usize>,
 ) -> RawRecord {
     let get = |i: Option<usize>| {
         i.and_then(|i| values.get(i))
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let used = f.used();
     let mut r = RawRecord {
         location,
         lat: get(f.lat),
@@ -813,12 +849,14 @@ fn read_csv(bytes: &[u8], mapping: &ColumnMapping) -> Result<RawFile, ReadError>
             .push(format!("fields separated by {:?}", char::from(delimiter)));
     }
     out.notes.push(fields.describe(&headers));
+    let used = fields.used();
+    let mut lines = LineCounter::new(text.as_bytes());
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = lines.at(record.position().map_or(0, |p| p.byte()));
                 let location = format!("line {line}");
                 if record.iter().all(|v| v.trim().is_empty()) {
                     continue; // blank line
@@ -834,12 +872,13 @@ fn read_csv(bytes: &[u8], mapping: &ColumnMapping) -> Result<RawFile, ReadError>
                     });
                     continue;
                 }
-                let values: Vec<String> = record.iter().map(str::to_string).collect();
-                out.records
-                    .push(record_from_fields(location, &headers, &values, &fields));
+                let values: Vec<&str> = record.iter().collect();
+                out.records.push(record_from_fields(
+                    location, &headers, &values, &fields, &used,
+                ));
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = lines.at(e.position().map_or(0, |p| p.byte()));
                 out.rejected.push(Rejected {
                     location: format!("line {line}"),
                     reason: format!("not readable as CSV: {e}"),
@@ -852,6 +891,38 @@ fn read_csv(bytes: &[u8], mapping: &ColumnMapping) -> Result<RawFile, ReadError>
         }
     }
     Ok(out)
+}
+
+/// Line numbers from byte offsets, counting every newline (the csv crate's own line count
+/// skips newlines inside quoted fields). Offsets must not decrease.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut to = (byte as usize).min(self.text.len()).max(self.byte);
+        // After a CRLF the reader's offset points at the LF that ends the previous line.
+        if self.text.get(to) == Some(&b'\n') {
+            to += 1;
+        }
+        self.line += self.text[self.byte..to]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.byte = to;
+        self.line
+    }
 }
 
 /// Comma unless the header line clearly uses semicolons or tabs (spreadsheets in locales
@@ -923,7 +994,8 @@ fn record_from_properties(
         .values()
         .map(|v| json_text(v).unwrap_or_default())
         .collect();
-    let mut r = record_from_fields(location, &headers, &values, &fields);
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    let mut r = record_from_fields(location, &headers, &values, &fields, &fields.used());
     // Structured sources (arrays, objects) rather than their JSON text.
     if let Some(i) = fields.source {
         r.sources = json_sources(&props[&headers[i]]);
@@ -1673,7 +1745,12 @@ fn parse_stamp(s: &str, order: DateOrder, option: Option<&DateOption>) -> Result
             Precision::Day,
         ));
     }
-    // With an offset or Z: an absolute time.
+    // With an offset or Z: an absolute time. (Checked cheaply first: most dates have none.)
+    let has_offset =
+        s.ends_with(['Z', 'z']) || s.get(10..).is_some_and(|rest| rest.contains(['+', '-']));
+    if !has_offset {
+        return parse_naive_stamp(s, order, option);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(Stamp::Absolute(t.with_timezone(&Utc), Precision::Second));
     }
@@ -1694,6 +1771,15 @@ fn parse_stamp(s: &str, order: DateOrder, option: Option<&DateOption>) -> Result
             return Ok(Stamp::Absolute(t.with_timezone(&Utc), p));
         }
     }
+    parse_naive_stamp(s, order, option)
+}
+
+/// A date(-time) without an offset: local time, to the precision written.
+fn parse_naive_stamp(
+    s: &str,
+    order: DateOrder,
+    option: Option<&DateOption>,
+) -> Result<Stamp, String> {
     if s.chars().all(|c| c.is_ascii_digit() || c == '.') && s.contains('.') && s.len() <= 12 {
         if let Ok(v) = s.parse::<f64>()
             && (1000.0..200_000.0).contains(&v)
@@ -1939,12 +2025,8 @@ fn approx_distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 fn category_of(text: &str) -> Option<Category> {
     let n = norm(text);
-    for c in Category::ALL {
-        if norm(c.label()) == n || norm(&format!("{c:?}")) == n {
-            return Some(c);
-        }
-    }
     Some(match n.as_str() {
+        "witnessposition" => Category::Witness,
         "witness" | "witnessstatement" | "testimony" | "eyewitness" => Category::Witness,
         "photo" | "photograph" | "image" | "picture" => Category::Photo,
         "video" | "footage" | "film" => Category::Video,
@@ -1960,6 +2042,32 @@ fn category_of(text: &str) -> Option<Category> {
 
 // ---------------------------------------------------------------------------------------
 // The pipeline
+
+/// The sources a duplicate is compared on: (url, description) pairs, in any order.
+fn source_set(sources: &[Source]) -> Vec<(&str, &str)> {
+    let mut v: Vec<(&str, &str)> = sources
+        .iter()
+        .map(|s| (s.url.as_deref().unwrap_or(""), s.description.as_str()))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+fn duplicate_hash(time: Option<&EvidenceTime>, sources: &[Source]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    if let Some(t) = time {
+        let (s, e) = t.nominal();
+        (
+            s.timestamp_micros(),
+            e.timestamp_micros(),
+            t.precision as u8,
+        )
+            .hash(&mut h);
+    }
+    source_set(sources).hash(&mut h);
+    h.finish()
+}
 
 fn build_items(
     import: &mut EventImport,
@@ -2020,10 +2128,11 @@ fn build_items(
     let mut ellipsoidal = 0usize;
     let mut explicit_unc = 0usize;
     // Duplicate index: (time key, sources key) → accepted (location, lat, lon).
-    let mut seen: HashMap<(String, String), Vec<(usize, f64, f64)>> = HashMap::new();
-    let mut seen_locations: Vec<String> = Vec::new();
+    // Duplicate index: hash of (time, sources) → (index of the imported item, lat, lon).
+    let mut seen: HashMap<u64, Vec<(usize, f64, f64)>> = HashMap::new();
 
-    for r in records {
+    let mut category_cache: HashMap<String, Option<Category>> = HashMap::new();
+    for mut r in records {
         let reject = |import: &mut EventImport, reason: String| {
             import.rejected.push(Rejected {
                 location: r.location.clone(),
@@ -2103,18 +2212,22 @@ fn build_items(
                 }
             }
         };
-        // Category.
-        let category = match r.category.as_deref() {
+        // Category (the same few values repeat: looked up once each).
+        let found = r.category.as_deref().map(|c| {
+            *category_cache
+                .entry(c.to_string())
+                .or_insert_with(|| category_of(c))
+        });
+        let category = match found {
             None => Category::Other,
-            Some(c) => category_of(c).unwrap_or_else(|| {
+            Some(Some(c)) => c,
+            Some(None) => {
                 other_category += 1;
                 Category::Other
-            }),
+            }
         };
-        let mut tags = r.tags.clone();
-        if let Some(c) = &r.category
-            && category_of(c).is_none()
-        {
+        let mut tags = std::mem::take(&mut r.tags);
+        if let (Some(c), Some(None)) = (&r.category, found) {
             tags.push(c.clone());
         }
         // Title and description.
@@ -2133,7 +2246,7 @@ fn build_items(
             })
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| format!("Imported event ({})", r.location));
-        let mut description = r.description.clone();
+        let mut description = std::mem::take(&mut r.description);
         if !r.other.is_empty() {
             if !description.is_empty() {
                 description.push_str("\n\n");
@@ -2147,7 +2260,9 @@ fn build_items(
             );
         }
         // Sources: every link of the record, then the provenance.
-        let mut sources = r.sources.clone();
+        let mut sources = std::mem::take(&mut r.sources);
+        // The duplicate test compares the file's own sources (not the provenance).
+        let hash_key = duplicate_hash(time.as_ref(), &sources);
         let mut prov = format!(
             "imported from {} (SHA-256 {}), {}",
             import.source_file_name, import.source_sha256, r.location
@@ -2164,28 +2279,21 @@ fn build_items(
         }
 
         // Duplicates: same time, same sources, within 1 m.
-        let time_key = time
-            .as_ref()
-            .map(|t| {
-                let (s, e) = t.nominal();
-                format!("{}|{}|{:?}", s.timestamp(), e.timestamp(), t.precision)
-            })
-            .unwrap_or_default();
-        let mut src_keys: Vec<String> = r
-            .sources
-            .iter()
-            .map(|s| format!("{}|{}", s.url.as_deref().unwrap_or(""), s.description))
-            .collect();
-        src_keys.sort();
-        let key = (time_key, src_keys.join("\n"));
-        let bucket = seen.entry(key).or_default();
-        if let Some(&(first, flat, flon)) = bucket
-            .iter()
-            .find(|(_, a, o)| approx_distance_m((*a, *o), (lat, lon)) <= DUPLICATE_DISTANCE_M)
-        {
+        // Same hash, then checked exactly against the earlier item: same time, same file
+        // sources (in any order), within the distance.
+        let bucket = seen.entry(hash_key).or_default();
+        let same = |k: usize| {
+            let earlier = &import.items[k].item;
+            let file_sources = &earlier.sources[..earlier.sources.len() - 1];
+            earlier.time == time
+                && source_set(file_sources) == source_set(&sources[..sources.len() - 1])
+        };
+        if let Some(&(first, flat, flon)) = bucket.iter().find(|(k, a, o)| {
+            approx_distance_m((*a, *o), (lat, lon)) <= DUPLICATE_DISTANCE_M && same(*k)
+        }) {
             import.duplicates.push(Duplicate {
                 location: r.location.clone(),
-                duplicate_of: seen_locations[first].clone(),
+                duplicate_of: import.items[first].location.clone(),
                 imported: keep_duplicates,
                 distance_m: (approx_distance_m((flat, flon), (lat, lon)) * 1000.0).round() / 1000.0,
             });
@@ -2193,8 +2301,7 @@ fn build_items(
                 continue;
             }
         } else {
-            bucket.push((seen_locations.len(), lat, lon));
-            seen_locations.push(r.location.clone());
+            bucket.push((import.items.len(), lat, lon));
         }
 
         let mut item = EvidenceItem::new(
@@ -2218,7 +2325,7 @@ fn build_items(
         item.status = VerificationStatus::Unverified;
         item.tags = tags;
         import.items.push(ImportedItem {
-            location: r.location.clone(),
+            location: r.location,
             item,
         });
     }
@@ -2496,6 +2603,16 @@ mod tests {
         let imp = csv("lat,lon,date\n52,5,01/02/24\n52,5.1,45321.5\n");
         assert!(imp.rejected[0].reason.contains("two-digit year"));
         assert!(imp.rejected[1].reason.contains("serial"));
+    }
+
+    #[test]
+    fn line_numbers_count_newlines_inside_quotes() {
+        for nl in ["\n", "\r\n"] {
+            let text = format!("lat,lon,title{nl}52,5,\"a{nl}b\"{nl}x,5,c{nl}52,6,d{nl}");
+            let imp = csv(&text);
+            assert_eq!(imp.rejected[0].location, "line 4", "{nl:?}");
+            assert_eq!(imp.items[1].location, "line 5", "{nl:?}");
+        }
     }
 
     #[test]

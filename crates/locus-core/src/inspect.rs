@@ -22,7 +22,9 @@ pub enum InspectError {
     Case(#[from] CaseError),
     #[error(transparent)]
     Model(#[from] ModelError),
-    #[error("cannot tell what this is (expected a case folder, case.json, .glb or .gltf): {}", .0.display())]
+    #[error(transparent)]
+    Events(#[from] crate::events::EventFileError),
+    #[error("cannot tell what this is (expected a case folder, case.json, .glb, .gltf or an event file: .csv, .geojson, .kml, .kmz, TimeMap .json): {}", .0.display())]
     Unknown(std::path::PathBuf),
     #[error("no such file or folder: {}", .0.display())]
     Missing(std::path::PathBuf),
@@ -37,13 +39,34 @@ pub fn inspect(path: &Path) -> Result<Value, InspectError> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    if path.is_dir() || ext == "json" {
+    if matches!(ext.as_str(), "csv" | "tsv" | "geojson" | "kml" | "kmz")
+        || (ext == "json" && path.is_file() && crate::events::is_event_json_file(path))
+    {
+        inspect_events(path)
+    } else if path.is_dir() || ext == "json" {
         inspect_case(path)
     } else if ext == "glb" || ext == "gltf" {
         inspect_model(path)
     } else {
         Err(InspectError::Unknown(path.to_path_buf()))
     }
+}
+
+/// An event file (CSV, GeoJSON, KML/KMZ, TimeMap JSON): rows read, accepted, rejected with
+/// line/feature numbers and reasons, duplicates, and every assumption made. Naive times are
+/// read as UTC here (no case to take a zone from); the report says so.
+pub fn inspect_events(path: &Path) -> Result<Value, InspectError> {
+    let options = crate::events::ImportOptions {
+        time_zone: Some("UTC".into()),
+        ..Default::default()
+    };
+    let mut import = crate::events::parse_event_file(path, &options, "UTC")?;
+    import.assumptions.push(
+        "inspect has no case: times without an offset are read as UTC here; import-events reads them in the case's display time zone (or --time-zone)".into(),
+    );
+    let mut v = import.report_json();
+    v["path"] = json!(path.display().to_string());
+    Ok(v)
 }
 
 fn enu_json(p: Enu) -> Value {
@@ -210,6 +233,7 @@ pub fn to_text(report: &Value) -> String {
             .unwrap_or_else(|| v.to_string())
     };
     match report["kind"].as_str() {
+        Some("events") => out += &crate::events::report_text(report),
         Some("case") => {
             out += &format!("Case: {}\n", s(&report["title"]));
             if let Some(n) = report["notice"].as_str() {
