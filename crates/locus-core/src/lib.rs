@@ -9,6 +9,7 @@ pub mod attach;
 pub mod audit;
 pub mod case;
 pub mod case_file;
+pub mod crs;
 pub mod derive_surface;
 pub mod edit;
 pub mod events;
