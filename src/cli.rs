@@ -39,7 +39,7 @@ enum Command {
         #[arg(long, hide = true)]
         report_camera: bool,
     },
-    /// Summarise a case or a glTF/GLB model.
+    /// Summarise a case, a glTF/GLB model or an event file (CSV, GeoJSON, KML/KMZ, TimeMap).
     Inspect {
         path: PathBuf,
         /// Print JSON for machines instead of text.
@@ -83,6 +83,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Add events from a CSV, GeoJSON, KML/KMZ or TimeMap JSON file to a case, as unverified
+    /// items in one undoable edit; rejected rows and duplicates are listed with their line /
+    /// feature numbers, and every assumption (date order, time zone, heights) is printed.
+    ImportEvents(crate::cli_events::ImportEventsArgs),
     /// Seal a case into one package file for a court: every file it references, the audit
     /// log and a manifest of SHA-256 hashes, signed with KEYFILE when given.
     Export {
@@ -195,6 +199,7 @@ pub fn main() -> ExitCode {
             key,
             time,
         }) => crate::cli_package::run_export(&case, &out, key.as_deref(), time.as_deref()),
+        Some(Command::ImportEvents(args)) => crate::cli_events::run_import_events(args),
         Some(Command::Keygen { out }) => crate::cli_package::run_keygen(&out),
         Some(Command::Verify {
             package,

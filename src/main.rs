@@ -11,6 +11,7 @@ mod app;
 mod camera;
 mod case_scene;
 mod cli;
+mod cli_events;
 mod cli_package;
 mod cli_sight;
 mod editing;
