@@ -20,6 +20,7 @@ use crate::third_party;
 pub fn add_case_view_plugins(app: &mut App) {
     third_party::egui::plugin(app);
     crate::scene::plugin(app);
+    crate::points::plugin(app);
     crate::timeline::plugin(app);
     crate::markers::plugin(app);
     crate::overlay::plugin(app);

@@ -15,6 +15,7 @@ use locus_core::case::Case;
 use locus_core::case_file::{LoadedCase, load_case};
 use locus_core::edit::Edit;
 use locus_core::geodesy::{Enu, enu_to_view};
+use locus_core::progress::{Cancelled, Progress};
 use locus_core::session::{Recovery, Session, SessionError};
 use locus_core::site::Site;
 use locus_core::surface::enu_bounds;
@@ -64,29 +65,60 @@ pub struct CaseEntity;
 impl CaseScene {
     /// Opens a case for editing, recording edits under `author`. A case whose audit log
     /// cannot be used (broken chain, folder not writable) still opens, read-only, saying why.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn open(path: &Path, author: &str) -> anyhow::Result<CaseScene> {
+        Self::open_with(path, author, &Progress::default())
+    }
+
+    fn open_with(path: &Path, author: &str, progress: &Progress) -> anyhow::Result<CaseScene> {
         match Session::open(path, author) {
             Ok((session, recovery)) => {
-                let mut scene = Self::from_session(session);
+                let mut scene = Self::from_session_with(session, progress)?;
                 scene.recovery = recovery;
                 Ok(scene)
             }
             Err(SessionError::Case(e)) => Err(e.into()),
             Err(e) => {
                 let loaded = load_case(path)?;
-                let mut scene = Self::from_session(Session::read_only(loaded, format!("{e}")));
+                let mut scene =
+                    Self::from_session_with(Session::read_only(loaded, format!("{e}")), progress)?;
                 scene.site.warnings.push(format!("read-only: {e}"));
                 Ok(scene)
             }
         }
     }
 
+    /// A mesh or point cloud file on its own, in an in-memory case: to look at and measure
+    /// (kept in memory only).
+    fn open_bare(path: &Path, viewer: &str, progress: &Progress) -> anyhow::Result<CaseScene> {
+        let loaded = locus_core::site::bare_model_case(path).map_err(anyhow::Error::msg)?;
+        let session = Session::viewer(
+            loaded,
+            "a model file opened on its own is not a case: create a case to place evidence",
+            viewer,
+        );
+        Ok(Self::from_session_with(session, progress)?)
+    }
+
     /// Opens a case folder (editable) or a sealed `.locus` package (verified, read-only).
     pub fn open_any(path: &Path, author: &str) -> anyhow::Result<CaseScene> {
+        Self::open_any_with(path, author, &Progress::default())
+    }
+
+    /// [`Self::open_any`] reporting progress and stopping when cancelled (for loading off the
+    /// frame loop).
+    pub fn open_any_with(
+        path: &Path,
+        author: &str,
+        progress: &Progress,
+    ) -> anyhow::Result<CaseScene> {
         if is_package(path) {
-            Self::open_package(path, author)
+            progress.step(0.0, "Verifying the package")?;
+            Self::open_package(path, author, progress)
+        } else if locus_core::site::is_model_file(path) {
+            Self::open_bare(path, author, progress)
         } else {
-            Self::open(path, author)
+            Self::open_with(path, author, progress)
         }
     }
 
@@ -94,14 +126,21 @@ impl CaseScene {
     /// Altered packages open too, with the report saying what differs; hostile ones do not.
     /// The viewer may measure and check lines of sight for their own use (kept in memory;
     /// "Save as new case" keeps them, in a separate folder).
-    pub fn open_package(path: &Path, viewer: &str) -> anyhow::Result<CaseScene> {
+    pub fn open_package(
+        path: &Path,
+        viewer: &str,
+        progress: &Progress,
+    ) -> anyhow::Result<CaseScene> {
         let (report, dir, case_file) = locus_core::package::open_for_viewing(path, None)?;
         let loaded = load_case(&case_file)?;
-        let mut scene = Self::from_session(Session::viewer(
-            loaded,
-            "a sealed package is shown exactly as sealed; nothing in it can be changed",
-            viewer,
-        ));
+        let mut scene = Self::from_session_with(
+            Session::viewer(
+                loaded,
+                "a sealed package is shown exactly as sealed; nothing in it can be changed",
+                viewer,
+            ),
+            progress,
+        )?;
         if !report.intact() {
             scene
                 .site
@@ -123,11 +162,21 @@ impl CaseScene {
     }
 
     pub fn from_session(session: Session) -> CaseScene {
-        let site = Site::open(&session.loaded);
+        match Self::from_session_with(session, &Progress::default()) {
+            Ok(scene) => scene,
+            Err(Cancelled) => unreachable!("nobody can cancel a private Progress"),
+        }
+    }
+
+    pub fn from_session_with(
+        session: Session,
+        progress: &Progress,
+    ) -> Result<CaseScene, Cancelled> {
+        let site = Site::open_with(&session.loaded, progress)?;
         let tz = parse_time_zone(&session.loaded.case.display_time_zone).unwrap_or(chrono_tz::UTC);
         let span = TimeSpan::of_case(&session.loaded.case);
         let (centre, radius_m) = extent(&site);
-        CaseScene {
+        Ok(CaseScene {
             package: None,
             session,
             recovery: None,
@@ -138,7 +187,7 @@ impl CaseScene {
             render_origin: centre,
             centre,
             radius_m,
-        }
+        })
     }
 
     pub fn loaded(&self) -> &LoadedCase {
@@ -251,7 +300,7 @@ fn extent(site: &Site) -> (Enu, f64) {
     let mut points: Vec<Enu> = Vec::new();
     for om in &site.models {
         if let Ok(data) = &om.data
-            && let Some((a, b)) = enu_bounds(&om.model, data)
+            && let Some((a, b)) = enu_bounds(&om.placed, data)
         {
             points.extend([a, b]);
         }

@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
-use locus_core::attach::attach_file;
 use locus_core::case::ArchivedFile;
 use locus_core::events::{
-    ColumnMapping, EventFileError, EventFormat, EventImport, ImportOptions, import_edit,
-    parse_event_file, previously_imported,
+    ColumnMapping, EventFileError, EventFormat, EventImport, ImportOptions, parse_event_file,
+    prepare_import, previously_imported,
 };
 use locus_core::session::Session;
 use serde_json::json;
@@ -144,29 +143,17 @@ pub fn run_import_events(a: ImportEventsArgs) -> Result<()> {
         return Ok(());
     }
     // Keep the file as imported: a byte-for-byte copy in the case's evidence store, named
-    // by every item's import source.
-    let stored = attach_file(&session.loaded.dir, &a.file, &author, Utc::now())
-        .context("archiving the import file in the case")?;
-    if stored.sha256 != import.source_sha256 {
-        bail!(
-            "{} changed while it was being imported (SHA-256 {} when read, {} when archived); nothing was imported",
-            a.file.display(),
-            import.source_sha256,
-            stored.sha256
-        );
-    }
-    let archived = ArchivedFile {
-        path: stored.path.clone(),
-        sha256: stored.sha256.clone(),
-    };
-    let edit = import_edit(
+    // by every item's import source (checked against the SHA-256 taken while parsing).
+    let (edit, archived) = prepare_import(
+        &session.loaded.dir,
         session.case(),
+        &a.file,
         &import,
-        Some(&archived),
         &author,
         Utc::now(),
     )
-    .expect("items to import");
+    .map_err(anyhow::Error::msg)?
+    .context("nothing to import")?;
     let ids = added_ids(&edit);
     session.apply(edit)?;
     session.save()?;

@@ -19,6 +19,7 @@ mod markers;
 mod measure;
 mod overlay;
 mod render;
+mod points;
 mod scene;
 mod settings;
 mod third_party;

@@ -174,7 +174,7 @@ fn spawn_site(
             }),
         };
         for (pi, prim) in data.primitives.iter().enumerate() {
-            let transform = narrow_transform(&(to_render * primitive_to_enu(&om.model, data, pi)));
+            let transform = narrow_transform(&(to_render * primitive_to_enu(&om.placed, data, pi)));
             let mesh = build_mesh(data, pi);
             let l = prim
                 .material

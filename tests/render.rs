@@ -155,3 +155,119 @@ fn missing_texture_still_renders_geometry() {
     let grey = count_near(&img, [64.0, 60.0], 30, [178, 178, 178], 30);
     assert!(grey > 200, "untextured ground visible: {grey}");
 }
+
+/// A 20 m × 20 m checkerboard of 2 m vertex-coloured squares as an OBJ (Z up), its corner at
+/// (east, north).
+fn checkerboard_obj(east: f64, north: f64) -> String {
+    let mut s = String::from("# checkerboard\n");
+    let mut faces = String::new();
+    let mut n = 0;
+    for j in 0..10 {
+        for i in 0..10 {
+            let c = if (i + j) % 2 == 0 {
+                "0.9 0.9 0.9"
+            } else {
+                "0.1 0.1 0.6"
+            };
+            let (x, y) = (east + 2.0 * i as f64, north + 2.0 * j as f64);
+            for (dx, dy) in [(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0)] {
+                s += &format!("v {:.3} {:.3} 0.0 {c}\n", x + dx, y + dy);
+            }
+            faces += &format!("f {} {} {} {}\n", n + 1, n + 2, n + 3, n + 4);
+            n += 4;
+        }
+    }
+    s + &faces
+}
+
+fn obj_case(dir: &Path, obj: &str, origin: [f64; 3], placement: Value) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("board.obj"), obj).unwrap();
+    let case = serde_json::json!({
+        "format_version": 1,
+        "title": "Checkerboard",
+        "origin": {"lat_deg": origin[0], "lon_deg": origin[1], "height_m": origin[2]},
+        "display_time_zone": "UTC",
+        "models": [{"id": "board", "path": "board.obj", "placement": placement}],
+    });
+    std::fs::write(
+        dir.join("case.json"),
+        serde_json::to_vec_pretty(&case).unwrap(),
+    )
+    .unwrap();
+}
+
+/// A model at UTM coordinates (millions of metres, where f32 has 0.5 m steps) renders the same
+/// as the same model in small local coordinates, and identically frame after frame: it is
+/// recentred in f64 before anything becomes f32.
+#[test]
+fn model_at_utm_coordinates_does_not_jitter() {
+    use locus_core::crs::{Crs, Datum};
+    let tmp = tempfile::tempdir().unwrap();
+    // UTM zone 33N, near the central meridian; the board's centre.
+    let (e0, n0) = (500_000.37, 4_649_776.22);
+    let crs = Crs::Utm {
+        zone: 33,
+        south: false,
+        datum: Datum::default(),
+    };
+    let g = crs.to_geodetic(e0 + 10.0, n0 + 10.0, 0.0);
+    // f32 alone would have put these vertices up to this far from where they are:
+    let f32_error = (n0 as f32 as f64 - n0)
+        .abs()
+        .max((e0 as f32 as f64 - e0).abs());
+    assert!(
+        f32_error > 0.05,
+        "the fixture must be one where f32 fails: {f32_error}"
+    );
+
+    let utm = tmp.path().join("utm");
+    obj_case(
+        &utm,
+        &checkerboard_obj(e0, n0),
+        [g.lat_deg, g.lon_deg, g.height_m],
+        serde_json::json!({"method": "projected", "crs": serde_json::to_value(crs).unwrap()}),
+    );
+    let local = tmp.path().join("local");
+    obj_case(
+        &local,
+        &checkerboard_obj(-10.0, -10.0),
+        [g.lat_deg, g.lon_deg, g.height_m],
+        serde_json::json!({"method": "identity"}),
+    );
+    let size = ["--size", "320x240"];
+    let Some(a) = render(&utm, &tmp.path().join("a.png"), &size) else {
+        return;
+    };
+    let b = render(&utm, &tmp.path().join("b.png"), &size).unwrap();
+    let c = render(&local, &tmp.path().join("c.png"), &size).unwrap();
+    assert_eq!(
+        a.image.as_raw(),
+        b.image.as_raw(),
+        "two renders of the UTM case differ"
+    );
+    // The UTM board differs from the local one only by the projection's scale (0.9996) and
+    // grid convergence (~0 on the central meridian): at most a few edge pixels.
+    let differing = a
+        .image
+        .pixels()
+        .zip(c.image.pixels())
+        .filter(|(p, q)| (0..3).any(|k| (p[k] as i32 - q[k] as i32).abs() > 40))
+        .count();
+    let total = (a.image.width() * a.image.height()) as usize;
+    assert!(
+        differing * 100 < total,
+        "{differing} of {total} pixels differ between the UTM and the local board"
+    );
+    // And the board is actually there: both colours present.
+    let light = a
+        .image
+        .pixels()
+        .filter(|p| p[0] > 180 && p[2] > 180)
+        .count();
+    let blue = a.image.pixels().filter(|p| p[2] > 80 && p[0] < 60).count();
+    assert!(
+        light > total / 20 && blue > total / 20,
+        "light {light}, blue {blue}"
+    );
+}

@@ -5,7 +5,9 @@
 pub mod attach;
 mod details;
 mod evidence_list;
+pub mod import_events;
 pub mod item_form;
+pub mod loading;
 mod open_case;
 mod timeline_bar;
 mod toolbar;
@@ -67,6 +69,8 @@ pub struct UiState {
     pub show_settings: bool,
     pub show_package: bool,
     pub show_save_as: bool,
+    /// The top bar asked for the import window.
+    pub show_import: bool,
     pub save_as_text: String,
     pub author_text: String,
     pub autosave_s: f64,
@@ -81,6 +85,8 @@ pub fn panels_system_set() -> PanelsSystems {
 
 pub fn plugin(app: &mut App) {
     attach::plugin(app);
+    loading::plugin(app);
+    import_events::plugin(app);
     app.init_resource::<UiState>()
         .init_resource::<OpenCaseState>()
         .init_resource::<PendingActions>()
@@ -112,8 +118,18 @@ struct EditParams<'w> {
     attach: ResMut<'w, attach::AttachState>,
 }
 
+/// Point-cloud drawing options and what is drawn.
+#[derive(SystemParam)]
+struct PointParams<'w> {
+    style: ResMut<'w, crate::points::PointStyle>,
+    stats: Res<'w, crate::points::PointStats>,
+    loading: ResMut<'w, loading::Loading>,
+    import: ResMut<'w, import_events::ImportState>,
+}
+
 fn panels_system(
     mut contexts: EguiContexts,
+    mut points: PointParams,
     mut pending: ResMut<PendingActions>,
     scene: Option<Res<CaseScene>>,
     control: Res<TimeControl>,
@@ -138,16 +154,22 @@ fn panels_system(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.content_rect()),
     );
+    // Edited on a copy so that change detection fires only on a real change.
+    let mut style = points.style.clone();
     top_bar::top_bar_ui(
         &mut root,
         &scene,
         &mut settings,
+        (&mut style, *points.stats),
         &control,
         &mut ui_state,
         &mut open_state,
         &fly,
         &mut actions,
     );
+    if style != *points.style {
+        *points.style = style;
+    }
     toolbar::toolbar_ui(
         &mut root,
         &scene,
@@ -180,6 +202,11 @@ fn panels_system(
 
     top_bar::windows_ui(ctx, &scene, &mut ui_state, &mut open_state, &mut actions);
     toolbar::windows_ui(ctx, &scene, &mut ui_state, &edit.settings, &mut actions);
+    loading::loading_window(ctx, &mut points.loading);
+    if std::mem::take(&mut ui_state.show_import) {
+        points.import.window_open = true;
+    }
+    import_events::import_window(ctx, &mut points.import, &scene);
 
     // The 3D camera draws only in the space the panels leave.
     if let (Ok(mut cam), Ok(window)) = (camera.single_mut(), window.single()) {
@@ -222,10 +249,10 @@ fn apply_ui_actions(
     mut ui_state: ResMut<UiState>,
     scene: Option<Res<CaseScene>>,
     control: Res<TimeControl>,
-    mut commands: Commands,
     mut edit_commands: ResMut<EditCommands>,
     mut tools: ResMut<ToolState>,
     mut settings: ResMut<Settings>,
+    mut loading: ResMut<loading::Loading>,
 ) {
     for action in std::mem::take(&mut pending.0) {
         match action {
@@ -281,27 +308,25 @@ fn apply_ui_actions(
                 }
                 camera_commands.0.push(c);
             }
-            UiAction::OpenCase(path) => {
-                match CaseScene::open_any(&path, &settings.effective_author()) {
-                    Ok(new_scene) => {
-                        info!("opened case {}", path.display());
-                        commands.insert_resource(new_scene);
-                    }
-                    Err(e) => ui_state.errors.push(format!("{e:#}")),
-                }
-            }
+            UiAction::OpenCase(path) => loading.start(path, settings.effective_author()),
         }
     }
 }
 
-/// A case folder or `.locus` package dropped on the window opens.
+/// A case folder, `.locus` package or model file dropped on the window opens; an event file
+/// is imported into the open case.
 fn dropped_files(
     mut drops: MessageReader<bevy::window::FileDragAndDrop>,
     mut pending: ResMut<PendingActions>,
+    mut import: ResMut<import_events::ImportState>,
 ) {
     for d in drops.read() {
         if let bevy::window::FileDragAndDrop::DroppedFile { path_buf, .. } = d {
-            pending.0.push(UiAction::OpenCase(path_buf.clone()));
+            if import_events::is_event_file(path_buf) {
+                import.pending = Some(path_buf.clone());
+            } else {
+                pending.0.push(UiAction::OpenCase(path_buf.clone()));
+            }
         }
     }
 }

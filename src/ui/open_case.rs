@@ -37,7 +37,7 @@ pub fn open_case_window(
         .collapsible(false)
         .default_width(460.0)
         .show(ctx, |ui| {
-            ui.label("A case is a folder with a case.json file, or a sealed .locus package (verified, then shown read-only). You can also drop either on the window.");
+            ui.label("A case is a folder with a case.json file, or a sealed .locus package (verified, then shown read-only). A mesh or point cloud (glTF/GLB, OBJ, PLY, LAS/LAZ) opens on its own, to look at and measure. You can also drop any of these on the window.");
             ui.horizontal(|ui| {
                 ui.add(
                     egui::TextEdit::singleline(&mut state.path_text)
@@ -58,6 +58,25 @@ pub fn open_case_window(
                     });
                     state.dialog = Some(task);
                     state.status = "Waiting for the folder dialog…".into();
+                }
+                if ui
+                    .add_enabled(!browsing, egui::Button::new("Model…"))
+                    .on_hover_text("Open a mesh or point cloud on its own")
+                    .clicked()
+                {
+                    let task = IoTaskPool::get().spawn(async {
+                        rfd::AsyncFileDialog::new()
+                            .set_title("Open a mesh or point cloud")
+                            .add_filter(
+                                "Meshes and point clouds",
+                                &["glb", "gltf", "obj", "ply", "las", "laz"],
+                            )
+                            .pick_file()
+                            .await
+                            .map(|h| h.path().to_path_buf())
+                    });
+                    state.dialog = Some(task);
+                    state.status = "Waiting for the file dialog…".into();
                 }
                 if ui
                     .add_enabled(!browsing, egui::Button::new("Package…"))

@@ -7,6 +7,7 @@ use super::open_case::{OpenCaseState, open_case_window};
 use super::{UiAction, UiState};
 use crate::camera::{CameraCommand, FlyMode};
 use crate::case_scene::CaseScene;
+use crate::points::{PointColour, PointStats, PointStyle};
 use crate::scene::ViewSettings;
 use crate::timeline::TimeControl;
 
@@ -14,6 +15,7 @@ pub fn top_bar_ui(
     root: &mut egui::Ui,
     scene: &CaseScene,
     settings: &mut ViewSettings,
+    (points, stats): (&mut PointStyle, PointStats),
     control: &TimeControl,
     state: &mut UiState,
     open: &mut OpenCaseState,
@@ -30,6 +32,14 @@ pub fn top_bar_ui(
                 .clicked()
             {
                 open.window_open = true;
+            }
+            if ui
+                .add_enabled(scene.editable(), egui::Button::new("📥 Import events…"))
+                .on_hover_text("Add events from CSV, GeoJSON, KML/KMZ or a TimeMap export")
+                .on_disabled_hover_text("This case is read-only")
+                .clicked()
+            {
+                state.show_import = true;
             }
             ui.menu_button("🔖 Bookmarks", |ui| {
                 if ui.button("Home view (H)").clicked() {
@@ -70,6 +80,9 @@ pub fn top_bar_ui(
                     actions.push(UiAction::Time(crate::timeline::TimeCommand::SetShowAll(
                         all,
                     )));
+                }
+                if stats.total > 0 {
+                    point_options(ui, points, stats);
                 }
             });
             if ui.button("ℹ Case").clicked() {
@@ -256,5 +269,40 @@ fn case_info_ui(ui: &mut egui::Ui, scene: &CaseScene) {
                 }
             }
         });
+    }
+}
+
+/// Point-cloud size, colouring and budget, and how many points are drawn.
+fn point_options(ui: &mut egui::Ui, points: &mut PointStyle, stats: PointStats) {
+    ui.separator();
+    ui.label(egui::RichText::new("Point clouds").strong());
+    ui.add(egui::Slider::new(&mut points.size_px, 1.0..=12.0).text("point size (pixels)"));
+    egui::ComboBox::from_label("colour by")
+        .selected_text(points.colour.label())
+        .show_ui(ui, |ui| {
+            for c in PointColour::ALL {
+                ui.selectable_value(&mut points.colour, c, c.label());
+            }
+        });
+    let mut millions = points.budget as f64 / 1e6;
+    if ui
+        .add(
+            egui::Slider::new(&mut millions, 0.1..=20.0)
+                .logarithmic(true)
+                .text("budget (million points)"),
+        )
+        .changed()
+    {
+        points.budget = (millions * 1e6) as usize;
+    }
+    if stats.drawn < stats.total {
+        ui.label(format!(
+            "Drawing {} of {} points (every {}th) — raise the budget to see all",
+            stats.drawn,
+            stats.total,
+            stats.total.div_ceil(stats.drawn.max(1))
+        ));
+    } else {
+        ui.label(format!("Drawing all {} points", stats.total));
     }
 }

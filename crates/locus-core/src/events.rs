@@ -2631,3 +2631,35 @@ mod tests {
         );
     }
 }
+
+/// What an import does to the case folder before its edit is applied, shared by
+/// `locus import-events` and the app: archives a byte-for-byte copy of the file in the case's
+/// evidence store, checks the copy is what was parsed, and builds the one undoable edit.
+/// `Ok(None)`: nothing to import. (Callers first check [`previously_imported`].)
+pub fn prepare_import(
+    case_dir: &Path,
+    case: &Case,
+    file: &Path,
+    import: &EventImport,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Edit, ArchivedFile)>, String> {
+    if import.items.is_empty() {
+        return Ok(None);
+    }
+    let stored = crate::attach::attach_file(case_dir, file, author, now)
+        .map_err(|e| format!("archiving the import file in the case: {e}"))?;
+    if stored.sha256 != import.source_sha256 {
+        return Err(format!(
+            "{} changed while it was being imported (SHA-256 {} when read, {} when archived); nothing was imported",
+            file.display(),
+            import.source_sha256,
+            stored.sha256
+        ));
+    }
+    let archived = ArchivedFile {
+        path: stored.path,
+        sha256: stored.sha256,
+    };
+    Ok(import_edit(case, import, Some(&archived), author, now).map(|e| (e, archived)))
+}

@@ -24,7 +24,7 @@ pub enum InspectError {
     Model(#[from] ModelError),
     #[error(transparent)]
     Events(#[from] crate::events::EventFileError),
-    #[error("cannot tell what this is (expected a case folder, case.json, .glb, .gltf or an event file: .csv, .geojson, .kml, .kmz, TimeMap .json): {}", .0.display())]
+    #[error("cannot tell what this is (expected a case folder, case.json, a model (.glb, .gltf, .obj, .ply, .las, .laz) or an event file: .csv, .geojson, .kml, .kmz, TimeMap .json): {}", .0.display())]
     Unknown(std::path::PathBuf),
     #[error("no such file or folder: {}", .0.display())]
     Missing(std::path::PathBuf),
@@ -45,7 +45,7 @@ pub fn inspect(path: &Path) -> Result<Value, InspectError> {
         inspect_events(path)
     } else if path.is_dir() || ext == "json" {
         inspect_case(path)
-    } else if ext == "glb" || ext == "gltf" {
+    } else if ["glb", "gltf", "obj", "ply", "las", "laz"].contains(&ext.as_str()) {
         inspect_model(path)
     } else {
         Err(InspectError::Unknown(path.to_path_buf()))
@@ -100,7 +100,9 @@ pub fn inspect_case(path: &Path) -> Result<Value, InspectError> {
                     v["format"] = json!(d.format);
                     v["vertices"] = json!(d.vertex_count());
                     v["triangles"] = json!(d.triangle_count());
-                    if let Some((lo, hi)) = enu_bounds(&om.model, d) {
+                    v["points"] = json!(d.point_count());
+                    v["placement_notes"] = json!(om.placement_notes);
+                    if let Some((lo, hi)) = enu_bounds(&om.placed, d) {
                         v["enu_bounds"] = json!({"min": enu_json(lo), "max": enu_json(hi)});
                     }
                     v["warnings"] = json!(d.warnings);
@@ -204,6 +206,41 @@ pub fn inspect_model(path: &Path) -> Result<Value, InspectError> {
     let data = load_model(path)?;
     let sha = sha256_file(path).ok();
     let bounds = data.bounds().map(|(lo, hi)| json!({"min": lo, "max": hi}));
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut warnings = data.warnings.clone();
+    // The CRS a LAS/LAZ file declares (GeoTIFF keys or WKT), when it is one Locus can use.
+    let crs = if ext == "las" || ext == "laz" {
+        match las::Reader::from_path(path)
+            .map_err(|e| e.to_string())
+            .and_then(|r| crate::crs::las_crs(r.header()))
+        {
+            Ok(Some(crs)) => json!({
+                "label": crs.label(),
+                "epsg": crs.epsg(),
+                "definition": serde_json::to_value(&crs).unwrap_or(Value::Null),
+            }),
+            Ok(None) => Value::Null,
+            Err(e) => {
+                warnings.push(format!("the CRS the file declares cannot be used: {e}"));
+                Value::Null
+            }
+        }
+    } else {
+        Value::Null
+    };
+    if let Some((lo, hi)) = data.bounds()
+        && let Some(w) = crate::placement::f32_precision_warning(lo, hi)
+    {
+        warnings.push(w);
+    }
+    let axes = match data.format.as_str() {
+        "glb" | "gltf" => "glTF (Y up, metres)",
+        _ => "as stored (Z up)",
+    };
     Ok(json!({
         "kind": "model",
         "path": path.display().to_string(),
@@ -212,15 +249,16 @@ pub fn inspect_model(path: &Path) -> Result<Value, InspectError> {
         "generator": data.generator,
         "vertices": data.vertex_count(),
         "triangles": data.triangle_count(),
+        "points": data.point_count(),
         "primitives": data.primitives.len(),
         "materials": data.materials.len(),
         "textures": data.textures.iter().filter(|t| t.is_some()).count(),
         "bounds": bounds,
-        "axes": "glTF (Y up, metres)",
+        "axes": axes,
         "extensions_used": data.extensions_used,
         "extensions_required": data.extensions_required,
-        "crs": Value::Null,
-        "warnings": data.warnings,
+        "crs": crs,
+        "warnings": warnings,
     }))
 }
 
@@ -273,11 +311,15 @@ pub fn to_text(report: &Value) -> String {
                     out += &format!("    error: {e}\n");
                 } else {
                     out += &format!(
-                        "    {} vertices, {} triangles; placement {}\n",
+                        "    {} vertices, {} triangles, {} points; placement {}\n",
                         m["vertices"],
                         m["triangles"],
+                        m["points"],
                         s(&m["placement"])
                     );
+                    for n in m["placement_notes"].as_array().into_iter().flatten() {
+                        out += &format!("    placement: {}\n", s(n));
+                    }
                     if let Some(sha) = m["sha256"].as_str() {
                         out += &format!("    SHA-256 {sha}\n");
                     }
@@ -367,15 +409,23 @@ pub fn to_text(report: &Value) -> String {
                 s(&report["generator"])
             );
             out += &format!(
-                "Vertices: {}\nTriangles: {}\n",
-                report["vertices"], report["triangles"]
+                "Vertices: {}\nTriangles: {}\nPoints: {}\n",
+                report["vertices"], report["triangles"], report["points"]
             );
-            out += &format!("Bounds (file axes, m): {}\n", report["bounds"]);
-            out += &format!(
-                "Extensions used: {}; required: {}\n",
-                report["extensions_used"], report["extensions_required"]
-            );
-            out += "CRS: none declared\n";
+            out += &format!("Bounds ({}): {}\n", s(&report["axes"]), report["bounds"]);
+            if report["format"]
+                .as_str()
+                .is_some_and(|f| f == "glb" || f == "gltf")
+            {
+                out += &format!(
+                    "Extensions used: {}; required: {}\n",
+                    report["extensions_used"], report["extensions_required"]
+                );
+            }
+            match report["crs"]["label"].as_str() {
+                Some(l) => out += &format!("CRS: {l}\n"),
+                None => out += "CRS: none declared\n",
+            }
             if let Some(sha) = report["sha256"].as_str() {
                 out += &format!("SHA-256: {sha}\n");
             }

@@ -25,6 +25,7 @@ pub mod model_ply;
 pub mod package;
 pub mod placement;
 pub mod pointcloud;
+pub mod progress;
 pub mod session;
 pub mod sight;
 pub mod site;

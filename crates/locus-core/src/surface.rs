@@ -14,23 +14,23 @@ use obvhs::cwbvh::builder::build_cwbvh_from_tris;
 use obvhs::ray::{Ray, RayHit};
 use obvhs::triangle::Triangle;
 
-use crate::case::Model;
 use crate::geodesy::Enu;
 use crate::model::ModelData;
 
 /// Model-file coordinates of one primitive → case ENU, all in f64.
-pub fn primitive_to_enu(model: &Model, data: &ModelData, primitive: usize) -> Matrix4<f64> {
-    model.placement.matrix() * data.to_z_up * data.primitives[primitive].transform
+pub fn primitive_to_enu(placed: &Matrix4<f64>, data: &ModelData, primitive: usize) -> Matrix4<f64> {
+    placed * data.to_z_up * data.primitives[primitive].transform
 }
 
 /// The f64 matrix from a point set's stored (recentred) coordinates to case ENU.
-pub fn points_to_enu(model: &Model, data: &ModelData, set: usize) -> Matrix4<f64> {
-    model.placement.matrix() * data.to_z_up * data.points[set].transform
+pub fn points_to_enu(placed: &Matrix4<f64>, data: &ModelData, set: usize) -> Matrix4<f64> {
+    placed * data.to_z_up * data.points[set].transform
 }
 
-/// Bounds of a model in case ENU metres.
-pub fn enu_bounds(model: &Model, data: &ModelData) -> Option<(Enu, Enu)> {
-    let (lo, hi) = data.bounds_under(&(model.placement.matrix() * data.to_z_up))?;
+/// Bounds of a model in case ENU metres; `placed` maps its Z-up coordinates into case ENU
+/// (see `site::OpenedModel::placed`).
+pub fn enu_bounds(placed: &Matrix4<f64>, data: &ModelData) -> Option<(Enu, Enu)> {
+    let (lo, hi) = data.bounds_under(&(placed * data.to_z_up))?;
     Some((Enu::new(lo[0], lo[1], lo[2]), Enu::new(hi[0], hi[1], hi[2])))
 }
 
@@ -59,9 +59,9 @@ pub struct Surface {
 }
 
 impl Surface {
-    /// Builds from the case's opened models: `(model index, model, data)`.
+    /// Builds from the case's opened models: `(model index, placement matrix, data)`.
     pub fn from_models<'a>(
-        models: impl IntoIterator<Item = (usize, &'a Model, &'a ModelData)> + Clone,
+        models: impl IntoIterator<Item = (usize, &'a Matrix4<f64>, &'a ModelData)> + Clone,
     ) -> Self {
         // First pass: a local origin at the middle of everything.
         let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
