@@ -218,37 +218,89 @@ pub fn read_accessor(
     }
     let bytes = &buffer.0[start..start + needed];
     let norm = accessor.normalized();
-    let mut out = Vec::with_capacity(count * dims);
-    for i in 0..count {
-        let e = &bytes[i * stride..i * stride + elem];
-        for c in e.chunks_exact(comp) {
-            let v = match accessor.data_type() {
-                D::F32 => f32::from_le_bytes([c[0], c[1], c[2], c[3]]),
-                D::I8 => {
-                    let v = c[0] as i8 as f32;
-                    if norm { (v / 127.0).max(-1.0) } else { v }
-                }
-                D::U8 => {
-                    let v = c[0] as f32;
-                    if norm { v / 255.0 } else { v }
-                }
-                D::I16 => {
-                    let v = i16::from_le_bytes([c[0], c[1]]) as f32;
-                    if norm { (v / 32767.0).max(-1.0) } else { v }
-                }
-                D::U16 => {
-                    let v = u16::from_le_bytes([c[0], c[1]]) as f32;
-                    if norm { v / 65535.0 } else { v }
-                }
-                D::U32 => {
-                    let v = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64;
-                    (if norm { v / u32::MAX as f64 } else { v }) as f32
-                }
-            };
-            out.push(v);
+    // One conversion per component type, chosen once (not per component).
+    let convert: fn(&[u8], bool) -> f32 = match accessor.data_type() {
+        D::F32 => |c, _| f32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+        D::I8 => |c, n| {
+            let v = c[0] as i8 as f32;
+            if n { (v / 127.0).max(-1.0) } else { v }
+        },
+        D::U8 => |c, n| {
+            let v = c[0] as f32;
+            if n { v / 255.0 } else { v }
+        },
+        D::I16 => |c, n| {
+            let v = i16::from_le_bytes([c[0], c[1]]) as f32;
+            if n { (v / 32767.0).max(-1.0) } else { v }
+        },
+        D::U16 => |c, n| {
+            let v = u16::from_le_bytes([c[0], c[1]]) as f32;
+            if n { v / 65535.0 } else { v }
+        },
+        D::U32 => |c, n| {
+            let v = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64;
+            (if n { v / u32::MAX as f64 } else { v }) as f32
+        },
+    };
+    let out: Vec<f32> = if stride == elem {
+        // Tightly packed: one pass over the bytes.
+        bytes.chunks_exact(comp).map(|c| convert(c, norm)).collect()
+    } else {
+        let mut out = Vec::with_capacity(count * dims);
+        for i in 0..count {
+            let e = &bytes[i * stride..i * stride + elem];
+            out.extend(e.chunks_exact(comp).map(|c| convert(c, norm)));
         }
-    }
+        out
+    };
     Ok((out, dims))
+}
+
+/// Index data (unsigned byte, short or int scalars) as u32, exactly.
+pub fn read_indices(
+    accessor: &gltf::Accessor,
+    buffers: &[gltf::buffer::Data],
+) -> Result<Vec<u32>, String> {
+    use gltf::accessor::DataType as D;
+    let label = format!("index accessor {}", accessor.index());
+    if accessor.sparse().is_some() || accessor.dimensions().multiplicity() != 1 {
+        return Err(format!("{label}: not a plain scalar accessor"));
+    }
+    let view = accessor
+        .view()
+        .ok_or_else(|| format!("{label}: no buffer view"))?;
+    let comp = accessor.data_type().size();
+    let stride = view.stride().unwrap_or(comp).max(comp);
+    let count = accessor.count();
+    let buffer = buffers
+        .get(view.buffer().index())
+        .ok_or_else(|| format!("{label}: buffer {} missing", view.buffer().index()))?;
+    let start = view.offset() + accessor.offset();
+    let needed = if count == 0 {
+        0
+    } else {
+        (count - 1) * stride + comp
+    };
+    if accessor.offset() + needed > view.length() || start + needed > buffer.0.len() {
+        return Err(format!(
+            "{label}: {count} indices overrun buffer view {}",
+            view.index()
+        ));
+    }
+    let bytes = &buffer.0[start..start + needed];
+    let convert: fn(&[u8]) -> u32 = match accessor.data_type() {
+        D::U8 => |c| c[0] as u32,
+        D::U16 => |c| u16::from_le_bytes([c[0], c[1]]) as u32,
+        D::U32 => |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+        other => return Err(format!("{label}: component type {other:?} cannot index")),
+    };
+    Ok(if stride == comp {
+        bytes.chunks_exact(comp).map(convert).collect()
+    } else {
+        (0..count)
+            .map(|i| convert(&bytes[i * stride..i * stride + comp]))
+            .collect()
+    })
 }
 
 /// Reads an accessor of exactly `N` components per element.

@@ -241,7 +241,6 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
             ));
         }
     }
-
     let mut buffers = crate::gltf_ext::load_buffers(&document, &raw_json, base, gltf.blob)
         .map_err(|e| gltf_err(format!("buffer data: {e}")))?;
     // meshopt-compressed views are decoded into a new buffer and the JSON is rewritten to
@@ -259,7 +258,6 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
     } else {
         document
     };
-
     for texture in document.textures() {
         let image = texture.source();
         let label = image_label(&image);
@@ -287,7 +285,6 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
             }
         }
     }
-
     let mut uv_transforms = Vec::new();
     for m in document.materials() {
         let pbr = m.pbr_metallic_roughness();
@@ -468,7 +465,14 @@ fn read_primitive(
     if positions.iter().flatten().any(|v| !v.is_finite()) {
         return Err("POSITION has non-finite values".into());
     }
-    let indices = triangulate(mode, &indices);
+    let indices = match mode {
+        Mode::Triangles => {
+            let mut ix = indices;
+            ix.truncate(ix.len() / 3 * 3);
+            ix
+        }
+        _ => triangulate(mode, &indices),
+    };
     if let Some(bad) = indices.iter().find(|&&i| i as usize >= n) {
         return Err(format!("index {bad} is out of range for {n} vertices"));
     }
@@ -531,10 +535,8 @@ fn read_attributes(
         .get(&Semantic::Colors(0))
         .map(|a| read_colors(&a, buffers))
         .transpose()?;
-    let reader = prim.reader(|b| buffers.get(b.index()).map(|d| d.0.as_slice()));
-    let indices: Vec<u32> = match reader.read_indices() {
-        Some(ix) => ix.into_u32().collect(),
-        None if prim.indices().is_some() => return Err("index data missing".into()),
+    let indices: Vec<u32> = match prim.indices() {
+        Some(a) => crate::gltf_ext::read_indices(&a, buffers)?,
         None => (0..positions.len() as u32).collect(),
     };
     Ok(Attributes {
@@ -568,23 +570,34 @@ fn triangulate(mode: gltf::mesh::Mode, ix: &[u32]) -> Vec<u32> {
 /// Area-weighted vertex normals on the indexed mesh: one normal per existing vertex, so a
 /// file without normals never has its vertex count tripled.
 pub fn smooth_normals(positions: &[[f32; 3]], indices: &[u32]) -> Vec<[f32; 3]> {
-    let mut acc = vec![Vector3::<f32>::zeros(); positions.len()];
+    let sub = |a: [f32; 3], b: [f32; 3]| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    let mut acc = vec![[0.0f32; 3]; positions.len()];
     for t in indices.chunks_exact(3) {
         let [a, b, c] = [t[0] as usize, t[1] as usize, t[2] as usize];
         if a >= positions.len() || b >= positions.len() || c >= positions.len() {
             continue;
         }
-        let pa = Vector3::from(positions[a]);
-        let n = (Vector3::from(positions[b]) - pa).cross(&(Vector3::from(positions[c]) - pa));
-        for v in [a, b, c] {
-            acc[v] += n;
+        let (u, v) = (
+            sub(positions[b], positions[a]),
+            sub(positions[c], positions[a]),
+        );
+        // Area-weighted: the cross product's length is twice the triangle's area.
+        let n = [
+            u[1] * v[2] - u[2] * v[1],
+            u[2] * v[0] - u[0] * v[2],
+            u[0] * v[1] - u[1] * v[0],
+        ];
+        for i in [a, b, c] {
+            for k in 0..3 {
+                acc[i][k] += n[k];
+            }
         }
     }
     acc.into_iter()
         .map(|n| {
-            let len = n.norm();
+            let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
             if len > 0.0 {
-                (n / len).into()
+                [n[0] / len, n[1] / len, n[2] / len]
             } else {
                 [0.0, 1.0, 0.0]
             }
