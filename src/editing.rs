@@ -358,18 +358,7 @@ fn picked(scene: &CaseScene, hit: SurfaceHit) -> Picked {
 /// A new evidence item at a point on the surface, with honest defaults: time unknown,
 /// unverified, half a metre of horizontal uncertainty, recorded as created by the author.
 pub fn new_item(scene: &CaseScene, at: Enu, category: Category, author: &str) -> EvidenceItem {
-    let prefix = match category {
-        Category::Witness => "W",
-        Category::Photo => "P",
-        Category::Video => "VID",
-        Category::Impact => "I",
-        Category::Casing => "C",
-        Category::Vehicle => "V",
-        Category::Person => "PER",
-        Category::Damage => "D",
-        Category::Document => "DOC",
-        Category::Other => "E",
-    };
+    let prefix = locus_core::events::id_prefix(category);
     let id = next_id(scene.case(), prefix);
     EvidenceItem {
         created_by: author.to_string(),

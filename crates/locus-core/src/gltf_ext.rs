@@ -200,23 +200,7 @@ pub fn read_accessor(
     };
     let comp = accessor.data_type().size();
     let elem = comp * dims;
-    let stride = view.stride().unwrap_or(elem).max(elem);
-    let buffer = buffers
-        .get(view.buffer().index())
-        .ok_or_else(|| format!("{label}: buffer {} missing", view.buffer().index()))?;
-    let start = view.offset() + accessor.offset();
-    let needed = if count == 0 {
-        0
-    } else {
-        (count - 1) * stride + elem
-    };
-    if accessor.offset() + needed > view.length() || start + needed > buffer.0.len() {
-        return Err(format!(
-            "{label}: {count} elements of {elem} bytes (stride {stride}) overrun buffer view {}",
-            view.index()
-        ));
-    }
-    let bytes = &buffer.0[start..start + needed];
+    let (bytes, stride) = accessor_bytes(accessor, &view, buffers, elem, &label)?;
     let norm = accessor.normalized();
     // One conversion per component type, chosen once (not per component).
     let convert: fn(&[u8], bool) -> f32 = match accessor.data_type() {
@@ -256,6 +240,35 @@ pub fn read_accessor(
     Ok((out, dims))
 }
 
+/// The bytes of an accessor's elements (`elem` bytes each) and their stride, bounds-checked
+/// against the view and the buffer.
+fn accessor_bytes<'b>(
+    accessor: &gltf::Accessor,
+    view: &gltf::buffer::View,
+    buffers: &'b [gltf::buffer::Data],
+    elem: usize,
+    label: &str,
+) -> Result<(&'b [u8], usize), String> {
+    let count = accessor.count();
+    let stride = view.stride().unwrap_or(elem).max(elem);
+    let buffer = buffers
+        .get(view.buffer().index())
+        .ok_or_else(|| format!("{label}: buffer {} missing", view.buffer().index()))?;
+    let start = view.offset() + accessor.offset();
+    let needed = if count == 0 {
+        0
+    } else {
+        (count - 1) * stride + elem
+    };
+    if accessor.offset() + needed > view.length() || start + needed > buffer.0.len() {
+        return Err(format!(
+            "{label}: {count} elements of {elem} bytes (stride {stride}) overrun buffer view {}",
+            view.index()
+        ));
+    }
+    Ok((&buffer.0[start..start + needed], stride))
+}
+
 /// Index data (unsigned byte, short or int scalars) as u32, exactly.
 pub fn read_indices(
     accessor: &gltf::Accessor,
@@ -270,24 +283,8 @@ pub fn read_indices(
         .view()
         .ok_or_else(|| format!("{label}: no buffer view"))?;
     let comp = accessor.data_type().size();
-    let stride = view.stride().unwrap_or(comp).max(comp);
+    let (bytes, stride) = accessor_bytes(accessor, &view, buffers, comp, &label)?;
     let count = accessor.count();
-    let buffer = buffers
-        .get(view.buffer().index())
-        .ok_or_else(|| format!("{label}: buffer {} missing", view.buffer().index()))?;
-    let start = view.offset() + accessor.offset();
-    let needed = if count == 0 {
-        0
-    } else {
-        (count - 1) * stride + comp
-    };
-    if accessor.offset() + needed > view.length() || start + needed > buffer.0.len() {
-        return Err(format!(
-            "{label}: {count} indices overrun buffer view {}",
-            view.index()
-        ));
-    }
-    let bytes = &buffer.0[start..start + needed];
     let convert: fn(&[u8]) -> u32 = match accessor.data_type() {
         D::U8 => |c| c[0] as u32,
         D::U16 => |c| u16::from_le_bytes([c[0], c[1]]) as u32,
