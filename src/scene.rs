@@ -173,13 +173,32 @@ fn spawn_site(
                 ..default()
             }),
         };
+        // A mesh with vertex colours and no material (PLY, OBJ without MTL) shows its colours
+        // as recorded; the grey fallback is for surfaces with nothing to show.
+        let recorded_colours = ModelPart {
+            unlit: unlit_materials.add(UnlitMaterial {
+                tint: LinearRgba::WHITE,
+                texture: None,
+                alpha_mode: AlphaMode::Opaque,
+            }),
+            lit: materials.add(StandardMaterial {
+                base_color: Color::WHITE,
+                double_sided: true,
+                cull_mode: None,
+                ..default()
+            }),
+        };
         for (pi, prim) in data.primitives.iter().enumerate() {
             let transform = narrow_transform(&(to_render * primitive_to_enu(&om.placed, data, pi)));
             let mesh = build_mesh(data, pi);
             let l = prim
                 .material
                 .and_then(|m| looks.get(m))
-                .unwrap_or(&fallback);
+                .unwrap_or(if prim.colors.is_some() {
+                    &recorded_colours
+                } else {
+                    &fallback
+                });
             let look = ModelPart {
                 unlit: l.unlit.clone(),
                 lit: l.lit.clone(),
