@@ -155,19 +155,8 @@ impl Placement {
                 fitted,
                 rms_m,
             } => {
-                if points.len() < 3 {
-                    return Err(format!(
-                        "control points: a similarity fit needs at least 3 points, the placement has {}",
-                        points.len()
-                    ));
-                }
+                check_control_points(points)?;
                 for (i, p) in points.iter().enumerate() {
-                    if p.model.iter().any(|v| !v.is_finite()) {
-                        return Err(format!("control point {i}: model has a non-finite number"));
-                    }
-                    p.geodetic
-                        .validate()
-                        .map_err(|e| format!("control point {i}: {e}"))?;
                     if p.residual_m.is_some_and(|r| !(r.is_finite() && r >= 0.0)) {
                         return Err(format!("control point {i}: residual_m must be ≥ 0"));
                     }
@@ -542,11 +531,8 @@ pub struct Fit {
     pub rms_m: f64,
 }
 
-/// Fits model → case ENU by a similarity transform (Umeyama 1991, least squares with scale,
-/// proper rotation only: never a mirror image) to control points whose surveyed positions
-/// are taken into `frame`. Refuses fewer than 3 points and points that are (nearly) collinear
-/// or coincident in the model or on the ground, since those leave the rotation undetermined.
-pub fn fit_control_points(points: &[ControlPoint], frame: &EnuFrame) -> Result<Fit, String> {
+/// At least three points, each with finite model coordinates and a valid surveyed position.
+fn check_control_points(points: &[ControlPoint]) -> Result<(), String> {
     if points.len() < 3 {
         return Err(format!(
             "control points: a similarity fit needs at least 3 points, got {}",
@@ -561,6 +547,15 @@ pub fn fit_control_points(points: &[ControlPoint], frame: &EnuFrame) -> Result<F
             .validate()
             .map_err(|e| format!("control point {i}: {e}"))?;
     }
+    Ok(())
+}
+
+/// Fits model → case ENU by a similarity transform (Umeyama 1991, least squares with scale,
+/// proper rotation only: never a mirror image) to control points whose surveyed positions
+/// are taken into `frame`. Refuses fewer than 3 points and points that are (nearly) collinear
+/// or coincident in the model or on the ground, since those leave the rotation undetermined.
+pub fn fit_control_points(points: &[ControlPoint], frame: &EnuFrame) -> Result<Fit, String> {
+    check_control_points(points)?;
     let x: Vec<Vector3<f64>> = points.iter().map(|p| Vector3::from(p.model)).collect();
     let y: Vec<Vector3<f64>> = points
         .iter()
