@@ -32,6 +32,7 @@ pub struct ItemForm {
     pub horizontal_uncertainty_m: String,
     pub vertical_uncertainty_m: String,
     pub tags: String,
+    pub graphic: bool,
     pub sources: Vec<Source>,
     pub camera_known: bool,
     pub heading_deg: f64,
@@ -106,6 +107,7 @@ impl ItemForm {
                 .map(num)
                 .unwrap_or_default(),
             tags: item.tags.join(", "),
+            graphic: item.graphic,
             sources: item.sources.clone(),
             camera_known: cam.is_some(),
             heading_deg: cam.as_ref().map_or(0.0, |c| c.heading_deg),
@@ -233,6 +235,7 @@ impl ItemForm {
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
             .collect();
+        item.graphic = self.graphic;
         item.sources = self
             .sources
             .iter()
@@ -435,6 +438,8 @@ impl ItemForm {
         }
         ui.label("Tags (comma-separated)");
         line(ui, &mut self.tags, "ballistics, north wall");
+        ui.checkbox(&mut self.graphic, "Graphic content")
+            .on_hover_text("Veiled in presentations until revealed on purpose");
 
         ui.separator();
         ui.strong("Sources");
@@ -522,6 +527,7 @@ mod tests {
             modified_by: String::new(),
             modified_at: None,
             attachments: vec![],
+            graphic: false,
         }
     }
 

@@ -48,6 +48,7 @@ fn item(n: usize) -> EvidenceItem {
         modified_by: String::new(),
         modified_at: None,
         attachments: vec![],
+        graphic: false,
     }
 }
 

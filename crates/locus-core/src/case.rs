@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::geodesy::{Enu, EnuFrame, Geodetic};
 use crate::placement::Placement;
+use crate::storyline::Storyline;
 use crate::time::EvidenceTime;
 
 /// The format version this build writes and reads natively.
@@ -45,6 +46,9 @@ pub struct Case {
     /// own measurements): which package, as sealed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<DerivedFromPackage>,
+    /// The presentation for court: banner wording and the ordered steps.
+    #[serde(default, skip_serializing_if = "Storyline::is_default")]
+    pub storyline: Storyline,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -403,6 +407,9 @@ pub struct EvidenceItem {
     /// Original files (photo, video, document) kept in the case's evidence store.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Graphic content (injuries, bodies): veiled in presentations until revealed on purpose.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub graphic: bool,
 }
 
 impl EvidenceItem {
@@ -435,6 +442,7 @@ impl EvidenceItem {
             modified_by: String::new(),
             modified_at: None,
             attachments: vec![],
+            graphic: false,
         }
     }
 }

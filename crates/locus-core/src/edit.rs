@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::case::{Case, EvidenceItem, Measurement, SightLine};
+use crate::storyline::Step;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -43,6 +44,29 @@ pub enum Edit {
         index: usize,
         sight_line: SightLine,
     },
+    AddStep {
+        index: usize,
+        step: Box<Step>,
+    },
+    RemoveStep {
+        index: usize,
+        step: Box<Step>,
+    },
+    ReplaceStep {
+        before: Box<Step>,
+        after: Box<Step>,
+    },
+    /// Moves the storyline step `id` from position `from` to position `to`.
+    MoveStep {
+        id: String,
+        from: usize,
+        to: usize,
+    },
+    /// The presentation banner's wording.
+    SetBanner {
+        before: String,
+        after: String,
+    },
     /// Several edits as one step (e.g. deleting a multi-selection).
     Batch {
         label: String,
@@ -75,6 +99,13 @@ impl Record for EvidenceItem {
 
 impl Record for Measurement {
     const KIND: &'static str = "measurement";
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Record for Step {
+    const KIND: &'static str = "storyline step";
     fn id(&self) -> &str {
         &self.id
     }
@@ -154,6 +185,39 @@ impl Edit {
                 add(&mut case.sight_lines, *index, sight_line)
             }
             Edit::RemoveSightLine { sight_line, .. } => remove(&mut case.sight_lines, sight_line),
+            Edit::AddStep { index, step } => add(&mut case.storyline.steps, *index, step.as_ref()),
+            Edit::RemoveStep { step, .. } => remove(&mut case.storyline.steps, step.as_ref()),
+            Edit::ReplaceStep { before, after } => {
+                replace(&mut case.storyline.steps, before.as_ref(), after.as_ref())
+            }
+            Edit::MoveStep { id, from, to } => {
+                let steps = &mut case.storyline.steps;
+                if steps.get(*from).map(|s| &s.id) != Some(id) {
+                    return Err(EditError::Conflict {
+                        kind: Step::KIND,
+                        id: id.clone(),
+                    });
+                }
+                if *to >= steps.len() {
+                    return Err(EditError::Missing {
+                        kind: "storyline position",
+                        id: to.to_string(),
+                    });
+                }
+                let step = steps.remove(*from);
+                steps.insert(*to, step);
+                Ok(())
+            }
+            Edit::SetBanner { before, after } => {
+                if case.storyline.banner != *before {
+                    return Err(EditError::Conflict {
+                        kind: "banner",
+                        id: before.clone(),
+                    });
+                }
+                case.storyline.banner = after.clone();
+                Ok(())
+            }
             Edit::Batch { edits, .. } => {
                 // All or nothing: work on a copy.
                 let mut scratch = case.clone();
@@ -186,6 +250,21 @@ impl Edit {
             },
             Edit::AddSightLine { index, sight_line } => Edit::RemoveSightLine { index, sight_line },
             Edit::RemoveSightLine { index, sight_line } => Edit::AddSightLine { index, sight_line },
+            Edit::AddStep { index, step } => Edit::RemoveStep { index, step },
+            Edit::RemoveStep { index, step } => Edit::AddStep { index, step },
+            Edit::ReplaceStep { before, after } => Edit::ReplaceStep {
+                before: after,
+                after: before,
+            },
+            Edit::MoveStep { id, from, to } => Edit::MoveStep {
+                id,
+                from: to,
+                to: from,
+            },
+            Edit::SetBanner { before, after } => Edit::SetBanner {
+                before: after,
+                after: before,
+            },
             Edit::Batch { label, edits } => Edit::Batch {
                 label,
                 edits: edits.iter().rev().map(Edit::inverse).collect(),
@@ -232,6 +311,13 @@ impl Edit {
             Edit::RemoveSightLine { sight_line, .. } => {
                 format!("delete line of sight {}", sight_line.id)
             }
+            Edit::AddStep { step, .. } => format!("add storyline step {}", step.id),
+            Edit::RemoveStep { step, .. } => format!("delete storyline step {}", step.id),
+            Edit::ReplaceStep { after, .. } => format!("edit storyline step {}", after.id),
+            Edit::MoveStep { id, from, to } => {
+                format!("move storyline step {id} from {} to {}", from + 1, to + 1)
+            }
+            Edit::SetBanner { after, .. } => format!("set the presentation banner to {after:?}"),
             Edit::Batch { label, .. } => label.clone(),
         }
     }
@@ -263,6 +349,7 @@ pub fn next_id(case: &Case, prefix: &str) -> String {
         .chain(case.sight_lines.iter().map(|s| s.id.as_str()))
         .chain(case.tracks.iter().map(|t| t.id.as_str()))
         .chain(case.models.iter().map(|m| m.id.as_str()))
+        .chain(case.storyline.steps.iter().map(|s| s.id.as_str()))
         .collect();
     (1..)
         .map(|n| format!("{prefix}{n}"))

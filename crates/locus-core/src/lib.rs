@@ -29,6 +29,7 @@ pub mod progress;
 pub mod session;
 pub mod sight;
 pub mod site;
+pub mod storyline;
 pub mod surface;
 pub mod time;
 pub mod timeline;

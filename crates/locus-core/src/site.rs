@@ -259,6 +259,7 @@ pub fn bare_model_case(path: &std::path::Path) -> Result<LoadedCase, String> {
         sight_lines: vec![],
         audit_head: None,
         derived_from: None,
+        storyline: Default::default(),
     };
     Ok(LoadedCase {
         case,
