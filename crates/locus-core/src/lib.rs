@@ -26,6 +26,7 @@ pub mod package;
 pub mod placement;
 pub mod pointcloud;
 pub mod progress;
+pub mod report;
 pub mod session;
 pub mod sight;
 pub mod site;
