@@ -24,6 +24,7 @@ pub fn add_case_view_plugins(app: &mut App) {
     crate::timeline::plugin(app);
     crate::markers::plugin(app);
     crate::overlay::plugin(app);
+    crate::story::plugin(app);
 }
 
 /// Vulkan unless WGPU_BACKEND says otherwise: wgpu's GL backend misrenders Bevy here.
@@ -86,6 +87,7 @@ pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
     crate::editing::plugin(&mut app);
     crate::editing::input_plugin(&mut app);
     crate::ui::plugin(&mut app);
+    crate::present::plugin(&mut app);
     app.insert_resource(settings);
     app.insert_resource(scene)
         .add_systems(Startup, spawn_window_cameras)

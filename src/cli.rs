@@ -56,8 +56,12 @@ enum Command {
         #[arg(long)]
         time: Option<String>,
         /// Use this bookmark's camera (and time, unless --time is given).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "step")]
         bookmark: Option<String>,
+        /// Render storyline step N (1 = the first) as presented: its view, its moment (the
+        /// end of its range), its filters, the banner and the caption.
+        #[arg(long, value_name = "N")]
+        step: Option<usize>,
         /// Image size in pixels.
         #[arg(long, default_value = "1280x720")]
         size: String,
@@ -87,6 +91,12 @@ enum Command {
     /// items in one undoable edit; rejected rows and duplicates are listed with their line /
     /// feature numbers, and every assumption (date order, time zone, heights) is printed.
     ImportEvents(crate::cli_events::ImportEventsArgs),
+    /// Render PNG frames of the storyline (or of a time range) offscreen, stepping time
+    /// exactly, with a manifest of their SHA-256 hashes; an MP4 too when ffmpeg is installed.
+    Frames(crate::cli_story::FramesArgs),
+    /// Write the case's report as a PDF: summary, evidence table, measurements, a picture
+    /// of each storyline step and a method appendix.
+    Report(crate::cli_story::ReportArgs),
     /// Seal a case into one package file for a court: every file it references, the audit
     /// log and a manifest of SHA-256 hashes, signed with KEYFILE when given.
     Export {
@@ -168,6 +178,7 @@ pub fn main() -> ExitCode {
             out,
             time,
             bookmark,
+            step,
             size,
             all,
             json,
@@ -176,10 +187,13 @@ pub fn main() -> ExitCode {
             &out,
             time.as_deref(),
             bookmark.as_deref(),
+            step,
             &size,
             all,
             json,
         ),
+        Some(Command::Frames(args)) => crate::cli_story::run_frames(args),
+        Some(Command::Report(args)) => crate::cli_story::run_report(args),
         Some(Command::DeriveSurface {
             input,
             out,
@@ -248,7 +262,7 @@ fn run_inspect(path: &Path, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn parse_size(size: &str) -> Result<(u32, u32)> {
+pub fn parse_size(size: &str) -> Result<(u32, u32)> {
     let parsed = size
         .split_once(['x', 'X'])
         .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)));
@@ -266,6 +280,7 @@ fn run_render(
     out: &Path,
     time: Option<&str>,
     bookmark: Option<&str>,
+    step: Option<usize>,
     size: &str,
     all: bool,
     json: bool,
@@ -317,11 +332,22 @@ fn run_render(
             Some(index)
         }
     };
+    let step = match step {
+        None => None,
+        Some(n) => {
+            let steps = scene.case().storyline.steps.len();
+            if n == 0 || n > steps {
+                bail!("--step {n}: this case's storyline has {steps} steps (numbered from 1)");
+            }
+            Some(n - 1)
+        }
+    };
     let request = RenderRequest {
         width,
         height,
         time,
         bookmark,
+        step,
         show_all: all,
     };
     let result = crate::render::render_offscreen(scene, request)?;

@@ -388,6 +388,7 @@ fn update_markers(
     settings: Res<ViewSettings>,
     filter: Res<CategoryFilter>,
     selection: Res<Selection>,
+    story: Res<crate::story::StoryView>,
     camera: Query<(&GlobalTransform, &Projection, &Camera), With<crate::camera::MainCamera>>,
     mut markers: Query<(&mut Marker, &mut Transform, &mut Visibility, &Children), Without<Pin>>,
     mut pins: Query<(&Pin, &mut Transform), Without<Marker>>,
@@ -454,11 +455,18 @@ fn update_markers(
                 )
             }
         };
-        let opacity = if filter.shows(marker.category) {
+        let id = match marker.target {
+            Target::Item(i) => case.evidence.get(i).map(|x| x.id.as_str()),
+            Target::Track(t) => case.tracks.get(t).map(|x| x.id.as_str()),
+            Target::Measurement(_) | Target::Sight(_) => None,
+        }
+        .unwrap_or_default();
+        let opacity = if filter.shows(marker.category) && story.shows(case, id, marker.category) {
             opacity
         } else {
             0.0
         };
+        let story_highlight = story.highlights(case, id);
         marker.opacity = opacity;
         if let Some(p) = position {
             transform.translation = scene.to_render(p);
@@ -471,8 +479,9 @@ fn update_markers(
         if opacity <= 0.01 {
             continue;
         }
-        let highlighted =
-            selection.is_selected(marker.target) || selection.hovered == Some(marker.target);
+        let highlighted = story_highlight
+            || selection.is_selected(marker.target)
+            || selection.hovered == Some(marker.target);
         let distance = cam_tf
             .translation()
             .distance(transform.translation)

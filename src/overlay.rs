@@ -10,6 +10,7 @@ use crate::camera::MainCamera;
 use crate::case_scene::CaseScene;
 use crate::markers::{Marker, Selection, Target, head_on_screen};
 use crate::scene::ViewSettings;
+use crate::story::StoryView;
 use crate::third_party::orbit::OrbitCamera;
 use crate::timeline::TimeControl;
 
@@ -35,6 +36,7 @@ fn overlay_system(
     camera: Query<(&Camera, &GlobalTransform, &Projection, Option<&OrbitCamera>), With<MainCamera>>,
     markers: Query<(&Marker, &GlobalTransform)>,
     tools: Option<Res<crate::editing::ToolState>>,
+    story: Res<StoryView>,
 ) -> Result {
     let Some(scene) = scene else { return Ok(()) };
     let ctx = contexts.ctx_mut()?;
@@ -61,7 +63,12 @@ fn overlay_system(
     taken.extend(draw_scale_bar(&painter, rect, focus_distance, fov));
     let clock = draw_clock(&painter, rect, &scene, &control);
     taken.extend(clock);
-    if let Some(notice) = &scene.case().notice {
+    if story.presenting {
+        // The banner carries the notice too.
+        taken.extend(crate::story::draw_presentation(
+            &painter, rect, &scene, &story, &control,
+        ));
+    } else if let Some(notice) = &scene.case().notice {
         taken.push(draw_notice(&painter, rect, notice, clock));
     }
     if let Some(t) = &tools {
@@ -77,19 +84,25 @@ fn overlay_system(
     ));
     if settings.labels {
         draw_labels(
-            &painter, rect, &scene, &selection, camera, cam_tf, &markers, taken,
+            &painter, rect, &scene, &selection, &story, camera, cam_tf, &markers, taken,
         );
     }
     Ok(())
 }
 
-fn label_text(scene: &CaseScene, target: Target) -> String {
+fn label_text(scene: &CaseScene, story: &StoryView, target: Target) -> String {
     let case = &scene.case();
     let text = match target {
         Target::Item(i) => case
             .evidence
             .get(i)
-            .map(|x| format!("{} {}", x.id, x.title))
+            .map(|x| {
+                if story.presenting && story.veiled(x) {
+                    format!("{} ⚠ graphic content (veiled)", x.id)
+                } else {
+                    format!("{} {}", x.id, x.title)
+                }
+            })
             .unwrap_or_default(),
         Target::Track(t) => case
             .tracks
@@ -110,11 +123,24 @@ fn draw_labels(
     rect: egui::Rect,
     scene: &CaseScene,
     selection: &Selection,
+    story: &StoryView,
     camera: &Camera,
     cam_tf: &GlobalTransform,
     markers: &Query<(&Marker, &GlobalTransform)>,
     mut placed: Vec<egui::Rect>,
 ) {
+    let case = scene.case();
+    let story_highlight = |t: Target| match t {
+        Target::Item(i) => case
+            .evidence
+            .get(i)
+            .is_some_and(|x| story.highlights(case, &x.id)),
+        Target::Track(i) => case
+            .tracks
+            .get(i)
+            .is_some_and(|x| story.highlights(case, &x.id)),
+        Target::Measurement(_) | Target::Sight(_) => false,
+    };
     // Selected and hovered first, then nearest first; a label that would overlap one already
     // placed is skipped.
     let mut candidates: Vec<(u8, f32, Target, egui::Pos2, f32)> = markers
@@ -122,7 +148,7 @@ fn draw_labels(
         .filter(|(m, _)| m.opacity > 0.05)
         .filter_map(|(m, tf)| {
             let p = head_on_screen(camera, cam_tf, m, tf)?;
-            let priority = if selection.is_selected(m.target) {
+            let priority = if selection.is_selected(m.target) || story_highlight(m.target) {
                 0
             } else if selection.hovered == Some(m.target) {
                 1
@@ -135,17 +161,40 @@ fn draw_labels(
         })
         .collect();
     candidates.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let font = egui::FontId::proportional(13.0);
+    let font = egui::FontId::proportional(if story.presenting && story.high_contrast {
+        19.0
+    } else if story.presenting {
+        15.0
+    } else {
+        13.0
+    });
     for (priority, _, target, head, opacity) in candidates {
-        let text = label_text(scene, target);
+        let text = label_text(scene, story, target);
         let galley = painter.layout_no_wrap(text, font.clone(), egui::Color32::WHITE);
-        let pos = head + egui::vec2(9.0, -galley.size().y / 2.0);
-        let bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(4.0, 2.0));
+        let mut pos = head + egui::vec2(9.0, -galley.size().y / 2.0);
+        let mut bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(4.0, 2.0));
         if !rect.intersects(bg) {
             continue;
         }
-        if priority == 2 && placed.iter().any(|r| r.intersects(bg)) {
-            continue;
+        if placed.iter().any(|r| r.intersects(bg)) {
+            if priority == 2 {
+                continue;
+            }
+            // A selected or highlighted label is always shown: moved up or down to a free
+            // place beside its pin (a leader line joins them).
+            let step = bg.height() + 2.0;
+            let free = [1.0, -1.0, 2.0, -2.0, 3.0, -3.0].into_iter().find_map(|k| {
+                let moved = bg.translate(egui::vec2(0.0, k * step));
+                (!placed.iter().any(|r| r.intersects(moved))).then_some(k * step)
+            });
+            if let Some(dy) = free {
+                pos.y += dy;
+                bg = bg.translate(egui::vec2(0.0, dy));
+                painter.line_segment(
+                    [head, egui::pos2(bg.min.x, bg.center().y)],
+                    egui::Stroke::new(1.0, egui::Color32::from_white_alpha(160)),
+                );
+            }
         }
         placed.push(bg);
         let alpha = (opacity * 255.0) as u8;

@@ -160,6 +160,7 @@ fn spawn_points(
                 MeshMaterial3d(material.clone()),
                 narrow_transform(&(to_render * to_enu)),
                 PointPart,
+                crate::story::ModelLayer(om.model.id.clone()),
                 Name::new(format!("points {} {}", om.model.id, set.name)),
             ));
         }

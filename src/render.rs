@@ -19,10 +19,12 @@ use bevy::winit::WinitPlugin;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::camera::{MainCamera, bookmark_pose, camera_bundle, default_pose};
+use crate::camera::{MainCamera, Pose, bookmark_pose, camera_bundle, default_pose};
 use crate::case_scene::CaseScene;
 use crate::markers::{Marker, Target, head_on_screen};
+use crate::story::StoryView;
 use crate::timeline::TimeControl;
+use locus_core::storyline::StoryPlan;
 
 #[derive(Debug, Clone)]
 pub struct RenderRequest {
@@ -30,6 +32,9 @@ pub struct RenderRequest {
     pub height: u32,
     pub time: Option<DateTime<Utc>>,
     pub bookmark: Option<usize>,
+    /// A storyline step, shown as presented: its view, its moment at the end of its range,
+    /// its filters, the banner and the caption.
+    pub step: Option<usize>,
     pub show_all: bool,
 }
 
@@ -39,18 +44,28 @@ pub struct RenderResult {
     pub report: serde_json::Value,
 }
 
-/// Frames rendered before the picture is taken (assets upload, labels settle).
+/// One picture: where the camera is, the clock, and the storyline's part in it.
+#[derive(Debug, Clone)]
+pub struct Shot {
+    pub pose: Pose,
+    pub now: DateTime<Utc>,
+    pub show_all: bool,
+    pub story: StoryView,
+}
+
+/// Frames rendered before the first picture is taken (assets upload, labels settle).
 const WARMUP_FRAMES: u32 = 3;
+/// Frames rendered after the camera or clock changed, before the picture is taken: markers
+/// are sized and labels placed from the previous frame's camera.
+const SETTLE_FRAMES: u32 = 1;
 const MAX_FRAMES: u32 = 600;
 
-pub fn render_offscreen(scene: CaseScene, request: RenderRequest) -> anyhow::Result<RenderResult> {
-    // Bevy panics when no GPU adapter can be found; turn that into an ordinary error (the
-    // message is reported below, so the default hook's backtrace is not printed).
+/// Runs `f`, turning Bevy's panic when no GPU adapter can be found into an ordinary error.
+pub fn catching_gpu_panics<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    // The message is reported below, so the default hook's backtrace is not printed.
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        render_inner(scene, request)
-    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     std::panic::set_hook(previous_hook);
     match outcome {
         Ok(result) => result,
@@ -72,113 +87,218 @@ pub fn render_offscreen(scene: CaseScene, request: RenderRequest) -> anyhow::Res
     }
 }
 
-fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<RenderResult> {
-    let now = request
-        .time
-        .or_else(|| {
-            request
-                .bookmark
-                .and_then(|i| scene.case().bookmarks[i].time)
-        })
-        .or_else(|| scene.span.as_ref().map(|s| s.end))
-        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-    let pose = match request.bookmark {
-        Some(i) => bookmark_pose(&scene, &scene.case().bookmarks[i]),
-        None => default_pose(&scene),
-    };
+pub fn render_offscreen(scene: CaseScene, request: RenderRequest) -> anyhow::Result<RenderResult> {
+    catching_gpu_panics(|| render_inner(scene, request))
+}
 
-    let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin {
-                primary_window: None,
-                exit_condition: ExitCondition::DontExit,
-                ..default()
-            })
-            .set(RenderPlugin {
-                render_creation: RenderCreation::Automatic(Box::new(crate::app::wgpu_settings())),
-                synchronous_pipeline_compilation: true,
-                ..default()
-            })
-            .set(bevy::log::LogPlugin {
-                level: bevy::log::Level::ERROR,
-                ..default()
-            })
-            .disable::<WinitPlugin>(),
-    );
-    crate::app::add_case_view_plugins(&mut app);
-    let control = TimeControl {
-        now,
-        show_all: request.show_all,
-        span: scene.span.clone(),
-        ..default()
-    };
-    app.insert_resource(scene);
-    app.finish();
-    app.cleanup();
-    // The clock's reset on a new case would move `now`; set it after the first update instead.
-    app.update();
-    {
-        let world = app.world_mut();
-        let span = world.resource::<TimeControl>().span.clone();
-        *world.resource_mut::<TimeControl>() = TimeControl { span, ..control };
-    }
-
-    let mut target = Image::new_uninit(
-        Extent3d {
-            width: request.width,
-            height: request.height,
-            depth_or_array_layers: 1,
+/// The shot a still of storyline step `i` shows (as in the report and `render --step`).
+pub fn step_shot(scene: &CaseScene, i: usize) -> anyhow::Result<Shot> {
+    let case = scene.case();
+    let plan = StoryPlan::new(case, &case.storyline).map_err(|e| anyhow!("{e}"))?;
+    let moment = plan
+        .still_of_step(i)
+        .with_context(|| format!("the storyline has {} steps, not {}", plan.len(), i + 1))?;
+    Ok(Shot {
+        pose: crate::story::render_pose(scene, &moment.pose),
+        now: moment.time.unwrap_or_else(|| default_time(scene)),
+        show_all: case.storyline.steps[i].show_all_times,
+        story: StoryView {
+            step: Some(i),
+            presenting: true,
+            ..default()
         },
-        TextureDimension::D2,
-        TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::RENDER_WORLD,
-    );
-    target.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
-    let handle = app.world_mut().resource_mut::<Assets<Image>>().add(target);
-    let software = crate::app::is_software(app.world().get_resource::<RenderAdapterInfo>());
-    {
-        let world = app.world_mut();
-        let scene = world.resource::<CaseScene>();
-        let bundle = camera_bundle(scene, pose, software);
-        world.spawn((bundle, RenderTarget::Image(handle.clone().into())));
-        world.spawn((
-            crate::third_party::egui::ui_camera_bundle(),
-            RenderTarget::Image(handle.clone().into()),
-        ));
-    }
-    for _ in 0..WARMUP_FRAMES {
+    })
+}
+
+/// The clock when nothing says otherwise: the end of the case's span.
+pub fn default_time(scene: &CaseScene) -> DateTime<Utc> {
+    scene
+        .span
+        .as_ref()
+        .map(|s| s.end)
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<RenderResult> {
+    let shot = match request.step {
+        Some(i) => {
+            let mut shot = step_shot(&scene, i)?;
+            if let Some(t) = request.time {
+                shot.now = t;
+            }
+            shot.show_all |= request.show_all;
+            shot
+        }
+        None => Shot {
+            now: request
+                .time
+                .or_else(|| {
+                    request
+                        .bookmark
+                        .and_then(|i| scene.case().bookmarks[i].time)
+                })
+                .unwrap_or_else(|| default_time(&scene)),
+            pose: match request.bookmark {
+                Some(i) => bookmark_pose(&scene, &scene.case().bookmarks[i]),
+                None => default_pose(&scene),
+            },
+            show_all: request.show_all,
+            story: StoryView::default(),
+        },
+    };
+    let mut offscreen = Offscreen::new(scene, request.width, request.height)?;
+    let rgba = offscreen.shoot(&shot)?;
+    let report = describe(&mut offscreen.app, &request, shot.now);
+    Ok(RenderResult { rgba, report })
+}
+
+/// A headless app rendering into an image: one per export, many pictures each.
+pub struct Offscreen {
+    app: App,
+    target: Handle<Image>,
+    camera: Entity,
+    /// Frames rendered for the pictures taken so far (each picture needs a few).
+    pub updates: u64,
+}
+
+impl Offscreen {
+    pub fn new(scene: CaseScene, width: u32, height: u32) -> anyhow::Result<Self> {
+        let mut app = App::new();
+        app.add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: None,
+                    exit_condition: ExitCondition::DontExit,
+                    ..default()
+                })
+                .set(RenderPlugin {
+                    render_creation: RenderCreation::Automatic(Box::new(
+                        crate::app::wgpu_settings(),
+                    )),
+                    synchronous_pipeline_compilation: true,
+                    ..default()
+                })
+                .set(bevy::log::LogPlugin {
+                    level: bevy::log::Level::ERROR,
+                    ..default()
+                })
+                .disable::<WinitPlugin>(),
+        );
+        crate::app::add_case_view_plugins(&mut app);
+        let pose = default_pose(&scene);
+        app.insert_resource(scene);
+        app.finish();
+        app.cleanup();
         app.update();
+
+        let mut target = Image::new_uninit(
+            Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            TextureDimension::D2,
+            TextureFormat::Rgba8UnormSrgb,
+            RenderAssetUsages::RENDER_WORLD,
+        );
+        target.texture_descriptor.usage |=
+            TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
+        let handle = app.world_mut().resource_mut::<Assets<Image>>().add(target);
+        let software = crate::app::is_software(app.world().get_resource::<RenderAdapterInfo>());
+        let camera = {
+            let world = app.world_mut();
+            let scene = world.resource::<CaseScene>();
+            let bundle = camera_bundle(scene, pose, software);
+            let camera = world
+                .spawn((bundle, RenderTarget::Image(handle.clone().into())))
+                .id();
+            world.spawn((
+                crate::third_party::egui::ui_camera_bundle(),
+                RenderTarget::Image(handle.clone().into()),
+            ));
+            camera
+        };
+        for _ in 0..WARMUP_FRAMES {
+            app.update();
+        }
+        Ok(Self {
+            app,
+            target: handle,
+            camera,
+            updates: 0,
+        })
     }
 
-    let captured: Arc<Mutex<Option<Image>>> = Arc::default();
-    let sink = captured.clone();
-    app.world_mut()
-        .spawn(Screenshot::image(handle))
-        .observe(move |c: On<ScreenshotCaptured>| {
-            if let Ok(mut slot) = sink.lock() {
-                *slot = Some(c.image.clone());
-            }
-        });
-    let report = describe(&mut app, &request, now);
-    for _ in 0..MAX_FRAMES {
-        app.update();
-        if captured.lock().map(|c| c.is_some()).unwrap_or(false) {
-            break;
-        }
+    /// The GPU (or software renderer) drawing the pictures.
+    pub fn adapter_name(&self) -> String {
+        self.app
+            .world()
+            .get_resource::<RenderAdapterInfo>()
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| "unknown".into())
     }
-    app.world_mut().write_message(AppExit::Success);
-    let image = captured
-        .lock()
-        .ok()
-        .and_then(|mut c| c.take())
-        .context("the rendered image never came back from the GPU")?;
-    let rgba = image
-        .try_into_dynamic()
-        .context("reading back the rendered image")?
-        .to_rgba8()
-        .into_raw();
-    Ok(RenderResult { rgba, report })
+
+    /// Renders one picture: RGBA8, sRGB, row-major. The same shot gives the same pixels.
+    pub fn shoot(&mut self, shot: &Shot) -> anyhow::Result<Vec<u8>> {
+        {
+            let world = self.app.world_mut();
+            let span = world.resource::<TimeControl>().span.clone();
+            *world.resource_mut::<TimeControl>() = TimeControl {
+                now: shot.now,
+                show_all: shot.show_all,
+                span,
+                ..default()
+            };
+            *world.resource_mut::<StoryView>() = shot.story.clone();
+            let mut cam = world.entity_mut(self.camera);
+            if let Some(mut tf) = cam.get_mut::<Transform>() {
+                *tf = Transform::from_translation(shot.pose.eye)
+                    .looking_at(shot.pose.target, Vec3::Y);
+            }
+            if let Some(mut projection) = cam.get_mut::<Projection>()
+                && let Projection::Perspective(p) = projection.as_mut()
+            {
+                p.fov = shot.pose.fov_deg.to_radians();
+            }
+        }
+        for _ in 0..SETTLE_FRAMES {
+            self.app.update();
+            self.updates += 1;
+        }
+        let captured: Arc<Mutex<Option<Image>>> = Arc::default();
+        let sink = captured.clone();
+        self.app
+            .world_mut()
+            .spawn(Screenshot::image(self.target.clone()))
+            .observe(move |c: On<ScreenshotCaptured>| {
+                if let Ok(mut slot) = sink.lock() {
+                    *slot = Some(c.image.clone());
+                }
+            });
+        for _ in 0..MAX_FRAMES {
+            self.app.update();
+            self.updates += 1;
+            if captured.lock().map(|c| c.is_some()).unwrap_or(false) {
+                break;
+            }
+        }
+        let image = captured
+            .lock()
+            .ok()
+            .and_then(|mut c| c.take())
+            .context("the rendered image never came back from the GPU")?;
+        Ok(image
+            .try_into_dynamic()
+            .context("reading back the rendered image")?
+            .to_rgba8()
+            .into_raw())
+    }
+}
+
+impl Drop for Offscreen {
+    fn drop(&mut self) {
+        self.app.world_mut().write_message(AppExit::Success);
+    }
 }
 
 /// Where each marker's head landed in the picture, plus time and camera: lets scripts and
@@ -223,6 +343,11 @@ fn describe(app: &mut App, request: &RenderRequest, now: DateTime<Utc>) -> serde
         "time_local": locus_core::time::format_local(now, scene.tz),
         "size": [request.width, request.height],
         "bookmark": request.bookmark.map(|i| case.bookmarks[i].name.clone()),
+        "step": request.step.map(|i| json!({
+            "number": i + 1,
+            "id": case.storyline.steps[i].id,
+            "caption": case.storyline.steps[i].caption,
+        })),
         "camera_eye_enu": [eye.east_m, eye.north_m, eye.up_m],
         "items": items,
     })

@@ -207,6 +207,7 @@ fn spawn_site(
                 Mesh3d(meshes.add(mesh)),
                 transform,
                 CaseEntity,
+                crate::story::ModelLayer(om.model.id.clone()),
                 Name::new(format!("model {} {}", om.model.id, prim.name)),
             ));
             if settings.lit {

@@ -9,6 +9,7 @@ pub mod import_events;
 pub mod item_form;
 pub mod loading;
 mod open_case;
+pub mod storyline;
 mod timeline_bar;
 mod toolbar;
 mod top_bar;
@@ -53,6 +54,7 @@ pub enum UiAction {
     SaveSettings(Settings),
     /// Start editing the selected item's fields.
     EditForm(String),
+    Present(crate::present::PresentCommand),
 }
 
 #[derive(Resource, Default)]
@@ -74,6 +76,7 @@ pub struct UiState {
     pub save_as_text: String,
     pub author_text: String,
     pub autosave_s: f64,
+    pub storyline: storyline::StorylineEditor,
 }
 
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
@@ -99,7 +102,9 @@ pub fn plugin(app: &mut App) {
         .add_systems(
             Update,
             (
-                keyboard_shortcuts.run_if(not(egui_wants_any_keyboard_input)),
+                keyboard_shortcuts
+                    .run_if(not(egui_wants_any_keyboard_input))
+                    .run_if(not(crate::present::presenting)),
                 open_case::poll_dialog,
                 dropped_files,
             ),
@@ -127,6 +132,42 @@ struct PointParams<'w> {
     import: ResMut<'w, import_events::ImportState>,
 }
 
+/// The storyline as the view shows it, and the camera for "add the current view".
+#[derive(SystemParam)]
+struct StoryParams<'w, 's> {
+    story: Res<'w, crate::story::StoryView>,
+    camera: Query<
+        'w,
+        's,
+        (
+            &'static mut Camera,
+            &'static Transform,
+            &'static Projection,
+            Option<&'static crate::third_party::orbit::OrbitCamera>,
+        ),
+        With<MainCamera>,
+    >,
+}
+
+impl StoryParams<'_, '_> {
+    /// The camera now, in case ENU.
+    fn pose(&self, scene: &CaseScene) -> Option<locus_core::storyline::CameraPose> {
+        let (_, tf, projection, orbit) = self.camera.single().ok()?;
+        let target = orbit
+            .map(|o| o.focus)
+            .unwrap_or(tf.translation + tf.forward() * 50.0);
+        let fov_deg = match projection {
+            Projection::Perspective(p) => p.fov.to_degrees() as f64,
+            _ => 45.0,
+        };
+        Some(locus_core::storyline::CameraPose {
+            eye: scene.render_to_enu(tf.translation),
+            target: scene.render_to_enu(target),
+            fov_deg,
+        })
+    }
+}
+
 fn panels_system(
     mut contexts: EguiContexts,
     mut points: PointParams,
@@ -140,13 +181,25 @@ fn panels_system(
     mut open_state: ResMut<OpenCaseState>,
     mut view_rect: ResMut<ViewRect>,
     fly: Res<FlyMode>,
-    mut camera: Query<&mut Camera, With<MainCamera>>,
+    mut story: StoryParams,
     window: Query<&Window, With<PrimaryWindow>>,
     mut edit: EditParams,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut actions = Vec::new();
     let Some(scene) = scene else { return Ok(()) };
+    if story.story.presenting {
+        // Presenting: no editing UI, the view fills the screen.
+        view_rect.0 = None;
+        if let Ok((mut cam, ..)) = story.camera.single_mut()
+            && cam.viewport.is_some()
+        {
+            cam.viewport = None;
+        }
+        presenter_controls(ctx, &scene, &story.story, &mut actions);
+        pending.0.extend(actions);
+        return Ok(());
+    }
     let mut root = egui::Ui::new(
         ctx.clone(),
         "locus_root".into(),
@@ -207,9 +260,33 @@ fn panels_system(
         points.import.window_open = true;
     }
     import_events::import_window(ctx, &mut points.import, &scene);
+    let selected_ids = selection
+        .selected
+        .iter()
+        .chain(&selection.also)
+        .filter_map(|t| match *t {
+            Target::Item(i) => scene.case().evidence.get(i).map(|x| x.id.clone()),
+            Target::Track(i) => scene.case().tracks.get(i).map(|x| x.id.clone()),
+            Target::Measurement(_) | Target::Sight(_) => None,
+        })
+        .collect();
+    let view_now = storyline::ViewNow {
+        pose: story.pose(&scene),
+        control: &control,
+        selected_ids,
+        hidden_categories: filter.hidden.clone(),
+    };
+    storyline::storyline_window(
+        ctx,
+        &scene,
+        &mut ui_state.storyline,
+        &story.story,
+        view_now,
+        &mut actions,
+    );
 
     // The 3D camera draws only in the space the panels leave.
-    if let (Ok(mut cam), Ok(window)) = (camera.single_mut(), window.single()) {
+    if let (Ok((mut cam, ..)), Ok(window)) = (story.camera.single_mut(), window.single()) {
         let scale = window.scale_factor();
         let pos = UVec2::new(
             (central.min.x * scale).max(0.0) as u32,
@@ -253,9 +330,11 @@ fn apply_ui_actions(
     mut tools: ResMut<ToolState>,
     mut settings: ResMut<Settings>,
     mut loading: ResMut<loading::Loading>,
+    mut present: ResMut<crate::present::PresentCommands>,
 ) {
     for action in std::mem::take(&mut pending.0) {
         match action {
+            UiAction::Present(c) => present.0.push(c),
             UiAction::Select(t) => selection.select(t),
             UiAction::Toggle(t) => selection.toggle(t),
             UiAction::Edit(c) => edit_commands.0.push(c),
@@ -311,6 +390,81 @@ fn apply_ui_actions(
             UiAction::OpenCase(path) => loading.start(path, settings.effective_author()),
         }
     }
+}
+
+/// While presenting: small controls in a corner (for a presenter with a mouse), and a
+/// deliberate "reveal" for each graphic item the step highlights.
+fn presenter_controls(
+    ctx: &egui::Context,
+    scene: &CaseScene,
+    story: &crate::story::StoryView,
+    actions: &mut Vec<UiAction>,
+) {
+    use crate::present::PresentCommand as P;
+    let case = scene.case();
+    egui::Area::new("presenter_controls".into())
+        .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -12.0))
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                ui.visuals_mut().widgets.inactive.weak_bg_fill =
+                    egui::Color32::from_black_alpha(140);
+                if ui
+                    .small_button("◀")
+                    .on_hover_text("Previous step (←, PageUp)")
+                    .clicked()
+                {
+                    actions.push(UiAction::Present(P::Previous));
+                }
+                if ui
+                    .small_button("▶")
+                    .on_hover_text("Next step (→, PageDown, Space)")
+                    .clicked()
+                {
+                    actions.push(UiAction::Present(P::Next));
+                }
+                if ui
+                    .small_button("Aa")
+                    .on_hover_text("High contrast, large type (C)")
+                    .clicked()
+                {
+                    actions.push(UiAction::Present(P::ToggleContrast));
+                }
+                if ui
+                    .small_button("✕")
+                    .on_hover_text("Leave the presentation (Esc)")
+                    .clicked()
+                {
+                    actions.push(UiAction::Present(P::Stop));
+                }
+            });
+        });
+    let Some(step) = story.active(case) else {
+        return;
+    };
+    let veiled: Vec<_> = case
+        .evidence
+        .iter()
+        .filter(|i| story.veiled(i) && step.highlights(&i.id))
+        .collect();
+    if veiled.is_empty() {
+        return;
+    }
+    egui::Area::new("veiled_items".into())
+        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(12.0, -12.0))
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.label("Graphic content is veiled:");
+                for item in veiled {
+                    if ui
+                        .button(format!("Reveal {} (graphic)", item.id))
+                        .on_hover_text("Shows its title and lets its files be opened")
+                        .clicked()
+                    {
+                        actions.push(UiAction::Present(P::Reveal(item.id.clone())));
+                    }
+                }
+            });
+        });
 }
 
 /// A case folder, `.locus` package or model file dropped on the window opens; an event file

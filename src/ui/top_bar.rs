@@ -41,6 +41,22 @@ pub fn top_bar_ui(
             {
                 state.show_import = true;
             }
+            if ui
+                .selectable_label(state.storyline.open, "🎬 Storyline")
+                .on_hover_text("The steps of the presentation: add, order, edit, preview")
+                .clicked()
+            {
+                state.storyline.open = !state.storyline.open;
+            }
+            if ui
+                .button("▶ Present")
+                .on_hover_text(
+                    "Full screen, editing hidden, step through the storyline (F5; Esc leaves)",
+                )
+                .clicked()
+            {
+                actions.push(UiAction::Present(crate::present::PresentCommand::Start(0)));
+            }
             ui.menu_button("🔖 Bookmarks", |ui| {
                 if ui.button("Home view (H)").clicked() {
                     actions.push(UiAction::Camera(CameraCommand::Home));

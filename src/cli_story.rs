@@ -1,0 +1,511 @@
+//! `locus frames` (deterministic PNG frames of the storyline or a time range, a manifest of
+//! their SHA-256 hashes, and an MP4 when ffmpeg is at hand) and `locus report` (the written
+//! report as a PDF). The app runs the same commands as child processes, with progress and
+//! cancel.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{DateTime, Utc};
+use image::ImageEncoder as _;
+use locus_core::fsio::{atomic_write, sha256_bytes, sha256_file};
+use locus_core::storyline::{StoryPlan, range_times};
+use locus_core::time::{format_local, parse_rfc3339, to_rfc3339};
+use serde_json::json;
+
+use crate::case_scene::CaseScene;
+use crate::cli::{UsageError, parse_size};
+use crate::render::{Offscreen, Shot, catching_gpu_panics, default_time, step_shot};
+use crate::story::{StoryView, render_pose};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct FramesArgs {
+    /// The case folder (or its case.json) or a sealed .locus package.
+    case: PathBuf,
+    /// Folder for the frames and manifest.json: created, or empty.
+    #[arg(long)]
+    out: PathBuf,
+    /// Frames per second of case playback.
+    #[arg(long, default_value_t = 25)]
+    fps: u32,
+    /// Frame size in pixels.
+    #[arg(long, default_value = "1920x1080")]
+    size: String,
+    /// Play the case's storyline (the default when neither --from nor --to is given).
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    storyline: bool,
+    /// Play case time from this moment (RFC 3339)…
+    #[arg(long, requires = "to")]
+    from: Option<String>,
+    /// …to this one.
+    #[arg(long, requires = "from")]
+    to: Option<String>,
+    /// With --from/--to: seconds of video the range takes.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// With --from/--to: the bookmark's camera (default: the case's home view).
+    #[arg(long)]
+    bookmark: Option<String>,
+    /// Render at most this many frames (the first ones): for trials and measurements.
+    #[arg(long)]
+    limit: Option<u64>,
+    /// Skip the MP4 even when ffmpeg is present.
+    #[arg(long)]
+    no_video: bool,
+    /// Print "progress DONE TOTAL" lines on stdout (for the app).
+    #[arg(long, hide = true)]
+    progress: bool,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// The case folder (or its case.json) or a sealed .locus package.
+    case: PathBuf,
+    /// The PDF to write (replaced atomically).
+    #[arg(long)]
+    out: PathBuf,
+    /// Size of each storyline step's picture.
+    #[arg(long, default_value = "1600x900")]
+    size: String,
+    /// The time the report states it was made (RFC 3339); default: now. Give it to make the
+    /// same case give a byte-identical PDF.
+    #[arg(long)]
+    time: Option<String>,
+    /// Print "progress DONE TOTAL" lines on stdout (for the app).
+    #[arg(long, hide = true)]
+    progress: bool,
+}
+
+/// One frame to render and what the manifest says of it.
+struct FrameSpec {
+    shot: Shot,
+    seconds: f64,
+    step: Option<usize>,
+}
+
+fn open_scene(case: &Path, what: &str) -> Result<CaseScene> {
+    let scene = CaseScene::open_read_only(case, what)?;
+    for w in &scene.site.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(scene)
+}
+
+fn plan_frames(
+    scene: &CaseScene,
+    args: &FramesArgs,
+) -> Result<(Vec<FrameSpec>, serde_json::Value)> {
+    let fps = args.fps as f64;
+    let case = scene.case();
+    if let (Some(from), Some(to)) = (&args.from, &args.to) {
+        let from = parse_rfc3339(from).map_err(|e| UsageError(format!("--from: {e}")))?;
+        let to = parse_rfc3339(to).map_err(|e| UsageError(format!("--to: {e}")))?;
+        if to < from {
+            return Err(UsageError("--to is before --from".into()).into());
+        }
+        if !(args.seconds > 0.0 && args.seconds <= 3600.0) {
+            return Err(UsageError("--seconds must be within 0–3600".into()).into());
+        }
+        let pose = match &args.bookmark {
+            Some(name) => {
+                let b = case
+                    .bookmark(name)
+                    .ok_or_else(|| anyhow!("no bookmark named {name:?} in this case"))?;
+                crate::camera::bookmark_pose(scene, b)
+            }
+            None => crate::camera::default_pose(scene),
+        };
+        let n = (args.seconds * fps).round() as u64 + 1;
+        let frames = range_times(from, to, n)
+            .into_iter()
+            .enumerate()
+            .map(|(k, now)| FrameSpec {
+                shot: Shot {
+                    pose,
+                    now,
+                    show_all: false,
+                    story: StoryView {
+                        presenting: true,
+                        ..Default::default()
+                    },
+                },
+                seconds: k as f64 / fps,
+                step: None,
+            })
+            .collect();
+        let source = json!({"kind": "time range", "from": to_rfc3339(from), "to": to_rfc3339(to),
+                            "seconds": args.seconds, "bookmark": args.bookmark});
+        return Ok((frames, source));
+    }
+    if case.storyline.steps.is_empty() {
+        bail!(
+            "this case has no storyline steps: add some in the app (🎬 Storyline), or give --from and --to"
+        );
+    }
+    let plan = StoryPlan::new(case, &case.storyline).map_err(|e| anyhow!("{e}"))?;
+    let n = plan.frame_count(args.fps);
+    let fallback = default_time(scene);
+    let frames = (0..n)
+        .map(|k| {
+            // Frame k is at exactly k / fps seconds: no wall clock anywhere.
+            let seconds = k as f64 / fps;
+            let m = plan.moment_at(seconds).expect("a plan with steps");
+            FrameSpec {
+                shot: Shot {
+                    pose: render_pose(scene, &m.pose),
+                    now: m.time.unwrap_or(fallback),
+                    show_all: case.storyline.steps[m.step].show_all_times,
+                    story: StoryView {
+                        step: Some(m.step),
+                        presenting: true,
+                        ..Default::default()
+                    },
+                },
+                seconds,
+                step: Some(m.step),
+            }
+        })
+        .collect();
+    let source = json!({"kind": "storyline", "steps": plan.len(), "seconds": plan.duration_s()});
+    Ok((frames, source))
+}
+
+/// The output folder: created, or existing and empty. Never writes over someone's files.
+fn prepare_out_dir(out: &Path) -> Result<bool> {
+    if out.exists() {
+        if !out.is_dir() {
+            return Err(UsageError(format!(
+                "--out {}: exists and is not a folder",
+                out.display()
+            ))
+            .into());
+        }
+        if std::fs::read_dir(out)?.next().is_some() {
+            return Err(UsageError(format!(
+                "--out {}: the folder is not empty; frames are written only into a new or empty folder",
+                out.display()
+            ))
+            .into());
+        }
+        Ok(false)
+    } else {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        Ok(true)
+    }
+}
+
+fn png(rgba: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(rgba, width, height, image::ExtendedColorType::Rgba8)
+        .context("encoding a PNG")?;
+    Ok(png)
+}
+
+fn progress(enabled: bool, done: u64, total: u64) {
+    if enabled {
+        println!("progress {done} {total}");
+        let _ = std::io::stdout().flush();
+    }
+}
+
+pub fn run_frames(args: FramesArgs) -> Result<()> {
+    let (width, height) = parse_size(&args.size)?;
+    if !(1..=120).contains(&args.fps) {
+        return Err(UsageError("--fps must be within 1–120".into()).into());
+    }
+    let scene = open_scene(&args.case, "frame export")?;
+    let (mut frames, source) = plan_frames(&scene, &args)?;
+    if let Some(limit) = args.limit {
+        frames.truncate(limit.max(1) as usize);
+    }
+    let case_title = scene.case().title.clone();
+    let case_sha = sha256_file(&scene.loaded().file).ok();
+    let tz = scene.tz;
+    prepare_out_dir(&args.out)?;
+    let total = frames.len() as u64;
+    eprintln!(
+        "rendering {total} frames of {width}×{height} at {} fps into {}",
+        args.fps,
+        args.out.display()
+    );
+    let started = Instant::now();
+    let mut entries = Vec::with_capacity(frames.len());
+    let adapter = catching_gpu_panics(|| {
+        let mut offscreen = Offscreen::new(scene, width, height)?;
+        let adapter = offscreen.adapter_name();
+        for (k, f) in frames.iter().enumerate() {
+            let rgba = offscreen.shoot(&f.shot)?;
+            let bytes = png(&rgba, width, height)?;
+            let name = format!("frame_{k:06}.png");
+            std::fs::write(args.out.join(&name), &bytes)
+                .with_context(|| format!("writing {}", args.out.join(&name).display()))?;
+            entries.push(json!({
+                "file": name,
+                "index": k,
+                "seconds": f.seconds,
+                "time": to_rfc3339(f.shot.now),
+                "time_local": format_local(f.shot.now, tz),
+                "step": f.step.map(|s| s + 1),
+                "sha256": sha256_bytes(&bytes),
+            }));
+            progress(args.progress, k as u64 + 1, total);
+            if !args.progress && (k + 1) % 25 == 0 {
+                eprintln!("  {}/{total}", k + 1);
+            }
+        }
+        eprintln!("({} app updates for {total} pictures)", offscreen.updates);
+        Ok(adapter)
+    })?;
+    let render_s = started.elapsed().as_secs_f64();
+    let fps_rendered = total as f64 / render_s.max(1e-9);
+    let video = if args.no_video {
+        json!({"made": false, "reason": "--no-video"})
+    } else {
+        encode_video(&args.out, args.fps)
+    };
+    let manifest = json!({
+        "software": format!("Locus {}", env!("CARGO_PKG_VERSION")),
+        "case": case_title,
+        "case_file_sha256": case_sha,
+        "source": source,
+        "fps": args.fps,
+        "size": [width, height],
+        "frames": entries,
+        "video": video,
+        "note": "Frame k shows case playback at exactly k / fps seconds; re-running the export gives the same hashes on the same renderer.",
+    });
+    atomic_write(
+        &args.out.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
+    eprintln!(
+        "{total} frames in {render_s:.1} s ({fps_rendered:.2} frames/s, renderer {adapter}); manifest {}",
+        args.out.join("manifest.json").display()
+    );
+    match video["file"].as_str() {
+        Some(file) => eprintln!(
+            "video: {file} (encoded with {})",
+            video["encoder"].as_str().unwrap_or("?")
+        ),
+        None => eprintln!("video: none ({})", video["reason"].as_str().unwrap_or("?")),
+    }
+    Ok(())
+}
+
+/// H.264 MP4 by ffmpeg when it is installed; otherwise the frames stand alone, and the
+/// manifest says so and how to encode them.
+fn encode_video(dir: &Path, fps: u32) -> serde_json::Value {
+    let out = dir.join("video.mp4");
+    let version = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    let Some(version) = version else {
+        return json!({
+            "made": false,
+            "reason": "ffmpeg was not found; Locus has no built-in video encoder",
+            "encode_with": format!("ffmpeg -framerate {fps} -i frame_%06d.png -c:v libx264 -pix_fmt yuv420p -crf 16 video.mp4"),
+        });
+    };
+    let first_line = String::from_utf8_lossy(&version.stdout)
+        .lines()
+        .next()
+        .unwrap_or("ffmpeg")
+        .to_string();
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-framerate"])
+        .arg(fps.to_string())
+        .arg("-i")
+        .arg(dir.join("frame_%06d.png"))
+        .args([
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-crf",
+            "16",
+            "-threads",
+            "1",
+            "-movflags",
+            "+faststart",
+            "-vf",
+            "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+        ])
+        .arg(&out)
+        .output();
+    match status {
+        Ok(o) if o.status.success() => json!({
+            "made": true,
+            "file": "video.mp4",
+            "encoder": first_line,
+            "codec": "H.264 (libx264), yuv420p, CRF 16",
+            "sha256": sha256_file(&out).ok(),
+        }),
+        Ok(o) => json!({
+            "made": false,
+            "reason": format!("ffmpeg failed: {}", String::from_utf8_lossy(&o.stderr).trim()),
+        }),
+        Err(e) => json!({"made": false, "reason": format!("ffmpeg could not run: {e}")}),
+    }
+}
+
+pub fn run_report(args: ReportArgs) -> Result<()> {
+    let (width, height) = parse_size(&args.size)?;
+    if args
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.eq_ignore_ascii_case("pdf"))
+        != Some(true)
+    {
+        return Err(UsageError(format!(
+            "--out {}: the report must be a .pdf file",
+            args.out.display()
+        ))
+        .into());
+    }
+    let generated_at: DateTime<Utc> = match &args.time {
+        Some(t) => parse_rfc3339(t).map_err(|e| UsageError(format!("--time: {e}")))?,
+        None => Utc::now(),
+    };
+    let started = Instant::now();
+    let scene = open_scene(&args.case, "report")?;
+    let steps_n = scene.case().storyline.steps.len();
+    let total = steps_n as u64 + 1;
+    // Each step's still, as presented (banner, caption, its filters).
+    let shots: Vec<(usize, Shot)> = (0..steps_n)
+        .map(|i| step_shot(&scene, i).map(|s| (i, s)))
+        .collect::<Result<_>>()?;
+    let facts = crate::cli_story::model_facts(&scene);
+    let source_note = source_note(&scene);
+    let audit_head = audit_head(&scene);
+    let tz = scene.tz;
+    let case = scene.case().clone();
+    let mut images = Vec::new();
+    let render_started = Instant::now();
+    if !shots.is_empty() {
+        catching_gpu_panics(|| {
+            let mut offscreen = Offscreen::new(scene, width, height)?;
+            for (i, shot) in &shots {
+                let rgba = offscreen.shoot(shot)?;
+                let step = &case.storyline.steps[*i];
+                images.push(locus_core::report::StepImage {
+                    number: i + 1,
+                    caption: step.caption.clone(),
+                    time_text: match step.time {
+                        Some(t) => match t.to {
+                            Some(to) => {
+                                format!("{} to {}", format_local(t.from, tz), format_local(to, tz))
+                            }
+                            None => format_local(t.from, tz),
+                        },
+                        None => format!("clock as left: {}", format_local(shot.now, tz)),
+                    },
+                    width,
+                    height,
+                    rgba,
+                });
+                progress(args.progress, *i as u64 + 1, total);
+            }
+            Ok(())
+        })?;
+    }
+    let render_s = render_started.elapsed().as_secs_f64();
+    let pdf_started = Instant::now();
+    let input = locus_core::report::ReportInput {
+        case: &case,
+        models: facts,
+        steps: images,
+        software: format!("Locus {}", env!("CARGO_PKG_VERSION")),
+        generated_at,
+        generated_by: crate::settings::Settings::load().0.effective_author(),
+        audit_head,
+        source_note: Some(source_note),
+    };
+    let pdf =
+        locus_core::report::write_pdf(&input).map_err(|e| anyhow!("writing the report: {e}"))?;
+    let pdf_s = pdf_started.elapsed().as_secs_f64();
+    atomic_write(&args.out, &pdf).with_context(|| format!("writing {}", args.out.display()))?;
+    progress(args.progress, total, total);
+    eprintln!(
+        "report {} ({} KiB, {} step pictures): {:.1} s in all ({render_s:.1} s rendering, {pdf_s:.2} s PDF); SHA-256 {}",
+        args.out.display(),
+        pdf.len() / 1024,
+        steps_n,
+        started.elapsed().as_secs_f64(),
+        sha256_bytes(&pdf)
+    );
+    Ok(())
+}
+
+/// What the method appendix says of each model.
+pub fn model_facts(scene: &CaseScene) -> Vec<locus_core::report::ModelFacts> {
+    scene
+        .site
+        .models
+        .iter()
+        .map(|om| {
+            let (triangles, points) = om
+                .data
+                .as_ref()
+                .map(|d| (d.triangle_count(), d.point_count()))
+                .unwrap_or((0, 0));
+            let mut notes = om.placement_notes.clone();
+            notes.push(format!("file integrity: {}", om.integrity.label()));
+            if let Err(e) = &om.data {
+                notes.push(format!("could not be read: {e}"));
+            }
+            locus_core::report::ModelFacts {
+                id: om.model.id.clone(),
+                title: om.model.title.clone(),
+                path: om.model.path.clone(),
+                recorded_sha256: om.model.sha256.clone(),
+                file_sha256: om.sha256.clone(),
+                triangles,
+                points,
+                placement_notes: notes,
+            }
+        })
+        .collect()
+}
+
+fn source_note(scene: &CaseScene) -> String {
+    match &scene.package {
+        Some(p) => {
+            let r = &p.report;
+            let state = if r.intact() { "intact" } else { "ALTERED" };
+            let signed = r
+                .signed_by
+                .as_deref()
+                .map(|f| format!("signed by key {f}"))
+                .unwrap_or_else(|| "not signed".into());
+            format!(
+                "sealed package {} — verified {state}, {signed}; {} members checked",
+                p.path.display(),
+                r.members_checked
+            )
+        }
+        None => format!("case folder {}", scene.loaded().dir.display()),
+    }
+}
+
+/// The audit log's head as it verifies now (with its state when it does not).
+fn audit_head(scene: &CaseScene) -> Option<String> {
+    use locus_core::audit::{audit_path, read_audit_log};
+    match read_audit_log(&audit_path(&scene.loaded().dir)) {
+        Ok(r) if r.intact() => r
+            .head()
+            .map(str::to_string)
+            .or(scene.case().audit_head.clone()),
+        Ok(r) => Some(format!(
+            "{} (CHAIN BROKEN: {})",
+            r.head().unwrap_or("none"),
+            r.problems.join("; ")
+        )),
+        Err(_) => scene.case().audit_head.clone(),
+    }
+}
