@@ -3,6 +3,8 @@
 //! send) step through the storyline; each step moves the camera smoothly to its view and
 //! plays its time range. Esc leaves. The same playback previews one step from the editor.
 
+use bevy::input::ButtonState;
+use bevy::input::keyboard::KeyboardInput;
 use bevy::prelude::*;
 use bevy::window::{MonitorSelection, PrimaryWindow, WindowMode};
 use locus_core::storyline::{CameraPose, StoryPlan, interpolate};
@@ -64,53 +66,52 @@ pub fn presenting(story: Res<StoryView>) -> bool {
     story.presenting
 }
 
+/// Every key press counts, even several in one frame (a software-rendered frame can take
+/// longer than two clicks of a presenter's remote).
 fn presentation_keys(
-    keys: Res<ButtonInput<KeyCode>>,
+    mut keys: MessageReader<KeyboardInput>,
     story: Res<StoryView>,
     mut commands: ResMut<PresentCommands>,
 ) {
-    if keys.just_pressed(KeyCode::F5) {
-        commands.0.push(if story.presenting {
-            PresentCommand::Stop
-        } else {
-            PresentCommand::Start(story.step.unwrap_or(0))
-        });
-        return;
-    }
-    if !story.presenting {
-        return;
-    }
-    let pressed = |codes: &[KeyCode]| codes.iter().any(|c| keys.just_pressed(*c));
-    if pressed(&[
-        KeyCode::ArrowRight,
-        KeyCode::ArrowDown,
-        KeyCode::PageDown,
-        KeyCode::Space,
-        KeyCode::Enter,
-        KeyCode::KeyN,
-    ]) {
-        commands.0.push(PresentCommand::Next);
-    }
-    if pressed(&[
-        KeyCode::ArrowLeft,
-        KeyCode::ArrowUp,
-        KeyCode::PageUp,
-        KeyCode::Backspace,
-        KeyCode::KeyP,
-    ]) {
-        commands.0.push(PresentCommand::Previous);
-    }
-    if pressed(&[KeyCode::Home]) {
-        commands.0.push(PresentCommand::First);
-    }
-    if pressed(&[KeyCode::End]) {
-        commands.0.push(PresentCommand::Last);
-    }
-    if pressed(&[KeyCode::Escape]) {
-        commands.0.push(PresentCommand::Stop);
-    }
-    if pressed(&[KeyCode::KeyC]) {
-        commands.0.push(PresentCommand::ToggleContrast);
+    let mut presenting = story.presenting;
+    for k in keys.read() {
+        if k.state != ButtonState::Pressed || k.repeat {
+            continue;
+        }
+        if k.key_code == KeyCode::F5 {
+            commands.0.push(if presenting {
+                PresentCommand::Stop
+            } else {
+                PresentCommand::Start(story.step.unwrap_or(0))
+            });
+            presenting = !presenting;
+            continue;
+        }
+        if !presenting {
+            continue;
+        }
+        let command = match k.key_code {
+            KeyCode::ArrowRight
+            | KeyCode::ArrowDown
+            | KeyCode::PageDown
+            | KeyCode::Space
+            | KeyCode::Enter
+            | KeyCode::KeyN => PresentCommand::Next,
+            KeyCode::ArrowLeft
+            | KeyCode::ArrowUp
+            | KeyCode::PageUp
+            | KeyCode::Backspace
+            | KeyCode::KeyP => PresentCommand::Previous,
+            KeyCode::Home => PresentCommand::First,
+            KeyCode::End => PresentCommand::Last,
+            KeyCode::KeyC => PresentCommand::ToggleContrast,
+            KeyCode::Escape => {
+                presenting = false;
+                PresentCommand::Stop
+            }
+            _ => continue,
+        };
+        commands.0.push(command);
     }
 }
 
@@ -285,7 +286,7 @@ mod tests {
     fn app() -> App {
         let mut app = App::new();
         app.add_plugins(MinimalPlugins)
-            .init_resource::<ButtonInput<KeyCode>>()
+            .add_message::<KeyboardInput>()
             .init_resource::<FlyMode>();
         crate::timeline::plugin(&mut app);
         app.init_resource::<StoryView>();
@@ -308,14 +309,24 @@ mod tests {
         app
     }
 
+    fn press(app: &mut App, code: KeyCode) {
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            app.world_mut().write_message(KeyboardInput {
+                key_code: code,
+                logical_key: bevy::input::keyboard::Key::Unidentified(
+                    bevy::input::keyboard::NativeKey::Unidentified,
+                ),
+                state,
+                text: None,
+                repeat: false,
+                window: Entity::PLACEHOLDER,
+            });
+        }
+    }
+
     fn key(app: &mut App, code: KeyCode) {
-        app.world_mut()
-            .resource_mut::<ButtonInput<KeyCode>>()
-            .press(code);
+        press(app, code);
         app.update();
-        let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
-        keys.release(code);
-        keys.clear();
     }
 
     fn step(app: &App) -> Option<usize> {
@@ -352,6 +363,10 @@ mod tests {
             key(&mut app, code);
             assert_eq!(step(&app), Some(expected), "after {code:?}");
         }
+        // Two clicks within one (slow) frame are two steps.
+        press(&mut app, KeyCode::PageDown);
+        key(&mut app, KeyCode::PageDown);
+        assert_eq!(step(&app), Some(2));
         key(&mut app, KeyCode::KeyC);
         assert!(app.world().resource::<StoryView>().high_contrast);
         key(&mut app, KeyCode::Escape);
@@ -360,7 +375,7 @@ mod tests {
         assert_eq!(window_mode(&mut app), WindowMode::Windowed);
         // Outside presentation, arrows are the timeline's, not the storyline's.
         key(&mut app, KeyCode::ArrowRight);
-        assert_eq!(step(&app), Some(0));
+        assert_eq!(step(&app), Some(2));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod attach;
 mod details;
 mod evidence_list;
+pub mod export;
 pub mod import_events;
 pub mod item_form;
 pub mod loading;
@@ -90,6 +91,7 @@ pub fn plugin(app: &mut App) {
     attach::plugin(app);
     loading::plugin(app);
     import_events::plugin(app);
+    export::plugin(app);
     app.init_resource::<UiState>()
         .init_resource::<OpenCaseState>()
         .init_resource::<PendingActions>()
@@ -130,6 +132,7 @@ struct PointParams<'w> {
     stats: Res<'w, crate::points::PointStats>,
     loading: ResMut<'w, loading::Loading>,
     import: ResMut<'w, import_events::ImportState>,
+    export: ResMut<'w, export::ExportState>,
 }
 
 /// The storyline as the view shows it, and the camera for "add the current view".
@@ -282,6 +285,7 @@ fn panels_system(
         &mut ui_state.storyline,
         &story.story,
         view_now,
+        &mut points.export,
         &mut actions,
     );
 
@@ -450,7 +454,7 @@ fn presenter_controls(
         return;
     }
     egui::Area::new("veiled_items".into())
-        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(12.0, -12.0))
+        .anchor(egui::Align2::LEFT_TOP, egui::vec2(12.0, 52.0))
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.label("Graphic content is veiled:");

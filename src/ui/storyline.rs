@@ -144,6 +144,7 @@ pub fn storyline_window(
     editor: &mut StorylineEditor,
     story: &StoryView,
     view: ViewNow,
+    export: &mut super::export::ExportState,
     actions: &mut Vec<UiAction>,
 ) {
     if !editor.open {
@@ -270,6 +271,8 @@ pub fn storyline_window(
                     }
                 }
             });
+            ui.separator();
+            super::export::export_ui(ui, scene, export);
             if let Some(draft) = &mut editor.draft {
                 ui.separator();
                 let still_there = case.storyline.steps.iter().any(|s| s.id == draft.original.id);
