@@ -246,3 +246,46 @@ fn report_carries_the_hashes_and_every_step_and_is_reproducible() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn frames_become_an_mp4_when_ffmpeg_is_installed() {
+    let have_ffmpeg = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_ffmpeg {
+        assert_ne!(
+            std::env::var("LOCUS_REQUIRE_VIDEO").as_deref(),
+            Ok("1"),
+            "ffmpeg is required here (LOCUS_REQUIRE_VIDEO=1)"
+        );
+        eprintln!("\n*** SKIPPED video test: ffmpeg not installed ***\n");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("v");
+    let Some(o) = run(
+        &[
+            "frames", "--fps", "5", "--size", "161x91", "--limit", "10", "--out",
+        ],
+        &[&out, &demo_case()],
+    ) else {
+        return;
+    };
+    ok(&o);
+    let m = manifest(&out);
+    assert_eq!(m["video"]["made"], true, "{}", m["video"]);
+    assert!(
+        m["video"]["encoder"]
+            .as_str()
+            .unwrap()
+            .starts_with("ffmpeg")
+    );
+    let bytes = std::fs::read(out.join("video.mp4")).unwrap();
+    assert_eq!(&bytes[4..8], b"ftyp", "an MP4 file");
+    assert_eq!(
+        locus_core::fsio::sha256_bytes(&bytes),
+        m["video"]["sha256"].as_str().unwrap()
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("encoded with ffmpeg"));
+}
