@@ -134,20 +134,10 @@ fn apply_present_commands(
     let case = scene.case();
     let steps = case.storyline.steps.len();
     let current_pose = || {
-        cameras.single().ok().map(|(tf, projection, orbit)| {
-            let target = orbit
-                .map(|o| o.focus)
-                .unwrap_or(tf.translation + tf.forward() * 50.0);
-            let fov = match projection {
-                Projection::Perspective(p) => p.fov.to_degrees() as f64,
-                _ => 45.0,
-            };
-            CameraPose {
-                eye: scene.render_to_enu(tf.translation),
-                target: scene.render_to_enu(target),
-                fov_deg: fov,
-            }
-        })
+        cameras
+            .single()
+            .ok()
+            .map(|(tf, projection, orbit)| crate::story::camera_pose(&scene, tf, projection, orbit))
     };
     for command in std::mem::take(&mut commands.0) {
         let go_to = |i: usize, story: &mut StoryView, playback: &mut Playback| {

@@ -78,6 +78,28 @@ fn apply_model_layers(
     }
 }
 
+/// The main camera's pose in case ENU: where it is, what it orbits around (or a point ahead
+/// of it), its field of view.
+pub fn camera_pose(
+    scene: &CaseScene,
+    tf: &Transform,
+    projection: &Projection,
+    orbit: Option<&crate::third_party::orbit::OrbitCamera>,
+) -> CameraPose {
+    let target = orbit
+        .map(|o| o.focus)
+        .unwrap_or(tf.translation + tf.forward() * 50.0);
+    let fov_deg = match projection {
+        Projection::Perspective(p) => p.fov.to_degrees() as f64,
+        _ => 45.0,
+    };
+    CameraPose {
+        eye: scene.render_to_enu(tf.translation),
+        target: scene.render_to_enu(target),
+        fov_deg,
+    }
+}
+
 /// A storyline pose in render coordinates.
 pub fn render_pose(scene: &CaseScene, p: &CameraPose) -> crate::camera::Pose {
     crate::camera::Pose {

@@ -23,6 +23,7 @@ pub fn details_ui(
     state: &mut UiState,
     attach: &mut AttachState,
     settings: &Settings,
+    story: &crate::story::StoryView,
     actions: &mut Vec<UiAction>,
 ) {
     // Leaving an item with edits typed but not applied applies them: work is never dropped.
@@ -137,7 +138,11 @@ pub fn details_ui(
                                 }
                                 item_ui(ui, scene, item, i);
                             }
-                            attachments_ui(ui, scene, item, attach, settings);
+                            if story.veiled(item) && !item.attachments.is_empty() {
+                                veiled_ui(ui, item, actions);
+                            } else {
+                                attachments_ui(ui, scene, item, attach, settings);
+                            }
                         }
                         Target::Track(t) => {
                             if let Some(track) = scene.case().tracks.get(t) {
@@ -228,6 +233,23 @@ fn item_form_ui(
             .color(egui::Color32::from_rgb(255, 120, 100)),
         );
     }
+}
+
+/// A graphic item's files stay hidden until someone chooses to see them.
+fn veiled_ui(ui: &mut egui::Ui, item: &EvidenceItem, actions: &mut Vec<UiAction>) {
+    ui.add_space(6.0);
+    ui.group(|ui| {
+        ui.strong(format!(
+            "⚠ Graphic content: {} original file(s) veiled",
+            item.attachments.len()
+        ));
+        ui.weak("Marked graphic (injuries, bodies). Their names and the Open buttons are shown only on request.");
+        if ui.button("Reveal graphic content").clicked() {
+            actions.push(UiAction::Present(crate::present::PresentCommand::Reveal(
+                item.id.clone(),
+            )));
+        }
+    });
 }
 
 fn attachments_ui(

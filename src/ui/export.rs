@@ -173,18 +173,27 @@ fn start(state: &mut ExportState, scene: &CaseScene, kind: ExportKind) {
     });
 }
 
-fn cancel(state: &mut ExportState) {
-    let Some(mut job) = state.job.take() else {
-        return;
-    };
-    let _ = job.child.kill();
-    let _ = job.child.wait();
-    // Frames of a cancelled export are not a result: remove them (only from a folder this
-    // export created). The report is written atomically, so nothing of it exists yet.
-    if job.kind == ExportKind::Frames && job.created_dir {
-        let _ = std::fs::remove_dir_all(&job.out);
+impl Drop for Job {
+    /// An export still running when it is dropped (Cancel, or the window closing) is stopped,
+    /// and frames it had written are removed (only from a folder it created). The report is
+    /// written atomically, so nothing of it exists yet.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            if self.kind == ExportKind::Frames && self.created_dir {
+                let _ = std::fs::remove_dir_all(&self.out);
+            }
+        }
     }
-    state.outcome = Some((false, format!("{} export cancelled", job.kind.label())));
+}
+
+fn cancel(state: &mut ExportState) {
+    if let Some(job) = state.job.take() {
+        let kind = job.kind;
+        drop(job);
+        state.outcome = Some((false, format!("{} export cancelled", kind.label())));
+    }
 }
 
 fn poll_export(

@@ -156,18 +156,7 @@ impl StoryParams<'_, '_> {
     /// The camera now, in case ENU.
     fn pose(&self, scene: &CaseScene) -> Option<locus_core::storyline::CameraPose> {
         let (_, tf, projection, orbit) = self.camera.single().ok()?;
-        let target = orbit
-            .map(|o| o.focus)
-            .unwrap_or(tf.translation + tf.forward() * 50.0);
-        let fov_deg = match projection {
-            Projection::Perspective(p) => p.fov.to_degrees() as f64,
-            _ => 45.0,
-        };
-        Some(locus_core::storyline::CameraPose {
-            eye: scene.render_to_enu(tf.translation),
-            target: scene.render_to_enu(target),
-            fov_deg,
-        })
+        Some(crate::story::camera_pose(scene, tf, projection, orbit))
     }
 }
 
@@ -251,6 +240,7 @@ fn panels_system(
         &mut ui_state,
         &mut edit.attach,
         &edit.settings,
+        &story.story,
         &mut actions,
     );
     let central = root.available_rect_before_wrap();
