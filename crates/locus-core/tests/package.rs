@@ -73,6 +73,22 @@ fn make_case(root: &Path) -> PathBuf {
         item: Box::new(item("P2")),
     })
     .unwrap();
+    // The presentation travels with the case.
+    let mut step = locus_core::storyline::Step::new(
+        "S1".into(),
+        locus_core::storyline::StepView::Camera(locus_core::storyline::CameraPose {
+            eye: locus_core::Enu::new(0.0, -30.0, 20.0),
+            target: locus_core::Enu::ZERO,
+            fov_deg: 45.0,
+        }),
+    );
+    step.caption = "The photographer's position".into();
+    step.highlighted.push("P1".into());
+    s.apply(Edit::AddStep {
+        index: 0,
+        step: Box::new(step),
+    })
+    .unwrap();
     s.save().unwrap();
     dir
 }
@@ -179,6 +195,15 @@ fn export_verify_open_round_trip_is_exact_and_reproducible() {
     let opened = locus_core::load_case(&case_file).unwrap().case;
     let original = locus_core::load_case(&case).unwrap().case;
     assert_eq!(opened, original);
+    assert_eq!(
+        opened.storyline.steps.len(),
+        1,
+        "the storyline is sealed too"
+    );
+    assert_eq!(
+        opened.storyline.steps[0].caption,
+        "The photographer's position"
+    );
 }
 
 #[test]
