@@ -124,6 +124,7 @@ const PIN_PIXELS: f32 = 34.0;
 pub fn plugin(app: &mut App) {
     app.init_resource::<Selection>()
         .init_resource::<CategoryFilter>()
+        .init_resource::<crate::story::StoryView>()
         .add_systems(
             Update,
             spawn_markers
