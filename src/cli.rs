@@ -262,6 +262,22 @@ fn run_inspect(path: &Path, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// `--out` must name a file of this type (usage error otherwise).
+pub fn require_extension(out: &Path, ext: &str) -> Result<()> {
+    let matches = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext));
+    if !matches {
+        return Err(UsageError(format!(
+            "--out {}: the output must be a .{ext} file",
+            out.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 pub fn parse_size(size: &str) -> Result<(u32, u32)> {
     let parsed = size
         .split_once(['x', 'X'])
@@ -289,18 +305,7 @@ fn run_render(
     let time = time
         .map(|t| parse_rfc3339(t).map_err(|e| UsageError(format!("--time: {e}"))))
         .transpose()?;
-    if out
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.eq_ignore_ascii_case("png"))
-        != Some(true)
-    {
-        return Err(UsageError(format!(
-            "--out {}: the output must be a .png file",
-            out.display()
-        ))
-        .into());
-    }
+    require_extension(out, "png")?;
     let scene = CaseScene::open_read_only(case, "offscreen render")?;
     for w in &scene.site.warnings {
         eprintln!("warning: {w}");

@@ -16,7 +16,7 @@ use locus_core::time::{format_local, parse_rfc3339, to_rfc3339};
 use serde_json::json;
 
 use crate::case_scene::CaseScene;
-use crate::cli::{UsageError, parse_size};
+use crate::cli::{UsageError, parse_size, require_extension};
 use crate::render::{Offscreen, Shot, catching_gpu_panics, default_time, step_shot};
 use crate::story::{StoryView, render_pose};
 
@@ -355,19 +355,7 @@ fn encode_video(dir: &Path, fps: u32) -> serde_json::Value {
 
 pub fn run_report(args: ReportArgs) -> Result<()> {
     let (width, height) = parse_size(&args.size)?;
-    if args
-        .out
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.eq_ignore_ascii_case("pdf"))
-        != Some(true)
-    {
-        return Err(UsageError(format!(
-            "--out {}: the report must be a .pdf file",
-            args.out.display()
-        ))
-        .into());
-    }
+    require_extension(&args.out, "pdf")?;
     let generated_at: DateTime<Utc> = match &args.time {
         Some(t) => parse_rfc3339(t).map_err(|e| UsageError(format!("--time: {e}")))?,
         None => Utc::now(),

@@ -191,7 +191,7 @@ pub fn draw_presentation(
             );
             let pos = egui::pos2(
                 rect.center().x - galley.size().x / 2.0,
-                rect.max.y - galley.size().y - 28.0,
+                rect.max.y - galley.size().y - 58.0,
             );
             let bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(18.0, 10.0));
             let alpha = if story.high_contrast { 255 } else { 200 };
