@@ -76,11 +76,7 @@ pub fn default_pose(scene: &CaseScene) -> Pose {
 }
 
 pub fn bookmark_pose(scene: &CaseScene, b: &Bookmark) -> Pose {
-    Pose {
-        eye: scene.to_render(b.eye),
-        target: scene.to_render(b.target),
-        fov_deg: b.fov_deg as f32,
-    }
+    crate::story::render_pose(scene, &b.into())
 }
 
 /// The camera bundle both the window and offscreen renders use.

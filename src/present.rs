@@ -48,8 +48,6 @@ pub struct Playback {
     arrived: bool,
     /// The step's clock has played to its end.
     played: bool,
-    /// Why the storyline cannot be played, if it cannot.
-    pub problem: Option<String>,
 }
 
 pub fn plugin(app: &mut App) {
@@ -146,17 +144,9 @@ fn apply_present_commands(
                 return;
             }
             let i = i.min(steps - 1);
-            // Re-planned on every move: the storyline may have been edited meanwhile.
-            match StoryPlan::new(case, &case.storyline) {
-                Ok(plan) => {
-                    playback.plan = Some(plan);
-                    playback.problem = None;
-                }
-                Err(e) => {
-                    playback.plan = None;
-                    playback.problem = Some(e);
-                }
-            }
+            // Re-planned on every move: the storyline may have been edited meanwhile. A step
+            // that cannot be played is named in the editor; here nothing moves.
+            playback.plan = StoryPlan::new(case, &case.storyline).ok();
             story.step = Some(i);
             playback.elapsed_s = 0.0;
             playback.from = current_pose();
@@ -236,10 +226,7 @@ fn play_step(
     let Some(moment) = plan.moment_in_step(i, elapsed) else {
         return;
     };
-    let start = plan.step_start_s(i).unwrap_or(0.0);
-    let end = plan
-        .step_start_s(i + 1)
-        .unwrap_or_else(|| plan.duration_s());
+    let length = plan.step_length_s(i).unwrap_or(0.0);
     if !playback.arrived {
         // The first step of a plan has no move; going back or jumping still glides.
         let transition = step.transition_seconds.max(0.01);
@@ -261,7 +248,7 @@ fn play_step(
         if let Some(t) = moment.time {
             control.now = t;
         }
-        playback.played = elapsed >= end - start;
+        playback.played = elapsed >= length;
     }
     playback.elapsed_s += time.delta_secs_f64();
 }

@@ -65,16 +65,9 @@ pub fn evidence_list_ui(
                 .num_columns(2)
                 .show(ui, |ui| {
                     for (k, c) in present.into_iter().enumerate() {
-                        let mut shown = filter.shows(c);
                         ui.horizontal(|ui| {
                             swatch(ui, c);
-                            if ui.checkbox(&mut shown, c.label()).changed() {
-                                if shown {
-                                    filter.hidden.retain(|h| *h != c);
-                                } else {
-                                    filter.hidden.push(c);
-                                }
-                            }
+                            super::shown_checkbox(ui, &mut filter.hidden, &c, c.label());
                         });
                         if k % 2 == 1 {
                             ui.end_row();

@@ -386,6 +386,23 @@ fn apply_ui_actions(
     }
 }
 
+/// A checkbox ticked while `value` is not in `hidden`; changing it adds or removes it.
+pub(crate) fn shown_checkbox<T: PartialEq + Clone>(
+    ui: &mut egui::Ui,
+    hidden: &mut Vec<T>,
+    value: &T,
+    label: impl Into<egui::WidgetText>,
+) {
+    let mut shown = !hidden.contains(value);
+    if ui.checkbox(&mut shown, label).changed() {
+        if shown {
+            hidden.retain(|h| h != value);
+        } else {
+            hidden.push(value.clone());
+        }
+    }
+}
+
 /// While presenting: small controls in a corner (for a presenter with a mouse), and a
 /// deliberate "reveal" for each graphic item the step highlights.
 fn presenter_controls(
@@ -402,33 +419,15 @@ fn presenter_controls(
             ui.horizontal(|ui| {
                 ui.visuals_mut().widgets.inactive.weak_bg_fill =
                     egui::Color32::from_black_alpha(140);
-                if ui
-                    .small_button("◀")
-                    .on_hover_text("Previous step (←, PageUp)")
-                    .clicked()
-                {
-                    actions.push(UiAction::Present(P::Previous));
-                }
-                if ui
-                    .small_button("▶")
-                    .on_hover_text("Next step (→, PageDown, Space)")
-                    .clicked()
-                {
-                    actions.push(UiAction::Present(P::Next));
-                }
-                if ui
-                    .small_button("Aa")
-                    .on_hover_text("High contrast, large type (C)")
-                    .clicked()
-                {
-                    actions.push(UiAction::Present(P::ToggleContrast));
-                }
-                if ui
-                    .small_button("✕")
-                    .on_hover_text("Leave the presentation (Esc)")
-                    .clicked()
-                {
-                    actions.push(UiAction::Present(P::Stop));
+                for (label, hover, command) in [
+                    ("◀", "Previous step (←, PageUp)", P::Previous),
+                    ("▶", "Next step (→, PageDown, Space)", P::Next),
+                    ("Aa", "High contrast, large type (C)", P::ToggleContrast),
+                    ("Exit", "Leave the presentation (Esc)", P::Stop),
+                ] {
+                    if ui.small_button(label).on_hover_text(hover).clicked() {
+                        actions.push(UiAction::Present(command));
+                    }
                 }
             });
         });

@@ -354,14 +354,7 @@ fn draft_ui(
     ui.label("Categories shown");
     ui.horizontal_wrapped(|ui| {
         for c in Category::ALL {
-            let mut shown = !d.hidden_categories.contains(&c);
-            if ui.checkbox(&mut shown, c.label()).changed() {
-                if shown {
-                    d.hidden_categories.retain(|h| *h != c);
-                } else {
-                    d.hidden_categories.push(c);
-                }
-            }
+            super::shown_checkbox(ui, &mut d.hidden_categories, &c, c.label());
         }
     });
     ui.horizontal(|ui| {
@@ -384,14 +377,7 @@ fn draft_ui(
     if case.models.len() > 1 {
         ui.label("Models shown");
         for m in &case.models {
-            let mut shown = !d.hidden_models.contains(&m.id);
-            if ui.checkbox(&mut shown, &m.title).changed() {
-                if shown {
-                    d.hidden_models.retain(|h| *h != m.id);
-                } else {
-                    d.hidden_models.push(m.id.clone());
-                }
-            }
+            super::shown_checkbox(ui, &mut d.hidden_models, &m.id, &m.title);
         }
     }
     for e in &d.errors {

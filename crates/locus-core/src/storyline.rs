@@ -345,9 +345,9 @@ impl StoryPlan {
         self.steps.is_empty()
     }
 
-    /// Seconds into playback where step `i` starts (its camera move begins).
-    pub fn step_start_s(&self, i: usize) -> Option<f64> {
-        self.steps.get(i).map(|s| s.start_s)
+    /// How long step `i` plays: its camera move, then its own seconds.
+    pub fn step_length_s(&self, i: usize) -> Option<f64> {
+        self.steps.get(i).map(|s| s.transition_s + s.seconds)
     }
 
     /// What playback shows `seconds` after it began (clamped to the end).
