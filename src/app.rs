@@ -44,14 +44,16 @@ pub struct ViewerOptions {
 
 pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
     let measure_frames = options.measure_frames;
+    if !path.exists() {
+        anyhow::bail!("no such case, package or model file: {}", path.display());
+    }
     let (settings, settings_problem) = crate::settings::Settings::load();
-    let mut scene = CaseScene::open_any(&path, &settings.effective_author())?;
-    if let Some(p) = settings_problem {
-        scene.site.warnings.push(p);
+    if let Some(p) = &settings_problem {
+        eprintln!("warning: {p}");
     }
-    for w in &scene.site.warnings {
-        eprintln!("warning: {w}");
-    }
+    // The window opens at once on an empty scene; the case is read off the frame loop, with
+    // progress and Cancel after half a second, like any case opened from the window.
+    let scene = CaseScene::opening(&path);
     let title = format!("Locus — {}", scene.title());
     let mut app = App::new();
     app.add_plugins(
@@ -88,9 +90,17 @@ pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
     crate::editing::input_plugin(&mut app);
     crate::ui::plugin(&mut app);
     crate::present::plugin(&mut app);
+    let author = settings.effective_author();
     app.insert_resource(settings);
     app.insert_resource(scene)
+        .add_systems(
+            Startup,
+            move |mut loading: ResMut<crate::ui::loading::Loading>| {
+                loading.start(path.clone(), author.clone());
+            },
+        )
         .add_systems(Startup, spawn_window_cameras)
+        .add_systems(Update, follow_case_title)
         .add_systems(
             Update,
             adapt_to_renderer.run_if(resource_exists::<RenderAdapterInfo>),
@@ -121,6 +131,19 @@ fn spawn_window_cameras(mut commands: Commands, scene: Res<CaseScene>) {
         third_party::orbit::orbit_camera(pose.eye, pose.target),
     ));
     commands.spawn(third_party::egui::ui_camera_bundle());
+}
+
+/// The window's title names the open case.
+fn follow_case_title(
+    scene: Res<CaseScene>,
+    mut windows: Query<&mut Window, With<bevy::window::PrimaryWindow>>,
+) {
+    if !scene.is_changed() {
+        return;
+    }
+    for mut w in &mut windows {
+        w.title = format!("Locus — {}", scene.title());
+    }
 }
 
 /// With a window, the renderer is chosen after startup: once it is known, drop multisampling

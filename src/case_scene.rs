@@ -58,6 +58,16 @@ pub struct CaseScene {
     pub radius_m: f64,
 }
 
+/// When a case's surface index (clicks, heights, lines of sight) is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurfaceIndex {
+    /// Before the case is returned: offscreen renders, reports, tests.
+    Now,
+    /// After the case is shown, on another thread (the window; see `scene::index_surface`):
+    /// the models appear without waiting for it.
+    Later,
+}
+
 /// Marks every entity spawned from the open case, so that opening another case can clear them.
 #[derive(Component)]
 pub struct CaseEntity;
@@ -67,21 +77,29 @@ impl CaseScene {
     /// cannot be used (broken chain, folder not writable) still opens, read-only, saying why.
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn open(path: &Path, author: &str) -> anyhow::Result<CaseScene> {
-        Self::open_with(path, author, &Progress::default())
+        Self::open_with(path, author, &Progress::default(), SurfaceIndex::Now)
     }
 
-    fn open_with(path: &Path, author: &str, progress: &Progress) -> anyhow::Result<CaseScene> {
+    fn open_with(
+        path: &Path,
+        author: &str,
+        progress: &Progress,
+        index: SurfaceIndex,
+    ) -> anyhow::Result<CaseScene> {
         match Session::open(path, author) {
             Ok((session, recovery)) => {
-                let mut scene = Self::from_session_with(session, progress)?;
+                let mut scene = Self::from_session_with(session, progress, index)?;
                 scene.recovery = recovery;
                 Ok(scene)
             }
             Err(SessionError::Case(e)) => Err(e.into()),
             Err(e) => {
                 let loaded = load_case(path)?;
-                let mut scene =
-                    Self::from_session_with(Session::read_only(loaded, format!("{e}")), progress)?;
+                let mut scene = Self::from_session_with(
+                    Session::read_only(loaded, format!("{e}")),
+                    progress,
+                    index,
+                )?;
                 scene.site.warnings.push(format!("read-only: {e}"));
                 Ok(scene)
             }
@@ -90,19 +108,25 @@ impl CaseScene {
 
     /// A mesh or point cloud file on its own, in an in-memory case: to look at and measure
     /// (kept in memory only).
-    fn open_bare(path: &Path, viewer: &str, progress: &Progress) -> anyhow::Result<CaseScene> {
+    fn open_bare(
+        path: &Path,
+        viewer: &str,
+        progress: &Progress,
+        index: SurfaceIndex,
+    ) -> anyhow::Result<CaseScene> {
         let loaded = locus_core::site::bare_model_case(path).map_err(anyhow::Error::msg)?;
         let session = Session::viewer(
             loaded,
             "a model file opened on its own is not a case: create a case to place evidence",
             viewer,
         );
-        Ok(Self::from_session_with(session, progress)?)
+        Ok(Self::from_session_with(session, progress, index)?)
     }
 
     /// Opens a case folder (editable) or a sealed `.locus` package (verified, read-only).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn open_any(path: &Path, author: &str) -> anyhow::Result<CaseScene> {
-        Self::open_any_with(path, author, &Progress::default())
+        Self::open_any_with(path, author, &Progress::default(), SurfaceIndex::Now)
     }
 
     /// [`Self::open_any`] reporting progress and stopping when cancelled (for loading off the
@@ -111,14 +135,15 @@ impl CaseScene {
         path: &Path,
         author: &str,
         progress: &Progress,
+        index: SurfaceIndex,
     ) -> anyhow::Result<CaseScene> {
         if is_package(path) {
             progress.step(0.0, "Verifying the package")?;
-            Self::open_package(path, author, progress)
+            Self::open_package(path, author, progress, index)
         } else if locus_core::site::is_model_file(path) {
-            Self::open_bare(path, author, progress)
+            Self::open_bare(path, author, progress, index)
         } else {
-            Self::open_with(path, author, progress)
+            Self::open_with(path, author, progress, index)
         }
     }
 
@@ -130,6 +155,7 @@ impl CaseScene {
         path: &Path,
         viewer: &str,
         progress: &Progress,
+        index: SurfaceIndex,
     ) -> anyhow::Result<CaseScene> {
         let (report, dir, case_file) = locus_core::package::open_for_viewing(path, None)?;
         let loaded = load_case(&case_file)?;
@@ -140,6 +166,7 @@ impl CaseScene {
                 viewer,
             ),
             progress,
+            index,
         )?;
         if !report.intact() {
             scene
@@ -155,6 +182,24 @@ impl CaseScene {
         Ok(scene)
     }
 
+    /// The empty scene shown while the case at `path` is being opened.
+    pub fn opening(path: &Path) -> CaseScene {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let case = Case::in_memory(
+            format!("Opening {name}…"),
+            Some(format!("Opening {}", path.display())),
+        );
+        let loaded = LoadedCase {
+            case,
+            dir: path.to_path_buf(),
+            file: path.to_path_buf(),
+        };
+        Self::from_session(Session::read_only(loaded, "the case is still being opened"))
+    }
+
     /// Opens a case only to look at it (offscreen renders, sealed packages).
     pub fn open_read_only(path: &Path, reason: &str) -> anyhow::Result<CaseScene> {
         let loaded = load_case(path)?;
@@ -162,7 +207,7 @@ impl CaseScene {
     }
 
     pub fn from_session(session: Session) -> CaseScene {
-        match Self::from_session_with(session, &Progress::default()) {
+        match Self::from_session_with(session, &Progress::default(), SurfaceIndex::Now) {
             Ok(scene) => scene,
             Err(Cancelled) => unreachable!("nobody can cancel a private Progress"),
         }
@@ -171,8 +216,12 @@ impl CaseScene {
     pub fn from_session_with(
         session: Session,
         progress: &Progress,
+        index: SurfaceIndex,
     ) -> Result<CaseScene, Cancelled> {
-        let site = Site::open_with(&session.loaded, progress)?;
+        let site = match index {
+            SurfaceIndex::Now => Site::open_with(&session.loaded, progress)?,
+            SurfaceIndex::Later => Site::read_with(&session.loaded, progress)?,
+        };
         let tz = parse_time_zone(&session.loaded.case.display_time_zone).unwrap_or(chrono_tz::UTC);
         let span = TimeSpan::of_case(&session.loaded.case);
         let (centre, radius_m) = extent(&site);
@@ -248,9 +297,20 @@ impl CaseScene {
 
     /// After the case's content changed: lay items out again and recompute the time span.
     pub fn refresh(&mut self) {
-        let layout = Layout::of_case(&self.session.loaded.case, &self.site.surface);
-        self.site.layout = layout;
+        let case = &self.session.loaded.case;
+        self.site.layout = if self.site.surface_ready {
+            Layout::of_case(case, &self.site.surface)
+        } else {
+            Layout::awaiting_surface(case)
+        };
         self.span = TimeSpan::of_case(&self.session.loaded.case);
+        self.revision += 1;
+    }
+
+    /// Takes the surface index built after opening (`SurfaceIndex::Later`): items without a
+    /// height are placed on it, clicks and lines of sight can use it.
+    pub fn take_surface(&mut self, surface: locus_core::surface::Surface) {
+        self.site.set_surface(surface, &self.session.loaded);
         self.revision += 1;
     }
 

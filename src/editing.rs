@@ -425,6 +425,11 @@ pub fn handle_pointer(
                             scene.session.read_only_reason().unwrap_or("")
                         ));
                     }
+                    Tool::Place | Tool::Measure(_) | Tool::Sight if !scene.site.surface_ready => {
+                        status.error(
+                            "The models' surface is still being indexed for picking: try again in a moment.",
+                        );
+                    }
                     Tool::Place => {
                         let Some(p) = hit else {
                             status.error("Nothing on the models under the cursor: click on the surface to place an item.");
@@ -967,6 +972,54 @@ mod tests {
 
     fn marker_count(app: &mut App) -> usize {
         app.world_mut().query::<&Marker>().iter(app.world()).count()
+    }
+
+    #[test]
+    fn items_wait_for_the_surface_index_built_after_opening() {
+        use crate::case_scene::SurfaceIndex;
+        use locus_core::progress::Progress;
+        let (mut app, dir) = app_on_demo_copy();
+        crate::scene::surface_index_plugin(&mut app);
+        let at_once = scene(&app).site.layout.clone();
+        let all_markers = marker_count(&mut app);
+        let later = CaseScene::open_any_with(
+            dir.path(),
+            "Test Investigator",
+            &Progress::default(),
+            SurfaceIndex::Later,
+        )
+        .unwrap();
+        assert!(!later.site.surface_ready);
+        app.insert_resource(later);
+        app.update();
+        // Shown at once: the items with a height; the others wait for the index.
+        let waiting = at_once.items.iter().filter(|p| p.on_surface).count();
+        assert!(waiting > 0);
+        assert!(marker_count(&mut app) <= all_markers - waiting);
+        // Clicking on the models says why nothing happens yet (unless the index already
+        // arrived).
+        app.world_mut().resource_mut::<ToolState>().tool = Tool::Place;
+        let items = scene(&app).case().evidence.len();
+        click(&mut app, down(3.25, -7.5));
+        if !scene(&app).site.surface_ready {
+            let status = app.world().resource::<EditStatus>();
+            let (message, _) = status.message.clone().unwrap();
+            assert!(message.contains("still being indexed"), "{message}");
+            assert_eq!(scene(&app).case().evidence.len(), items);
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !scene(&app).site.surface_ready {
+            assert!(std::time::Instant::now() < deadline, "the index never came");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            app.update();
+        }
+        app.update();
+        // Then everything is where opening with the index at once puts it.
+        assert_eq!(scene(&app).site.layout.items, at_once.items);
+        assert_eq!(scene(&app).site.layout.tracks, at_once.tracks);
+        assert_eq!(marker_count(&mut app), all_markers);
+        click(&mut app, down(3.25, -7.5));
+        assert_eq!(scene(&app).case().evidence.len(), items + 1);
     }
 
     #[test]

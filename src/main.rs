@@ -8,6 +8,7 @@
 
 mod annotations;
 mod app;
+mod background;
 mod camera;
 mod case_scene;
 mod cli;

@@ -188,8 +188,13 @@ fn spawn_markers(
         disc: meshes.add(Cylinder::new(1.0, 1.0).mesh().resolution(48)),
     };
     let case = &scene.case();
+    // Items without a height wait for the surface index (built just after opening).
+    let awaiting = scene.site.layout.awaiting_surface;
     for (i, item) in case.evidence.iter().enumerate() {
         let placed = scene.site.layout.items[i];
+        if awaiting && placed.on_surface {
+            continue;
+        }
         let root = spawn_marker(
             &mut commands,
             &shared,
@@ -233,6 +238,9 @@ fn spawn_markers(
         let Some(first) = points.first() else {
             continue;
         };
+        if awaiting && track.points.iter().any(|p| !p.location.has_height()) {
+            continue;
+        }
         let root = spawn_marker(
             &mut commands,
             &shared,

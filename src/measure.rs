@@ -1,6 +1,6 @@
 //! Diagnostics of the running window: `locus open --measure-frames N` (time from process start
-//! to the first rendered frame, mean frame time) and `--report-camera` (camera moves on stdout,
-//! for automated UI tests).
+//! to the first rendered frame, to the first frame showing the case and to its surface index;
+//! mean frame time) and `--report-camera` (camera moves on stdout, for automated UI tests).
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 use bevy::app::AppExit;
 use bevy::diagnostic::FrameCount;
 use bevy::prelude::*;
+
+use crate::case_scene::CaseScene;
+use crate::ui::loading::Loading;
 
 static PROCESS_START: OnceLock<Instant> = OnceLock::new();
 
@@ -21,6 +24,10 @@ const WARMUP: u32 = 60;
 struct Measure {
     frames: u32,
     first_frame: Option<Duration>,
+    /// The frame whose update first had the opened case's site spawned.
+    case_frame: Option<u32>,
+    case_shown: Option<Duration>,
+    surface_ready: Option<Duration>,
     started: Option<Instant>,
 }
 
@@ -28,29 +35,60 @@ pub fn plugin(app: &mut App, frames: u32) {
     app.insert_resource(Measure {
         frames: frames.max(1),
         first_frame: None,
+        case_frame: None,
+        case_shown: None,
+        surface_ready: None,
         started: None,
     })
     .add_systems(Last, measure);
 }
 
-fn measure(count: Res<FrameCount>, mut m: ResMut<Measure>, mut exit: MessageWriter<AppExit>) {
+fn ms(d: Option<Duration>) -> String {
+    d.map_or("–".into(), |d| {
+        format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+    })
+}
+
+fn measure(
+    count: Res<FrameCount>,
+    loading: Res<Loading>,
+    scene: Res<CaseScene>,
+    parts: Query<(), With<crate::scene::ModelPart>>,
+    mut m: ResMut<Measure>,
+    mut exit: MessageWriter<AppExit>,
+) {
     let since_start = PROCESS_START
         .get()
         .map(Instant::elapsed)
         .unwrap_or_default();
-    // Frame 0's update is followed by its render; by frame 2's end the first frame was shown.
+    // Frame k's update is followed by its render; by frame k + 2's end frame k was shown.
     if count.0 == 2 && m.first_frame.is_none() {
         m.first_frame = Some(since_start);
     }
-    if count.0 == WARMUP {
+    let spawned = !parts.is_empty() || scene.case().models.is_empty();
+    if m.case_frame.is_none() && !loading.busy() && spawned {
+        m.case_frame = Some(count.0);
+    }
+    let Some(case_frame) = m.case_frame else {
+        return;
+    };
+    if count.0 == case_frame + 2 {
+        m.case_shown = Some(since_start);
+    }
+    if m.surface_ready.is_none() && scene.site.surface_ready {
+        m.surface_ready = Some(since_start);
+    }
+    if count.0 == case_frame + WARMUP {
         m.started = Some(Instant::now());
     }
-    if count.0 == WARMUP + m.frames {
+    if count.0 == case_frame + WARMUP + m.frames {
         let elapsed = m.started.map(|s| s.elapsed()).unwrap_or_default();
         let mean_ms = elapsed.as_secs_f64() * 1000.0 / m.frames as f64;
         println!(
-            "first frame after {:.0} ms; mean frame time {:.1} ms ({:.1} FPS) over {} frames",
-            m.first_frame.unwrap_or_default().as_secs_f64() * 1000.0,
+            "first frame after {}; case shown after {}; surface indexed after {}; mean frame time {:.1} ms ({:.1} FPS) over {} frames",
+            ms(m.first_frame),
+            ms(m.case_shown),
+            ms(m.surface_ready),
             mean_ms,
             1000.0 / mean_ms,
             m.frames
@@ -66,6 +104,8 @@ pub fn camera_report_plugin(app: &mut App) {
 
 fn report_camera(
     count: Res<FrameCount>,
+    loading: Res<Loading>,
+    mut ready_at: Local<Option<u32>>,
     cameras: Query<&crate::third_party::orbit::OrbitCamera, With<crate::camera::MainCamera>>,
     mut last: Local<Option<(f32, f32, f32, Vec3)>>,
 ) {
@@ -78,10 +118,15 @@ fn report_camera(
         orbit.focus,
     );
     let mut out = std::io::stdout().lock();
-    if count.0 == 10 {
+    // Ready: ten frames after the case named on the command line is open.
+    if ready_at.is_none() && !loading.busy() {
+        *ready_at = Some(count.0 + 10);
+    }
+    let ready = ready_at.is_some_and(|r| count.0 >= r);
+    if *ready_at == Some(count.0) {
         let _ = writeln!(out, "ready");
     }
-    if count.0 >= 10 && last.is_some_and(|l| l != now) {
+    if ready && last.is_some_and(|l| l != now) {
         let _ = writeln!(
             out,
             "camera radius={:.3} yaw={:.4} pitch={:.4} focus={:.2},{:.2},{:.2}",

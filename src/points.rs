@@ -13,7 +13,7 @@ use bevy::render::render_resource::{
     AsBindGroup, RenderPipelineDescriptor, SpecializedMeshPipelineError,
 };
 use bevy::shader::ShaderRef;
-use locus_core::model::{ModelData, PointSet};
+use locus_core::model::PointSet;
 use nalgebra::{Matrix4, Point3};
 
 use crate::case_scene::CaseScene;
@@ -141,7 +141,7 @@ fn spawn_points(
         .models
         .iter()
         .filter_map(|m| m.data.as_ref().ok())
-        .map(ModelData::point_count)
+        .map(|d| d.point_count())
         .sum();
     let stride = total.div_ceil(style.budget.max(1)).max(1);
     let material = materials.add(PointMaterial {

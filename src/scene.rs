@@ -14,9 +14,11 @@ use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use bevy::shader::ShaderRef;
 use locus_core::case::Shading;
 use locus_core::model::{ModelData, Texture};
-use locus_core::surface::primitive_to_enu;
+use locus_core::surface::{Surface, primitive_to_enu};
 use nalgebra::Matrix4;
+use std::time::Instant;
 
+use crate::background::Background;
 use crate::case_scene::{CaseEntity, CaseScene};
 
 /// View settings that affect how the site is drawn.
@@ -96,6 +98,59 @@ pub fn plugin(app: &mut App) {
             )
                 .chain(),
         );
+    surface_index_plugin(app);
+}
+
+/// Builds the surface index of cases opened with `SurfaceIndex::Later`, off the frame loop.
+pub fn surface_index_plugin(app: &mut App) {
+    app.init_resource::<SurfaceJob>()
+        .add_systems(Update, index_surface.run_if(resource_exists::<CaseScene>));
+}
+
+/// The surface index of the open case being built on another thread (cases opened with
+/// `SurfaceIndex::Later`): the models are drawn meanwhile; clicks, heights and lines of sight
+/// wait for it.
+#[derive(Resource, Default)]
+pub struct SurfaceJob {
+    task: Option<Background<Surface>>,
+    started: Option<Instant>,
+    triangles: usize,
+}
+
+fn index_surface(mut scene: ResMut<CaseScene>, mut job: ResMut<SurfaceJob>) {
+    if scene.is_changed() {
+        // A different case: the previous one's index is no longer wanted.
+        job.task = None;
+        if !scene.site.surface_ready {
+            let source = scene.site.surface_source();
+            job.triangles = source.triangle_count();
+            job.started = Some(Instant::now());
+            job.task = Some(Background::spawn("surface index", move || source.build()));
+        }
+        return;
+    }
+    let Some(task) = job.task.as_mut() else {
+        return;
+    };
+    let Some(result) = task.poll() else {
+        return;
+    };
+    job.task = None;
+    let surface = match result {
+        Ok(s) => s,
+        Err(e) => {
+            error!("building the surface index: {e}");
+            Surface::empty()
+        }
+    };
+    info!(
+        "surface index: {} of {} triangles in {:.2} s",
+        surface.triangle_count(),
+        job.triangles,
+        job.started.map_or(0.0, |t| t.elapsed().as_secs_f64())
+    );
+    // Not a new case: markers and views follow `revision`, the site is not spawned again.
+    scene.bypass_change_detection().take_surface(surface);
 }
 
 fn spawn_site(

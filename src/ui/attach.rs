@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, IoTaskPool, Task, block_on, poll_once};
+use bevy::tasks::{IoTaskPool, Task, block_on, poll_once};
+
+use crate::background::Background;
 use chrono::Utc;
 use locus_core::attach::{AttachError, attach_file};
 use locus_core::case::Attachment;
@@ -19,7 +21,7 @@ use crate::settings::Settings;
 #[derive(Resource, Default)]
 pub struct AttachState {
     dialog: Option<(String, Task<Option<Vec<PathBuf>>>)>,
-    copying: Vec<(String, PathBuf, Task<Result<Attachment, AttachError>>)>,
+    copying: Vec<(String, PathBuf, Background<Result<Attachment, AttachError>>)>,
     /// A typed path, for machines without a file dialog.
     pub path_text: String,
 }
@@ -51,8 +53,9 @@ impl AttachState {
     /// Starts hashing and copying `source` into the case's evidence store.
     pub fn start_copy(&mut self, case_dir: &Path, item_id: &str, source: PathBuf, author: &str) {
         let (dir, src, by) = (case_dir.to_path_buf(), source.clone(), author.to_string());
-        let task = AsyncComputeTaskPool::get()
-            .spawn(async move { attach_file(&dir, &src, &by, Utc::now()) });
+        let task = Background::spawn("attach file", move || {
+            attach_file(&dir, &src, &by, Utc::now())
+        });
         self.copying.push((item_id.to_string(), source, task));
     }
 }
@@ -103,13 +106,16 @@ pub fn poll_attachments(
             k += 1;
             continue;
         }
-        let Some(result) = block_on(poll_once(&mut state.copying[k].2)) else {
+        let Some(result) = state.copying[k].2.poll() else {
             k += 1;
             continue;
         };
         let (item_id, source, _) = state.copying.remove(k);
         done.push(item_id.clone());
-        let attachment = match result {
+        let attachment = match result
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+        {
             Ok(a) => a,
             Err(e) => {
                 let m = format!("Could not attach {}: {e}", source.display());

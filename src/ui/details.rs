@@ -560,16 +560,15 @@ fn item_ui(ui: &mut egui::Ui, scene: &CaseScene, item: &EvidenceItem, index: usi
                 "Latitude, longitude",
                 format!("{:.7}°, {:.7}°", g.lat_deg, g.lon_deg),
             );
-            let height_note = if placed.on_surface {
-                " (height unknown: placed on the surface)"
-            } else {
-                ""
+            let height = match (placed.on_surface, scene.site.layout.awaiting_surface) {
+                (true, true) => "unknown: placed on the surface once it is indexed".to_string(),
+                (true, false) => format!(
+                    "{:.2} m (height unknown: placed on the surface)",
+                    g.height_m
+                ),
+                (false, _) => format!("{:.2} m", g.height_m),
             };
-            field(
-                ui,
-                "Ellipsoidal height",
-                format!("{:.2} m{height_note}", g.height_m),
-            );
+            field(ui, "Ellipsoidal height", height);
             field(
                 ui,
                 "Local E / N / U",

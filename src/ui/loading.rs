@@ -1,20 +1,20 @@
-//! Opening a case, a package or a model file off the frame loop: the work runs on a
-//! background task (Bevy's compute pool) while the window keeps drawing; after half a
-//! second a progress window shows what is being read and offers Cancel. Cancelling stops the
-//! work at its next step (between models, before the surface index) and keeps the case that
-//! was open.
+//! Opening a case, a package or a model file off the frame loop: the work runs on a thread
+//! of its own (`background`) while the window keeps drawing; after half a second a progress
+//! window shows what is being read and offers Cancel. Cancelling stops the work at its next
+//! step (between models) and keeps the case that was open. The surface index is built after
+//! the case is shown (`scene::index_surface`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, poll_once};
 use bevy_egui::egui;
 use locus_core::progress::Progress;
 
 use super::UiState;
-use crate::case_scene::CaseScene;
+use crate::background::Background;
+use crate::case_scene::{CaseScene, SurfaceIndex};
 
 /// Only loads that take longer than this show a progress window.
 const SHOW_AFTER: Duration = Duration::from_millis(500);
@@ -28,7 +28,7 @@ struct Job {
     path: PathBuf,
     started: Instant,
     progress: Arc<Progress>,
-    task: Task<anyhow::Result<CaseScene>>,
+    task: Background<anyhow::Result<CaseScene>>,
 }
 
 impl Loading {
@@ -38,8 +38,9 @@ impl Loading {
         let progress = Arc::new(Progress::default());
         let p = progress.clone();
         let target = path.clone();
-        let task = AsyncComputeTaskPool::get()
-            .spawn(async move { CaseScene::open_any_with(&target, &author, &p) });
+        let task = Background::spawn("open case", move || {
+            CaseScene::open_any_with(&target, &author, &p, SurfaceIndex::Later)
+        });
         self.job = Some(Job {
             path,
             started: Instant::now(),
@@ -48,10 +49,15 @@ impl Loading {
         });
     }
 
+    /// Whether a case is being opened.
+    pub fn busy(&self) -> bool {
+        self.job.is_some()
+    }
+
     pub fn cancel(&mut self) {
         if let Some(job) = self.job.take() {
             job.progress.cancel();
-            // Dropping the task lets it finish its current step and discards the result.
+            // Its thread stops at the next step; dropping the handle discards the result.
             drop(job.task);
         }
     }
@@ -70,9 +76,10 @@ fn poll_loading(
     let Some(job) = loading.job.as_mut() else {
         return;
     };
-    let Some(result) = block_on(poll_once(&mut job.task)) else {
+    let Some(result) = job.task.poll() else {
         return;
     };
+    let result = result.map_err(anyhow::Error::msg).and_then(|r| r);
     let Some(job) = loading.job.take() else {
         return;
     };

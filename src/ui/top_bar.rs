@@ -115,6 +115,17 @@ pub fn top_bar_ui(
             {
                 state.show_warnings = !state.show_warnings;
             }
+            if !scene.site.surface_ready {
+                ui.label(
+                    egui::RichText::new("⏳ Indexing the surface…")
+                        .color(egui::Color32::from_rgb(120, 200, 255)),
+                )
+                .on_hover_text(
+                    "The models are shown; items without a height, clicks on the models and \
+                     lines of sight wait until their surface is indexed (a moment).",
+                );
+                ui.ctx().request_repaint();
+            }
             if ui.button("❓ Help (F1)").clicked() {
                 state.show_help = !state.show_help;
             }

@@ -276,6 +276,7 @@ impl Location {
         }
     }
 
+    /// Whether the height is known (else the location is placed on the surface).
     pub fn has_height(&self) -> bool {
         match self {
             Location::Geodetic { height_m, .. } => height_m.is_some(),
@@ -588,6 +589,33 @@ fn default_fov() -> f64 {
 }
 
 impl Case {
+    /// A case that exists only in memory (never saved): nothing in it but its title and
+    /// notice, its origin at 0° 0° 0 m, times shown in UTC.
+    pub fn in_memory(title: impl Into<String>, notice: Option<String>) -> Case {
+        Case {
+            format_version: FORMAT_VERSION,
+            title: title.into(),
+            description: String::new(),
+            notice,
+            origin: Origin {
+                lat_deg: 0.0,
+                lon_deg: 0.0,
+                height_m: 0.0,
+                note: String::new(),
+            },
+            display_time_zone: "UTC".into(),
+            models: vec![],
+            evidence: vec![],
+            tracks: vec![],
+            bookmarks: vec![],
+            measurements: vec![],
+            sight_lines: vec![],
+            audit_head: None,
+            derived_from: None,
+            storyline: Default::default(),
+        }
+    }
+
     pub fn frame(&self) -> EnuFrame {
         EnuFrame::new(self.origin.geodetic())
     }

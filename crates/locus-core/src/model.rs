@@ -258,34 +258,28 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
     } else {
         document
     };
-    for texture in document.textures() {
-        let image = texture.source();
-        let label = image_label(&image);
-        match gltf::image::Data::from_source(image.source(), Some(base), &buffers) {
-            Ok(img) => match to_rgba8(&img) {
-                Some(rgba) => data.textures.push(Some(Texture {
-                    name: label,
-                    width: img.width,
-                    height: img.height,
-                    rgba,
-                })),
-                None => {
-                    data.warnings.push(format!(
-                        "texture {label}: pixel format {:?} is not supported; shown untextured",
-                        img.format
-                    ));
-                    data.textures.push(None);
-                }
-            },
-            Err(e) => {
-                data.warnings.push(format!(
-                    "texture {label} could not be loaded ({e}); the surface is shown untextured"
-                ));
-                data.textures.push(None);
-            }
-        }
-    }
-    let mut uv_transforms = Vec::new();
+    let uv_transforms: Vec<UvTransform> = document
+        .materials()
+        .map(|m| {
+            m.pbr_metallic_roughness()
+                .base_color_texture()
+                .and_then(|i| i.texture_transform())
+                .map(|t| (t.offset(), t.rotation(), t.scale()))
+        })
+        .collect();
+    // The textures are decoded on another thread while the geometry is read.
+    let (textures, walked) = std::thread::scope(|s| {
+        let textures = s.spawn(|| decode_textures(&document, base, &buffers));
+        let walked = read_nodes(&document, &raw_json, &buffers, &uv_transforms);
+        (textures.join(), walked)
+    });
+    let (textures, texture_warnings) =
+        textures.map_err(|_| gltf_err("decoding the textures failed".into()))?;
+    data.textures = textures;
+    data.warnings.extend(texture_warnings);
+    let (primitives, primitive_warnings) = walked.map_err(gltf_err)?;
+    data.primitives = primitives;
+    data.warnings.extend(primitive_warnings);
     for m in document.materials() {
         let pbr = m.pbr_metallic_roughness();
         let info = pbr.base_color_texture();
@@ -293,11 +287,6 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
             .as_ref()
             .map(|i| i.texture().index())
             .filter(|&i| data.textures.get(i).is_some_and(Option::is_some));
-        uv_transforms.push(
-            info.as_ref()
-                .and_then(|i| i.texture_transform())
-                .map(|t| (t.offset(), t.rotation(), t.scale())),
-        );
         data.materials.push(Material {
             name: m.name().unwrap_or("").to_string(),
             base_color: pbr.base_color_factor(),
@@ -308,8 +297,61 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
             alpha_blend: m.alpha_mode() == gltf::material::AlphaMode::Blend,
         });
     }
+    if data.primitives.is_empty() {
+        return Err(gltf_err("no triangle geometry could be read".into()));
+    }
+    Ok(data)
+}
 
-    // Walk the scene graph with f64 transforms taken from the raw JSON.
+/// Every texture decoded to RGBA (None where it could not be), with a warning for each one
+/// that could not.
+fn decode_textures(
+    document: &gltf::Document,
+    base: &Path,
+    buffers: &[gltf::buffer::Data],
+) -> (Vec<Option<Texture>>, Vec<String>) {
+    let mut textures = Vec::new();
+    let mut warnings = Vec::new();
+    for texture in document.textures() {
+        let image = texture.source();
+        let label = image_label(&image);
+        match gltf::image::Data::from_source(image.source(), Some(base), buffers) {
+            Ok(img) => match to_rgba8(&img) {
+                Some(rgba) => textures.push(Some(Texture {
+                    name: label,
+                    width: img.width,
+                    height: img.height,
+                    rgba,
+                })),
+                None => {
+                    warnings.push(format!(
+                        "texture {label}: pixel format {:?} is not supported; shown untextured",
+                        img.format
+                    ));
+                    textures.push(None);
+                }
+            },
+            Err(e) => {
+                warnings.push(format!(
+                    "texture {label} could not be loaded ({e}); the surface is shown untextured"
+                ));
+                textures.push(None);
+            }
+        }
+    }
+    (textures, warnings)
+}
+
+/// Walks the scene graph with f64 transforms taken from the raw JSON: every triangle
+/// primitive, and a warning for each one skipped.
+fn read_nodes(
+    document: &gltf::Document,
+    raw_json: &serde_json::Value,
+    buffers: &[gltf::buffer::Data],
+    uv_transforms: &[UvTransform],
+) -> Result<(Vec<Primitive>, Vec<String>), String> {
+    let mut primitives = Vec::new();
+    let mut warnings = Vec::new();
     let roots: Vec<usize> = match document
         .default_scene()
         .or_else(|| document.scenes().next())
@@ -324,31 +366,27 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
         .collect();
     while let Some((index, parent, depth)) = stack.pop() {
         if depth > 64 {
-            return Err(gltf_err(
-                "node hierarchy deeper than 64 levels (a cycle?)".into(),
-            ));
+            return Err("node hierarchy deeper than 64 levels (a cycle?)".into());
         }
         let node = &nodes[index];
-        let world = parent * node_matrix(&raw_json, index);
+        let world = parent * node_matrix(raw_json, index);
         if let Some(mesh) = node.mesh() {
             for (pi, prim) in mesh.primitives().enumerate() {
                 let name = format!("{}#{}", mesh.name().unwrap_or("mesh"), pi);
                 let draco = raw_json["meshes"][mesh.index()]["primitives"][pi]["extensions"]
                     .get(crate::gltf_ext::DRACO);
                 let source = PrimitiveSource {
-                    document: &document,
-                    buffers: &buffers,
+                    document,
+                    buffers,
                     draco,
                 };
-                match read_primitive(&prim, &source, world, &name, &uv_transforms) {
-                    Ok(Some(p)) => data.primitives.push(p),
-                    Ok(None) => data.warnings.push(format!(
+                match read_primitive(&prim, &source, world, &name, uv_transforms) {
+                    Ok(Some(p)) => primitives.push(p),
+                    Ok(None) => warnings.push(format!(
                         "primitive {name}: mode {:?} is not triangles; skipped",
                         prim.mode()
                     )),
-                    Err(msg) => data
-                        .warnings
-                        .push(format!("primitive {name}: {msg}; skipped")),
+                    Err(msg) => warnings.push(format!("primitive {name}: {msg}; skipped")),
                 }
             }
         }
@@ -356,10 +394,7 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
             stack.push((child.index(), world, depth + 1));
         }
     }
-    if data.primitives.is_empty() {
-        return Err(gltf_err("no triangle geometry could be read".into()));
-    }
-    Ok(data)
+    Ok((primitives, warnings))
 }
 
 fn image_label(image: &gltf::Image) -> String {
@@ -610,10 +645,13 @@ fn to_rgba8(img: &gltf::image::Data) -> Option<Vec<u8>> {
     let px = &img.pixels;
     Some(match img.format {
         Format::R8G8B8A8 => px.clone(),
-        Format::R8G8B8 => px
-            .chunks_exact(3)
-            .flat_map(|c| [c[0], c[1], c[2], 255])
-            .collect(),
+        Format::R8G8B8 => {
+            let mut out = Vec::with_capacity(px.len() / 3 * 4);
+            for c in px.chunks_exact(3) {
+                out.extend_from_slice(&[c[0], c[1], c[2], 255]);
+            }
+            out
+        }
         Format::R8 => px.iter().flat_map(|&v| [v, v, v, 255]).collect(),
         Format::R8G8 => px
             .chunks_exact(2)

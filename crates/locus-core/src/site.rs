@@ -3,6 +3,7 @@
 //! `inspect`, so all three report the same facts and the same warnings.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use nalgebra::Matrix4;
 
@@ -19,8 +20,9 @@ use crate::timeline::Layout;
 pub struct OpenedModel {
     pub model: Model,
     pub path: PathBuf,
-    /// The geometry, or why it could not be read.
-    pub data: Result<ModelData, String>,
+    /// The geometry, or why it could not be read. Shared, so that the surface index can be
+    /// built on another thread while the model is already shown.
+    pub data: Result<Arc<ModelData>, String>,
     pub sha256: Option<String>,
     pub integrity: Integrity,
     /// The model's Z-up coordinates → case ENU, f64 (from its placement; for a projected CRS
@@ -56,10 +58,32 @@ impl Integrity {
 
 pub struct Site {
     pub models: Vec<OpenedModel>,
+    /// The models' triangles indexed for ray casts and heights; empty until built (see
+    /// [`Site::read_with`]).
     pub surface: Surface,
+    /// Whether `surface` has been built. Before that, items without a height are not yet
+    /// placed (`layout.awaiting_surface`).
+    pub surface_ready: bool,
     pub layout: Layout,
     /// Everything the user should know about this case's files, each naming what and where.
     pub warnings: Vec<String>,
+}
+
+/// What the surface index is built from: each readable model's index, placement and data.
+/// Owns its parts (shared), so it can be built on another thread.
+#[derive(Clone)]
+pub struct SurfaceSource {
+    models: Vec<(usize, Matrix4<f64>, Arc<ModelData>)>,
+}
+
+impl SurfaceSource {
+    pub fn build(&self) -> Surface {
+        Surface::from_models(self.models.iter().map(|(i, m, d)| (*i, m, &**d)))
+    }
+
+    pub fn triangle_count(&self) -> usize {
+        self.models.iter().map(|(_, _, d)| d.triangle_count()).sum()
+    }
 }
 
 impl Site {
@@ -73,6 +97,18 @@ impl Site {
     /// Opens the site reporting progress (one step per model, one for the surface index) and
     /// stopping between steps when cancelled.
     pub fn open_with(loaded: &LoadedCase, progress: &Progress) -> Result<Site, Cancelled> {
+        let mut site = Self::read_with(loaded, progress)?;
+        let n = loaded.case.models.len() as f32;
+        progress.step(n / (n + 1.0), "Building the surface index")?;
+        let surface = site.surface_source().build();
+        site.set_surface(surface, loaded);
+        progress.check()?;
+        Ok(site)
+    }
+
+    /// Reads and checks every model, without the surface index: what the window needs for
+    /// its first picture. Items without a height wait for [`Site::set_surface`].
+    pub fn read_with(loaded: &LoadedCase, progress: &Progress) -> Result<Site, Cancelled> {
         let mut warnings = Vec::new();
         let n = loaded.case.models.len();
         let mut models: Vec<OpenedModel> = Vec::with_capacity(n);
@@ -86,7 +122,6 @@ impl Site {
             )?;
             models.push(open_model(loaded, m));
         }
-        progress.step(n as f32 / (n as f32 + 1.0), "Building the surface index")?;
         for om in &models {
             let shown = om.path.display();
             match (&om.data, om.integrity) {
@@ -116,27 +151,45 @@ impl Site {
                 }
             }
         }
-        let surface = Surface::from_models(
-            models
-                .iter()
-                .enumerate()
-                .filter_map(|(i, m)| m.data.as_ref().ok().map(|d| (i, &m.placed, d))),
-        );
-        let layout = Layout::of_case(&loaded.case, &surface);
-        warnings.extend(layout.warnings.iter().cloned());
         progress.check()?;
         Ok(Site {
             models,
-            surface,
-            layout,
+            surface: Surface::empty(),
+            surface_ready: false,
+            layout: Layout::awaiting_surface(&loaded.case),
             warnings,
         })
+    }
+
+    /// What [`Surface`] is built from, to build it elsewhere.
+    pub fn surface_source(&self) -> SurfaceSource {
+        SurfaceSource {
+            models: self
+                .models
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| m.data.as_ref().ok().map(|d| (i, m.placed, d.clone())))
+                .collect(),
+        }
+    }
+
+    /// Takes the built surface index and places the items that were waiting for it.
+    pub fn set_surface(&mut self, surface: Surface, loaded: &LoadedCase) {
+        self.surface = surface;
+        self.surface_ready = true;
+        self.layout = Layout::of_case(&loaded.case, &self.surface);
+        self.warnings.extend(self.layout.warnings.iter().cloned());
     }
 }
 
 fn open_model(loaded: &LoadedCase, model: &Model) -> OpenedModel {
     let path = loaded.resolve(&model.path);
-    let sha256 = sha256_file(&path).ok();
+    // Hashing and parsing each read the whole file: side by side.
+    let (sha256, read) = std::thread::scope(|s| {
+        let hashing = s.spawn(|| sha256_file(&path).ok());
+        let read = load_model(&path);
+        (hashing.join().ok().flatten(), read)
+    });
     let integrity = match (&sha256, &model.sha256) {
         (None, _) => Integrity::Missing,
         (Some(_), None) => Integrity::NotRecorded,
@@ -146,7 +199,7 @@ fn open_model(loaded: &LoadedCase, model: &Model) -> OpenedModel {
     let mut data = if integrity == Integrity::Missing {
         Err(format!("file missing: {}", path.display()))
     } else {
-        load_model(&path).map_err(|e| e.to_string())
+        read.map(Arc::new).map_err(|e| e.to_string())
     };
     let mut placed = Matrix4::identity();
     let mut placement_notes = Vec::new();
@@ -234,16 +287,12 @@ pub fn bare_model_case(path: &std::path::Path) -> Result<LoadedCase, String> {
         }
     }
     let case = Case {
-        format_version: crate::case::FORMAT_VERSION,
-        title: name.clone(),
         description: format!("The model file {} opened on its own.", path.display()),
-        notice: Some("A bare model file, not a case: nothing here is saved".into()),
         origin,
-        display_time_zone: "UTC".into(),
         models: vec![Model {
             id: "model".into(),
             title: name.clone(),
-            path: name,
+            path: name.clone(),
             sha256: None,
             format: Some(ext),
             placement,
@@ -252,18 +301,54 @@ pub fn bare_model_case(path: &std::path::Path) -> Result<LoadedCase, String> {
             shading: Shading::default(),
             derived_from: vec![],
         }],
-        evidence: vec![],
-        tracks: vec![],
-        bookmarks: vec![],
-        measurements: vec![],
-        sight_lines: vec![],
-        audit_head: None,
-        derived_from: None,
-        storyline: Default::default(),
+        ..Case::in_memory(
+            name,
+            Some("A bare model file, not a case: nothing here is saved".into()),
+        )
     };
     Ok(LoadedCase {
         case,
         file: dir.join("(no case file)"),
         dir,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surface_built_later_places_items_exactly_as_built_at_once() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
+        let loaded = crate::load_case(&dir).expect("demo case");
+        let at_once = Site::open(&loaded);
+        assert!(at_once.surface_ready && !at_once.layout.awaiting_surface);
+
+        let mut later = Site::read_with(&loaded, &Progress::default()).unwrap();
+        // Before the index: nothing can be hit, items without a height wait (no warnings
+        // about them), items with a height are already where they belong.
+        assert!(!later.surface_ready && later.layout.awaiting_surface);
+        assert_eq!(later.surface.triangle_count(), 0);
+        let waiting = later.layout.items.iter().filter(|p| p.on_surface).count();
+        assert!(waiting > 0, "the demo has items without a height");
+        for (a, b) in later.layout.items.iter().zip(&at_once.layout.items) {
+            if !a.on_surface {
+                assert_eq!(a, b);
+            }
+        }
+        assert_eq!(later.warnings, at_once.warnings[..later.warnings.len()]);
+
+        // Built elsewhere (the source owns its parts) and taken back: the same site.
+        let source = later.surface_source();
+        let surface = std::thread::spawn(move || source.build()).join().unwrap();
+        later.set_surface(surface, &loaded);
+        assert!(later.surface_ready && !later.layout.awaiting_surface);
+        assert_eq!(
+            later.surface.triangle_count(),
+            at_once.surface.triangle_count()
+        );
+        assert_eq!(later.layout.items, at_once.layout.items);
+        assert_eq!(later.layout.tracks, at_once.layout.tracks);
+        assert_eq!(later.warnings, at_once.warnings);
+    }
 }

@@ -154,7 +154,8 @@ impl Surface {
         Self::build(origin, tris, vec![0; triangles.len()], hi[2])
     }
 
-    fn empty() -> Self {
+    /// No triangles: nothing is hit, no heights.
+    pub fn empty() -> Self {
         Self {
             origin: Enu::ZERO,
             tris: Vec::new(),

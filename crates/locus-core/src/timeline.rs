@@ -120,6 +120,9 @@ pub struct Layout {
     /// Per track, its points in case ENU with their times.
     pub tracks: Vec<Vec<(DateTime<Utc>, Enu)>>,
     pub warnings: Vec<String>,
+    /// Laid out before the surface index was built: points without a height (`on_surface`)
+    /// are not placed yet (height 0 stands in).
+    pub awaiting_surface: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,6 +134,16 @@ pub struct PlacedPoint {
 
 impl Layout {
     pub fn of_case(case: &Case, surface: &Surface) -> Layout {
+        Self::build(case, Some(surface))
+    }
+
+    /// The layout while the surface index is still being built: items with a height are
+    /// placed, the others wait (no warnings about them yet).
+    pub fn awaiting_surface(case: &Case) -> Layout {
+        Self::build(case, None)
+    }
+
+    fn build(case: &Case, surface: Option<&Surface>) -> Layout {
         let frame = case.frame();
         let mut warnings = Vec::new();
         let mut place = |loc: &Location, what: &dyn Fn() -> String| -> PlacedPoint {
@@ -170,14 +183,17 @@ impl Layout {
             items,
             tracks,
             warnings,
+            awaiting_surface: surface.is_none(),
         }
     }
 }
 
+/// Where a location is in case ENU; without a height, on `surface` (`on_miss` when nothing is
+/// below it) or, while there is no surface yet, at height 0 for now.
 pub fn place_location(
     loc: &Location,
     frame: &EnuFrame,
-    surface: &Surface,
+    surface: Option<&Surface>,
     on_miss: &mut dyn FnMut(),
 ) -> PlacedPoint {
     let (e, n, up) = loc.to_enu(frame);
@@ -187,10 +203,13 @@ pub fn place_location(
             on_surface: false,
         },
         None => {
-            let h = surface.height_at(e, n).unwrap_or_else(|| {
-                on_miss();
-                0.0
-            });
+            let h = match surface {
+                Some(s) => s.height_at(e, n).unwrap_or_else(|| {
+                    on_miss();
+                    0.0
+                }),
+                None => 0.0,
+            };
             PlacedPoint {
                 enu: Enu::new(e, n, h),
                 on_surface: true,
