@@ -48,6 +48,8 @@ pub struct CaseScene {
     pub recovery: Option<Recovery>,
     /// Bumped on every change to the case's content (edit, undo, redo, recovery).
     pub revision: u64,
+    /// Bumped when a model was placed anew (its meshes and the surface index follow).
+    pub placement_revision: u64,
     pub site: Site,
     pub tz: Tz,
     pub span: Option<TimeSpan>,
@@ -230,6 +232,7 @@ impl CaseScene {
             session,
             recovery: None,
             revision: 0,
+            placement_revision: 0,
             site,
             tz,
             span,
@@ -297,6 +300,11 @@ impl CaseScene {
 
     /// After the case's content changed: lay items out again and recompute the time span.
     pub fn refresh(&mut self) {
+        if self.site.follow_placements(&self.session.loaded) {
+            // The render origin stays: everything is drawn relative to it anyway.
+            (self.centre, self.radius_m) = extent(&self.site);
+            self.placement_revision += 1;
+        }
         let case = &self.session.loaded.case;
         self.site.layout = if self.site.surface_ready {
             Layout::of_case(case, &self.site.surface)

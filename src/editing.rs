@@ -974,6 +974,48 @@ mod tests {
         app.world_mut().query::<&Marker>().iter(app.world()).count()
     }
 
+    fn wait_for_surface(app: &mut App) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !scene(app).site.surface_ready {
+            assert!(std::time::Instant::now() < deadline, "the index never came");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            app.update();
+        }
+        app.update();
+    }
+
+    #[test]
+    fn placing_a_model_moves_its_surface_and_undo_puts_it_back() {
+        use locus_core::placement::Placement;
+        let (mut app, _dir) = app_on_demo_copy();
+        crate::scene::surface_index_plugin(&mut app);
+        let (e, n) = (3.25, -7.5);
+        let height = |app: &App| scene(app).site.surface.height_at(e, n).unwrap();
+        let ground = height(&app);
+        let raised = Placement::Offset {
+            east_m: 0.0,
+            north_m: 0.0,
+            up_m: 10.0,
+        };
+        command(
+            &mut app,
+            EditCommand::apply(Edit::PlaceModel {
+                id: "site".into(),
+                before: Box::new(Placement::Identity),
+                after: Box::new(raised.clone()),
+            }),
+        );
+        assert_eq!(scene(&app).placement_revision, 1);
+        assert_eq!(scene(&app).case().models[0].placement, raised);
+        wait_for_surface(&mut app);
+        assert!((height(&app) - ground - 10.0).abs() < 1e-3);
+        command(&mut app, EditCommand::Undo);
+        assert_eq!(scene(&app).placement_revision, 2);
+        wait_for_surface(&mut app);
+        assert!((height(&app) - ground).abs() < 1e-3);
+        assert_eq!(scene(&app).case().models[0].placement, Placement::Identity);
+    }
+
     #[test]
     fn items_wait_for_the_surface_index_built_after_opening() {
         use crate::case_scene::SurfaceIndex;
@@ -1007,13 +1049,7 @@ mod tests {
             assert!(message.contains("still being indexed"), "{message}");
             assert_eq!(scene(&app).case().evidence.len(), items);
         }
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while !scene(&app).site.surface_ready {
-            assert!(std::time::Instant::now() < deadline, "the index never came");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            app.update();
-        }
-        app.update();
+        wait_for_surface(&mut app);
         // Then everything is where opening with the index at once puts it.
         assert_eq!(scene(&app).site.layout.items, at_once.items);
         assert_eq!(scene(&app).site.layout.tracks, at_once.tracks);

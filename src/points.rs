@@ -125,10 +125,11 @@ fn spawn_points(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<PointMaterial>>,
     mut stats: ResMut<PointStats>,
-    mut built: Local<Option<(PointColour, usize)>>,
+    mut built: Local<Option<(PointColour, usize, u64)>>,
 ) {
     // Edits bypass change detection on the scene; it changes only when a case is opened.
-    let key = (style.colour, style.budget);
+    // A model placed anew bumps `placement_revision`.
+    let key = (style.colour, style.budget, scene.placement_revision);
     if !scene.is_changed() && *built == Some(key) {
         return;
     }

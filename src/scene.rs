@@ -92,16 +92,21 @@ pub fn plugin(app: &mut App) {
         })
         .add_systems(
             Update,
-            (
-                spawn_site.run_if(resource_changed::<CaseScene>),
-                apply_lighting,
-            )
-                .chain(),
+            (spawn_site.run_if(site_changed), apply_lighting).chain(),
         );
     surface_index_plugin(app);
 }
 
-/// Builds the surface index of cases opened with `SurfaceIndex::Later`, off the frame loop.
+/// A new case, or a model of the open one placed anew.
+fn site_changed(scene: Option<Res<CaseScene>>, mut last: Local<Option<u64>>) -> bool {
+    let Some(scene) = scene else { return false };
+    let changed = scene.is_changed() || *last != Some(scene.placement_revision);
+    *last = Some(scene.placement_revision);
+    changed
+}
+
+/// Builds the surface index of cases opened with `SurfaceIndex::Later` (and after a model was
+/// placed anew), off the frame loop.
 pub fn surface_index_plugin(app: &mut App) {
     app.init_resource::<SurfaceJob>()
         .add_systems(Update, index_surface.run_if(resource_exists::<CaseScene>));
@@ -113,14 +118,17 @@ pub fn surface_index_plugin(app: &mut App) {
 #[derive(Resource, Default)]
 pub struct SurfaceJob {
     task: Option<Background<Surface>>,
+    /// The placement revision the index is being built for.
+    placement_revision: u64,
     started: Option<Instant>,
     triangles: usize,
 }
 
 fn index_surface(mut scene: ResMut<CaseScene>, mut job: ResMut<SurfaceJob>) {
-    if scene.is_changed() {
-        // A different case: the previous one's index is no longer wanted.
+    if scene.is_changed() || job.placement_revision != scene.placement_revision {
+        // A different case, or a model moved: the index being built is no longer wanted.
         job.task = None;
+        job.placement_revision = scene.placement_revision;
         if !scene.site.surface_ready {
             let source = scene.site.surface_source();
             job.triangles = source.triangle_count();

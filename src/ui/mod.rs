@@ -10,6 +10,7 @@ pub mod import_events;
 pub mod item_form;
 pub mod loading;
 mod open_case;
+pub mod placement;
 pub mod storyline;
 mod timeline_bar;
 mod toolbar;
@@ -78,6 +79,7 @@ pub struct UiState {
     pub author_text: String,
     pub autosave_s: f64,
     pub storyline: storyline::StorylineEditor,
+    pub placement: placement::PlacementEditor,
 }
 
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]

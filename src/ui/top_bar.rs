@@ -182,7 +182,14 @@ pub fn windows_ui(
         egui::Window::new("Case")
             .open(&mut state.show_case_info)
             .default_width(520.0)
-            .show(ctx, |ui| case_info_ui(ui, scene));
+            .show(ctx, |ui| {
+                if let Some(model) = case_info_ui(ui, scene) {
+                    state.placement.open(model);
+                }
+            });
+    }
+    if let Some(edit) = super::placement::placement_window(ctx, &mut state.placement, scene) {
+        actions.push(UiAction::Edit(crate::editing::EditCommand::apply(edit)));
     }
     if !state.errors.is_empty() {
         let mut dismissed = false;
@@ -234,7 +241,12 @@ fn help_ui(ui: &mut egui::Ui) {
     });
 }
 
-fn case_info_ui(ui: &mut egui::Ui, scene: &CaseScene) {
+/// The case's facts and models; returns the model whose placement is to be edited.
+fn case_info_ui<'a>(
+    ui: &mut egui::Ui,
+    scene: &'a CaseScene,
+) -> Option<&'a locus_core::case::Model> {
+    let mut place = None;
     let case = &scene.case();
     ui.heading(&case.title);
     if !case.description.is_empty() {
@@ -275,7 +287,17 @@ fn case_info_ui(ui: &mut egui::Ui, scene: &CaseScene) {
                 _ => egui::Color32::from_rgb(255, 100, 80),
             };
             ui.label(egui::RichText::new(om.integrity.label()).color(colour));
-            ui.label(format!("Placement: {}", om.model.placement.method_label()));
+            ui.horizontal(|ui| {
+                ui.label(format!("Placement: {}", om.model.placement.method_label()));
+                if ui
+                    .add_enabled(scene.editable(), egui::Button::new("✏ Edit placement…"))
+                    .on_disabled_hover_text("This case is read-only")
+                    .clicked()
+                {
+                    place = scene.case().models.iter().find(|m| m.id == om.model.id);
+                }
+            });
+            placement_details(ui, scene, om);
             if !om.model.capture.tool.is_empty() {
                 ui.label(format!("Captured with: {}", om.model.capture.tool));
             }
@@ -296,6 +318,94 @@ fn case_info_ui(ui: &mut egui::Ui, scene: &CaseScene) {
                 }
             }
         });
+    }
+    place
+}
+
+/// What a model's placement rests on: the CRS and offset, or each control point with its
+/// residual (recomputed now, in this case's frame), and what placing it noted.
+fn placement_details(ui: &mut egui::Ui, scene: &CaseScene, om: &locus_core::site::OpenedModel) {
+    use locus_core::placement::{Placement, fit_control_points};
+    match &om.model.placement {
+        Placement::Projected {
+            crs,
+            offset,
+            geoid_separation_m,
+        } => {
+            ui.label(format!("CRS: {}", crs.label()));
+            if *offset != [0.0; 3] {
+                ui.label(format!(
+                    "Offset added to the model's coordinates: {:.3}, {:.3}, {:.3}",
+                    offset[0], offset[1], offset[2]
+                ));
+            }
+            ui.label(match geoid_separation_m {
+                Some(n) => format!("Heights above the geoid; geoid separation {n:.2} m"),
+                None => "Heights taken as ellipsoidal".into(),
+            });
+        }
+        Placement::Offset {
+            east_m,
+            north_m,
+            up_m,
+        } => {
+            ui.label(format!(
+                "Model + ({east_m:.3} E, {north_m:.3} N, {up_m:.3} U) m"
+            ));
+        }
+        Placement::ControlPoints { points, .. } => {
+            match fit_control_points(points, &scene.case().frame()) {
+                Ok(fit) => {
+                    ui.label(format!(
+                        "Similarity fit to {} control points: scale {:.6}, RMS {:.3} m",
+                        points.len(),
+                        fit.scale,
+                        fit.rms_m
+                    ));
+                    egui::Grid::new(("control points", &om.model.id))
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for h in [
+                                "Point",
+                                "Model x, y, z",
+                                "Surveyed lat, lon, h",
+                                "Residual 3D",
+                                "Horiz.",
+                                "Vert.",
+                            ] {
+                                ui.strong(h);
+                            }
+                            ui.end_row();
+                            for (i, (p, r)) in points.iter().zip(&fit.residuals).enumerate() {
+                                ui.label(if p.id.is_empty() {
+                                    format!("{}", i + 1)
+                                } else {
+                                    p.id.clone()
+                                });
+                                ui.monospace(format!(
+                                    "{:.3}, {:.3}, {:.3}",
+                                    p.model[0], p.model[1], p.model[2]
+                                ));
+                                ui.monospace(format!(
+                                    "{:.7}°, {:.7}°, {:.2} m",
+                                    p.geodetic.lat_deg, p.geodetic.lon_deg, p.geodetic.height_m
+                                ));
+                                ui.monospace(format!("{:.3} m", r.distance_m));
+                                ui.monospace(format!("{:.3} m", r.horizontal_m));
+                                ui.monospace(format!("{:+.3} m", r.vertical_m));
+                                ui.end_row();
+                            }
+                        });
+                }
+                Err(e) => {
+                    ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
+                }
+            }
+        }
+        Placement::Identity | Placement::Matrix { .. } => {}
+    }
+    for note in &om.placement_notes {
+        ui.label(egui::RichText::new(note).italics());
     }
 }
 

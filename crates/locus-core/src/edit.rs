@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::case::{Case, EvidenceItem, Measurement, SightLine};
+use crate::placement::Placement;
 use crate::storyline::Step;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +67,12 @@ pub enum Edit {
     SetBanner {
         before: String,
         after: String,
+    },
+    /// How model `id` is placed on Earth (offset, CRS, control points…).
+    PlaceModel {
+        id: String,
+        before: Box<Placement>,
+        after: Box<Placement>,
     },
     /// Several edits as one step (e.g. deleting a multi-selection).
     Batch {
@@ -218,6 +225,22 @@ impl Edit {
                 case.storyline.banner = after.clone();
                 Ok(())
             }
+            Edit::PlaceModel { id, before, after } => {
+                let Some(model) = case.models.iter_mut().find(|m| m.id == *id) else {
+                    return Err(EditError::Missing {
+                        kind: "model",
+                        id: id.clone(),
+                    });
+                };
+                if model.placement != **before {
+                    return Err(EditError::Conflict {
+                        kind: "model placement",
+                        id: id.clone(),
+                    });
+                }
+                model.placement = (**after).clone();
+                Ok(())
+            }
             Edit::Batch { edits, .. } => {
                 // All or nothing: work on a copy.
                 let mut scratch = case.clone();
@@ -262,6 +285,11 @@ impl Edit {
                 to: from,
             },
             Edit::SetBanner { before, after } => Edit::SetBanner {
+                before: after,
+                after: before,
+            },
+            Edit::PlaceModel { id, before, after } => Edit::PlaceModel {
+                id,
                 before: after,
                 after: before,
             },
@@ -318,6 +346,9 @@ impl Edit {
                 format!("move storyline step {id} from {} to {}", from + 1, to + 1)
             }
             Edit::SetBanner { after, .. } => format!("set the presentation banner to {after:?}"),
+            Edit::PlaceModel { id, after, .. } => {
+                format!("place model {id} by {}", after.method_label())
+            }
             Edit::Batch { label, .. } => label.clone(),
         }
     }
@@ -476,6 +507,47 @@ mod tests {
                 1.0,
             )
         }
+    }
+
+    #[test]
+    fn placing_a_model_is_undoable_audited_and_refuses_stale_edits() {
+        let mut c = crate::case_file::parse_case(
+            r#"{"format_version": 1, "title": "t", "origin": {"lat_deg": 52, "lon_deg": 5, "height_m": 0},
+                "display_time_zone": "UTC", "models": [{"id": "M1", "path": "m.glb"}]}"#,
+            std::path::Path::new("case.json"),
+        )
+        .unwrap();
+        let offset = Placement::Offset {
+            east_m: 10.0,
+            north_m: -2.5,
+            up_m: 0.25,
+        };
+        let place = Edit::PlaceModel {
+            id: "M1".into(),
+            before: Box::new(Placement::Identity),
+            after: Box::new(offset.clone()),
+        };
+        place.apply(&mut c).unwrap();
+        assert_eq!(c.models[0].placement, offset);
+        assert_eq!(place.describe(), "place model M1 by offset");
+        // The same edit again no longer matches what it expects.
+        assert!(matches!(
+            place.apply(&mut c),
+            Err(EditError::Conflict { .. })
+        ));
+        let json = serde_json::to_string(&place).unwrap();
+        assert_eq!(serde_json::from_str::<Edit>(&json).unwrap(), place);
+        place.inverse().apply(&mut c).unwrap();
+        assert_eq!(c.models[0].placement, Placement::Identity);
+        let missing = Edit::PlaceModel {
+            id: "M9".into(),
+            before: Box::new(Placement::Identity),
+            after: Box::new(offset),
+        };
+        assert!(matches!(
+            missing.apply(&mut c),
+            Err(EditError::Missing { .. })
+        ));
     }
 
     #[test]

@@ -109,7 +109,6 @@ impl Site {
     /// Reads and checks every model, without the surface index: what the window needs for
     /// its first picture. Items without a height wait for [`Site::set_surface`].
     pub fn read_with(loaded: &LoadedCase, progress: &Progress) -> Result<Site, Cancelled> {
-        let mut warnings = Vec::new();
         let n = loaded.case.models.len();
         let mut models: Vec<OpenedModel> = Vec::with_capacity(n);
         for (i, m) in loaded.case.models.iter().enumerate() {
@@ -122,35 +121,7 @@ impl Site {
             )?;
             models.push(open_model(loaded, m));
         }
-        for om in &models {
-            let shown = om.path.display();
-            match (&om.data, om.integrity) {
-                (_, Integrity::Missing) => {
-                    warnings.push(format!("model {}: file missing: {shown}", om.model.id))
-                }
-                (Err(e), _) => warnings.push(format!("model {}: {e}", om.model.id)),
-                (Ok(d), integrity) => {
-                    if integrity == Integrity::Differs {
-                        warnings.push(format!(
-                            "model {}: the file's SHA-256 {} differs from the recorded {}: it was altered or replaced: {shown}",
-                            om.model.id,
-                            om.sha256.as_deref().unwrap_or("?"),
-                            om.model.sha256.as_deref().unwrap_or("?")
-                        ));
-                    }
-                    warnings.extend(
-                        om.placement_notes
-                            .iter()
-                            .map(|w| format!("model {} placement: {w}", om.model.id)),
-                    );
-                    warnings.extend(
-                        d.warnings
-                            .iter()
-                            .map(|w| format!("model {}: {w}: {shown}", om.model.id)),
-                    );
-                }
-            }
-        }
+        let warnings = model_warnings(&models);
         progress.check()?;
         Ok(Site {
             models,
@@ -173,6 +144,43 @@ impl Site {
         }
     }
 
+    /// After an edit of the case: models whose placement changed are placed again (their
+    /// data is kept; a model that could not be placed before is read again). The surface
+    /// index then has to be built again (`surface_ready` false). Says whether any model moved.
+    pub fn follow_placements(&mut self, loaded: &LoadedCase) -> bool {
+        if self.models.len() != loaded.case.models.len() {
+            return false;
+        }
+        let mut moved = false;
+        for (om, model) in self.models.iter_mut().zip(&loaded.case.models) {
+            if om.model.placement == model.placement {
+                continue;
+            }
+            moved = true;
+            match &om.data {
+                Ok(data) => {
+                    let data = data.clone();
+                    om.model = model.clone();
+                    match place(loaded, model, &data) {
+                        Ok((placed, notes)) => {
+                            om.placed = placed;
+                            om.placement_notes = notes;
+                        }
+                        Err(e) => om.data = Err(e),
+                    }
+                }
+                Err(_) => *om = open_model(loaded, model),
+            }
+        }
+        if moved {
+            self.warnings = model_warnings(&self.models);
+            self.surface = Surface::empty();
+            self.surface_ready = false;
+            self.layout = Layout::awaiting_surface(&loaded.case);
+        }
+        moved
+    }
+
     /// Takes the built surface index and places the items that were waiting for it.
     pub fn set_surface(&mut self, surface: Surface, loaded: &LoadedCase) {
         self.surface = surface;
@@ -180,6 +188,42 @@ impl Site {
         self.layout = Layout::of_case(&loaded.case, &self.surface);
         self.warnings.extend(self.layout.warnings.iter().cloned());
     }
+}
+
+/// What the user should know about each model: missing, unreadable, altered, placement
+/// notes, what its reader noted.
+fn model_warnings(models: &[OpenedModel]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for om in models {
+        let shown = om.path.display();
+        match (&om.data, om.integrity) {
+            (_, Integrity::Missing) => {
+                warnings.push(format!("model {}: file missing: {shown}", om.model.id))
+            }
+            (Err(e), _) => warnings.push(format!("model {}: {e}", om.model.id)),
+            (Ok(d), integrity) => {
+                if integrity == Integrity::Differs {
+                    warnings.push(format!(
+                        "model {}: the file's SHA-256 {} differs from the recorded {}: it was altered or replaced: {shown}",
+                        om.model.id,
+                        om.sha256.as_deref().unwrap_or("?"),
+                        om.model.sha256.as_deref().unwrap_or("?")
+                    ));
+                }
+                warnings.extend(
+                    om.placement_notes
+                        .iter()
+                        .map(|w| format!("model {} placement: {w}", om.model.id)),
+                );
+                warnings.extend(
+                    d.warnings
+                        .iter()
+                        .map(|w| format!("model {}: {w}: {shown}", om.model.id)),
+                );
+            }
+        }
+    }
+    warnings
 }
 
 fn open_model(loaded: &LoadedCase, model: &Model) -> OpenedModel {
@@ -204,13 +248,12 @@ fn open_model(loaded: &LoadedCase, model: &Model) -> OpenedModel {
     let mut placed = Matrix4::identity();
     let mut placement_notes = Vec::new();
     if let Ok(d) = &data {
-        let frame = EnuFrame::new(loaded.case.origin.geodetic());
-        match model_to_enu(&model.placement, &frame, d.bounds_under(&d.to_z_up)) {
-            Ok(map) => {
-                placed = map.matrix;
-                placement_notes = map.warnings;
+        match place(loaded, model, d) {
+            Ok((matrix, notes)) => {
+                placed = matrix;
+                placement_notes = notes;
             }
-            Err(e) => data = Err(format!("its placement cannot be used: {e}")),
+            Err(e) => data = Err(e),
         }
     }
     OpenedModel {
@@ -222,6 +265,18 @@ fn open_model(loaded: &LoadedCase, model: &Model) -> OpenedModel {
         placed,
         placement_notes,
     }
+}
+
+/// The model's Z-up coordinates → case ENU, and what the placement notes about itself.
+fn place(
+    loaded: &LoadedCase,
+    model: &Model,
+    data: &ModelData,
+) -> Result<(Matrix4<f64>, Vec<String>), String> {
+    let frame = EnuFrame::new(loaded.case.origin.geodetic());
+    model_to_enu(&model.placement, &frame, data.bounds_under(&data.to_z_up))
+        .map(|map| (map.matrix, map.warnings))
+        .map_err(|e| format!("its placement cannot be used: {e}"))
 }
 
 /// Model files `locus open` accepts without a case.
@@ -350,5 +405,40 @@ mod tests {
         assert_eq!(later.layout.items, at_once.layout.items);
         assert_eq!(later.layout.tracks, at_once.layout.tracks);
         assert_eq!(later.warnings, at_once.warnings);
+    }
+
+    #[test]
+    fn a_placement_edit_moves_the_model_and_its_surface() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
+        let mut loaded = crate::load_case(&dir).expect("demo case");
+        let mut site = Site::open(&loaded);
+        let (e, n) = (3.25, -7.5);
+        let ground = site
+            .surface
+            .height_at(e, n)
+            .expect("the demo site is there");
+        assert!(!site.follow_placements(&loaded), "nothing changed");
+        loaded.case.models[0].placement = crate::placement::Placement::Offset {
+            east_m: 0.0,
+            north_m: 0.0,
+            up_m: 10.0,
+        };
+        assert!(site.follow_placements(&loaded));
+        assert!(!site.surface_ready && site.layout.awaiting_surface);
+        assert_eq!(
+            site.models[0].model.placement,
+            loaded.case.models[0].placement
+        );
+        let surface = site.surface_source().build();
+        site.set_surface(surface, &loaded);
+        let raised = site.surface.height_at(e, n).unwrap();
+        assert!(
+            (raised - ground - 10.0).abs() < 1e-3,
+            "{raised} vs {ground}"
+        );
+        // Items without a height follow the surface they stand on.
+        let fresh = Site::open(&loaded);
+        assert_eq!(site.layout.items, fresh.layout.items);
+        assert_eq!(site.warnings, fresh.warnings);
     }
 }
