@@ -171,12 +171,13 @@ impl PlacementEditor {
                 }
             }
             Method::Projected => {
-                let code: u32 = self
-                    .epsg
-                    .trim()
-                    .trim_start_matches("EPSG:")
+                let typed = self.epsg.trim().trim_start_matches("EPSG:");
+                if typed.is_empty() {
+                    return Err("Give the EPSG code of the CRS the model's coordinates are in".into());
+                }
+                let code: u32 = typed
                     .parse()
-                    .map_err(|_| format!("EPSG code: {:?} is not a number", self.epsg.trim()))?;
+                    .map_err(|_| format!("EPSG code: {typed:?} is not a number"))?;
                 let crs = Crs::from_epsg(code).ok_or_else(|| {
                     format!(
                         "EPSG:{code} is not one Locus knows: WGS84 / UTM (32601–32660, 32701–32760), NAD83 / UTM (26901–26923), Oregon Lambert (2991–2994), 4326, 4978"
