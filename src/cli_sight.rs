@@ -46,7 +46,7 @@ pub fn run_sight(case: &Path, from: &str, to: &str, eye_height: f64, json_out: b
     for w in &site.warnings {
         eprintln!("warning: {w}");
     }
-    if site.surface.triangle_count() == 0 {
+    if site.surface.is_empty() {
         bail!(
             "the case has no readable model to check a line of sight against: {}",
             loaded.file.display()

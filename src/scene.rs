@@ -152,9 +152,10 @@ fn index_surface(mut scene: ResMut<CaseScene>, mut job: ResMut<SurfaceJob>) {
         }
     };
     info!(
-        "surface index: {} of {} triangles in {:.2} s",
+        "surface index: {} of {} triangles and {} points in {:.2} s",
         surface.triangle_count(),
         job.triangles,
+        surface.point_count(),
         job.started.map_or(0.0, |t| t.elapsed().as_secs_f64())
     );
     // Not a new case: markers and views follow `revision`, the site is not spawned again.

@@ -173,7 +173,9 @@ impl PlacementEditor {
             Method::Projected => {
                 let typed = self.epsg.trim().trim_start_matches("EPSG:");
                 if typed.is_empty() {
-                    return Err("Give the EPSG code of the CRS the model's coordinates are in".into());
+                    return Err(
+                        "Give the EPSG code of the CRS the model's coordinates are in".into(),
+                    );
                 }
                 let code: u32 = typed
                     .parse()

@@ -53,9 +53,38 @@ pub struct Surface {
     /// Model index per triangle (same order).
     model_of: Vec<u32>,
     bvh: Option<CwBvh>,
+    /// Point-cloud points, f32 relative to `origin`, with their model index: picked by
+    /// rays that pass close enough (see [`POINT_PICK_RAD`]).
+    points: Vec<[f32; 3]>,
+    point_model: Vec<u32>,
+    /// Point indices sorted by their horizontal grid cell ([`GRID_CELL_M`]), for heights.
+    point_grid: Vec<(u64, u32)>,
     /// Top of everything, ENU up (for vertical queries).
     top: f64,
     pub build_time: Duration,
+}
+
+/// A ray picks a point cloud's point passing within this angle of it (2.5 mrad ≈ 0.14°:
+/// a few pixels of a typical view), or within [`POINT_PICK_MIN_M`], whichever is larger.
+pub const POINT_PICK_RAD: f64 = 0.0025;
+pub const POINT_PICK_MIN_M: f64 = 0.02;
+/// Lines of sight are blocked by a point cloud's point passing within this distance.
+pub const POINT_OBSTRUCTION_M: f64 = 0.10;
+/// The height of a point cloud at a place is that of its highest point within the first of
+/// these horizontal distances that has any.
+pub const POINT_HEIGHT_RADII_M: [f64; 4] = [0.1, 0.25, 0.5, 1.0];
+const GRID_CELL_M: f64 = 0.5;
+
+fn grid_cell(x: f64, y: f64) -> (i64, i64) {
+    (
+        (x / GRID_CELL_M).floor() as i64,
+        (y / GRID_CELL_M).floor() as i64,
+    )
+}
+
+fn grid_key(ix: i64, iy: i64) -> u64 {
+    let bias = 1i64 << 31;
+    (((ix + bias) as u64 & 0xFFFF_FFFF) << 32) | ((iy + bias) as u64 & 0xFFFF_FFFF)
 }
 
 impl Surface {
@@ -90,6 +119,22 @@ impl Surface {
         );
         let mut tris = Vec::new();
         let mut model_of = Vec::new();
+        let mut points = Vec::new();
+        let mut point_model = Vec::new();
+        for (index, model, data) in models.clone() {
+            for set in 0..data.points.len() {
+                let m = points_to_enu(model, data, set);
+                for v in &data.points[set].positions {
+                    let p = m.transform_point(&Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
+                    points.push([
+                        (p.x - origin.east_m) as f32,
+                        (p.y - origin.north_m) as f32,
+                        (p.z - origin.up_m) as f32,
+                    ]);
+                    point_model.push(index as u32);
+                }
+            }
+        }
         for (index, model, data) in models {
             for (pi, prim) in data.primitives.iter().enumerate() {
                 let m = primitive_to_enu(model, data, pi);
@@ -116,7 +161,20 @@ impl Surface {
                 }
             }
         }
-        Self::build(origin, tris, model_of, hi[2])
+        let mut surface = Self::build(origin, tris, model_of, hi[2]);
+        let mut grid: Vec<(u64, u32)> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let (ix, iy) = grid_cell(p[0] as f64, p[1] as f64);
+                (grid_key(ix, iy), i as u32)
+            })
+            .collect();
+        grid.sort_unstable();
+        surface.points = points;
+        surface.point_model = point_model;
+        surface.point_grid = grid;
+        surface
     }
 
     /// Builds from triangles given in case ENU (f64), all of model 0. For tests and fixtures.
@@ -161,12 +219,22 @@ impl Surface {
             tris: Vec::new(),
             model_of: Vec::new(),
             bvh: None,
+            points: Vec::new(),
+            point_model: Vec::new(),
+            point_grid: Vec::new(),
             top: 0.0,
             build_time: Duration::ZERO,
         }
     }
 
     fn build(origin: Enu, tris: Vec<Triangle>, model_of: Vec<u32>, top: f64) -> Self {
+        if tris.is_empty() {
+            return Self {
+                origin,
+                top,
+                ..Self::empty()
+            };
+        }
         let started = Instant::now();
         let mut core_time = Duration::ZERO;
         let bvh = build_cwbvh_from_tris(&tris, BvhBuildParams::fast_build(), &mut core_time);
@@ -179,6 +247,9 @@ impl Surface {
             tris: tris_ordered,
             model_of: model_ordered,
             bvh: Some(bvh),
+            points: Vec::new(),
+            point_model: Vec::new(),
+            point_grid: Vec::new(),
             top,
             build_time: started.elapsed(),
         }
@@ -188,46 +259,86 @@ impl Surface {
         self.tris.len()
     }
 
+    pub fn point_count(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether anything can be hit (triangles or points).
+    pub fn is_empty(&self) -> bool {
+        self.tris.is_empty() && self.points.is_empty()
+    }
+
     /// Heap memory held by the triangles and the BVH, bytes.
     pub fn memory_bytes(&self) -> usize {
         let bvh = self.bvh.as_ref().map_or(0, |b| {
             b.nodes.len() * std::mem::size_of::<obvhs::cwbvh::node::CwBvhNode>()
                 + b.primitive_indices.len() * 4
         });
-        self.tris.len() * std::mem::size_of::<Triangle>() + self.model_of.len() * 4 + bvh
+        self.tris.len() * std::mem::size_of::<Triangle>()
+            + self.model_of.len() * 4
+            + bvh
+            + self.points.len() * 16
+            + self.point_grid.len() * 16
     }
 
     /// The first surface hit along a ray from `from` in direction `dir` (need not be unit),
-    /// no farther than `max_distance`.
+    /// no farther than `max_distance`: a triangle, or a point-cloud point the ray passes close
+    /// to (within [`POINT_PICK_RAD`] of its direction, at least [`POINT_PICK_MIN_M`]).
     pub fn ray_cast(&self, from: Enu, dir: [f64; 3], max_distance: f64) -> Option<SurfaceHit> {
-        let bvh = self.bvh.as_ref()?;
+        self.cast(
+            from,
+            dir,
+            max_distance,
+            Some(&|t| (POINT_PICK_RAD * t).max(POINT_PICK_MIN_M)),
+        )
+    }
+
+    fn cast(
+        &self,
+        from: Enu,
+        dir: [f64; 3],
+        max_distance: f64,
+        point_radius: Option<&dyn Fn(f64) -> f64>,
+    ) -> Option<SurfaceHit> {
         let len = (dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]).sqrt();
         if len.is_nan() || len <= 0.0 || !from.east_m.is_finite() {
             return None;
         }
         let d = [dir[0] / len, dir[1] / len, dir[2] / len];
-        let o = glam::Vec3A::new(
-            (from.east_m - self.origin.east_m) as f32,
-            (from.north_m - self.origin.north_m) as f32,
-            (from.up_m - self.origin.up_m) as f32,
-        );
-        let ray = Ray::new(
-            o,
-            glam::Vec3A::new(d[0] as f32, d[1] as f32, d[2] as f32),
-            0.0,
-            max_distance.min(f32::MAX as f64) as f32,
-        );
-        let mut hit = RayHit::none();
-        if !bvh.ray_traverse(ray, &mut hit, |r, id| self.tris[id].intersect(r)) {
-            return None;
+        let local = [
+            from.east_m - self.origin.east_m,
+            from.north_m - self.origin.north_m,
+            from.up_m - self.origin.up_m,
+        ];
+        let mut best: Option<(f64, [f64; 3], usize)> = None;
+        if let Some(bvh) = &self.bvh {
+            let ray = Ray::new(
+                glam::Vec3A::new(local[0] as f32, local[1] as f32, local[2] as f32),
+                glam::Vec3A::new(d[0] as f32, d[1] as f32, d[2] as f32),
+                0.0,
+                max_distance.min(f32::MAX as f64) as f32,
+            );
+            let mut hit = RayHit::none();
+            if bvh.ray_traverse(ray, &mut hit, |r, id| self.tris[id].intersect(r)) {
+                let id = hit.primitive_id as usize;
+                let mut n = self.tris[id].compute_normal();
+                if n.dot(ray.direction) > 0.0 {
+                    n = -n;
+                }
+                best = Some((
+                    hit.t as f64,
+                    [n.x as f64, n.y as f64, n.z as f64],
+                    self.model_of[id] as usize,
+                ));
+            }
         }
-        let id = hit.primitive_id as usize;
-        let t = hit.t as f64;
-        let tri = &self.tris[id];
-        let mut n = tri.compute_normal();
-        if n.dot(ray.direction) > 0.0 {
-            n = -n;
+        let limit = best.map_or(max_distance, |(t, ..)| t);
+        if let Some(radius) = point_radius
+            && let Some((t, i)) = self.nearest_point_on_ray(local, d, limit, radius)
+        {
+            best = Some((t, [-d[0], -d[1], -d[2]], self.point_model[i] as usize));
         }
+        let (t, normal, model) = best?;
         Some(SurfaceHit {
             point: Enu::new(
                 from.east_m + d[0] * t,
@@ -235,28 +346,92 @@ impl Surface {
                 from.up_m + d[2] * t,
             ),
             distance: t,
-            normal: [n.x as f64, n.y as f64, n.z as f64],
-            model: self.model_of[id] as usize,
+            normal,
+            model,
         })
     }
 
+    /// The point-cloud point nearest along the ray (unit `d`, from `o` relative to the
+    /// origin) among those within `radius(t)` of it, before `limit`: its distance along the
+    /// ray and index.
+    fn nearest_point_on_ray(
+        &self,
+        o: [f64; 3],
+        d: [f64; 3],
+        limit: f64,
+        radius: &dyn Fn(f64) -> f64,
+    ) -> Option<(f64, usize)> {
+        let mut best: Option<(f64, usize)> = None;
+        for (i, p) in self.points.iter().enumerate() {
+            let v = [p[0] as f64 - o[0], p[1] as f64 - o[1], p[2] as f64 - o[2]];
+            let t = v[0] * d[0] + v[1] * d[1] + v[2] * d[2];
+            if t <= 0.0 || t >= best.map_or(limit, |(b, _)| b) {
+                continue;
+            }
+            let perp2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2] - t * t;
+            let r = radius(t);
+            if perp2 <= r * r {
+                best = Some((t, i));
+            }
+        }
+        best
+    }
+
     /// The highest surface point at (east, north), if any model covers it.
+    /// For point clouds: of the highest point within the first of [`POINT_HEIGHT_RADII_M`]
+    /// that has any.
     pub fn height_at(&self, east: f64, north: f64) -> Option<f64> {
-        self.bvh.as_ref()?;
         let start = Enu::new(east, north, self.top + 10.0);
-        self.ray_cast(start, [0.0, 0.0, -1.0], f64::MAX)
-            .map(|h| h.point.up_m)
+        let mesh = self
+            .cast(start, [0.0, 0.0, -1.0], f64::MAX, None)
+            .map(|h| h.point.up_m);
+        let points = self.point_height_at(east - self.origin.east_m, north - self.origin.north_m);
+        match (mesh, points) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn point_height_at(&self, x: f64, y: f64) -> Option<f64> {
+        if self.point_grid.is_empty() {
+            return None;
+        }
+        for r in POINT_HEIGHT_RADII_M {
+            let (ix0, iy0) = grid_cell(x - r, y - r);
+            let (ix1, iy1) = grid_cell(x + r, y + r);
+            let mut top: Option<f32> = None;
+            for ix in ix0..=ix1 {
+                let lo = self
+                    .point_grid
+                    .partition_point(|(k, _)| *k < grid_key(ix, iy0));
+                let hi = self
+                    .point_grid
+                    .partition_point(|(k, _)| *k <= grid_key(ix, iy1));
+                for &(_, i) in &self.point_grid[lo..hi] {
+                    let p = self.points[i as usize];
+                    let (dx, dy) = (p[0] as f64 - x, p[1] as f64 - y);
+                    if dx * dx + dy * dy <= r * r && top.is_none_or(|t| p[2] > t) {
+                        top = Some(p[2]);
+                    }
+                }
+            }
+            if let Some(z) = top {
+                return Some(z as f64 + self.origin.up_m);
+            }
+        }
+        None
     }
 
     /// The first obstruction strictly between `a` and `b` (ignoring `end_margin` metres at
-    /// the end, so a target lying on the surface is not its own obstruction).
+    /// the end, so a target lying on the surface is not its own obstruction): a triangle, or a
+    /// point-cloud point within [`POINT_OBSTRUCTION_M`] of the line.
     pub fn first_obstruction(&self, a: Enu, b: Enu, end_margin: f64) -> Option<SurfaceHit> {
         let dir = [b.east_m - a.east_m, b.north_m - a.north_m, b.up_m - a.up_m];
         let length = a.distance(b);
         if length <= end_margin {
             return None;
         }
-        self.ray_cast(a, dir, length - end_margin)
+        self.cast(a, dir, length - end_margin, Some(&|_| POINT_OBSTRUCTION_M))
     }
 }
 
@@ -270,6 +445,95 @@ mod tests {
             [p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0)],
             [p(0.0, 0.0), p(10.0, 10.0), p(0.0, 10.0)],
         ]
+    }
+
+    /// A point cloud far from the origin (UTM-sized), a 10 cm grid on z = 100 m over 10 × 10 m
+    /// plus a 3 m high wall of points at x = 5, as model 2.
+    fn cloud() -> (Surface, f64, f64) {
+        let (e0, n0) = (500_000.0, 5_760_000.0);
+        let mut positions = Vec::new();
+        for i in 0..=100 {
+            for j in 0..=100 {
+                positions.push([i as f32 * 0.1, j as f32 * 0.1, 0.0]);
+            }
+        }
+        for j in 0..=100 {
+            for k in 1..=30 {
+                positions.push([5.0, j as f32 * 0.1, k as f32 * 0.1]);
+            }
+        }
+        let data = ModelData {
+            points: vec![crate::model::PointSet {
+                name: "cloud".into(),
+                transform: Matrix4::new_translation(&nalgebra::Vector3::new(e0, n0, 100.0)),
+                positions,
+                colors: None,
+                classification: None,
+                intensity: None,
+            }],
+            to_z_up: Matrix4::identity(),
+            ..Default::default()
+        };
+        let placed = Matrix4::identity();
+        let s = Surface::from_models([(2, &placed, &data)]);
+        (s, e0, n0)
+    }
+
+    #[test]
+    fn point_clouds_are_picked_and_give_heights_and_block_sight() {
+        let (s, e0, n0) = cloud();
+        assert_eq!(s.triangle_count(), 0);
+        assert_eq!(s.point_count(), 101 * 101 + 101 * 30);
+        // Straight down between grid points: the ground is picked, to the centimetre.
+        let hit = s
+            .ray_cast(
+                Enu::new(e0 + 2.03, n0 + 4.02, 150.0),
+                [0.0, 0.0, -1.0],
+                1000.0,
+            )
+            .expect("the cloud is picked");
+        assert!((hit.point.up_m - 100.0).abs() < 0.01, "{hit:?}");
+        assert!((hit.point.east_m - (e0 + 2.03)).abs() < 1e-9);
+        assert_eq!(hit.model, 2);
+        let h = s.height_at(e0 + 7.55, n0 + 1.25).unwrap();
+        assert!((h - 100.0).abs() < 0.01, "{h}");
+        // The wall is on top where it stands.
+        assert!((s.height_at(e0 + 5.0, n0 + 3.0).unwrap() - 103.0).abs() < 0.01);
+        // Off the cloud: nothing.
+        assert_eq!(s.height_at(e0 + 20.0, n0 + 5.0), None);
+        // A sideways look at one of the wall's points (1 cm off it) hits the wall first; one
+        // between its points (5 cm off, at 4 m) passes through the gap, as it shows on screen.
+        let wall = s
+            .ray_cast(
+                Enu::new(e0 + 1.0, n0 + 5.01, 101.51),
+                [1.0, 0.0, 0.0],
+                100.0,
+            )
+            .unwrap();
+        let gap = s.ray_cast(
+            Enu::new(e0 + 1.0, n0 + 5.05, 101.55),
+            [1.0, 0.0, 0.0],
+            100.0,
+        );
+        assert!(gap.is_none_or(|g| g.point.east_m > e0 + 5.5), "{gap:?}");
+        assert!((wall.point.east_m - (e0 + 5.0)).abs() < 0.01, "{wall:?}");
+        // The wall blocks a line of sight at eye height; above it, the view is clear.
+        let blocked = s
+            .first_obstruction(
+                Enu::new(e0 + 1.0, n0 + 5.05, 101.6),
+                Enu::new(e0 + 9.0, n0 + 5.05, 101.6),
+                0.05,
+            )
+            .unwrap();
+        assert!((blocked.point.east_m - (e0 + 5.0)).abs() < 0.11);
+        assert!(
+            s.first_obstruction(
+                Enu::new(e0 + 1.0, n0 + 5.05, 104.0),
+                Enu::new(e0 + 9.0, n0 + 5.05, 104.0),
+                0.05,
+            )
+            .is_none()
+        );
     }
 
     #[test]
