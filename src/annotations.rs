@@ -341,11 +341,13 @@ pub fn draw(
     taken
 }
 
-/// What the active tool expects next, at the top of the view.
+/// What the active tool expects next, at the top of the view, below whatever is already
+/// there (the case's notice).
 pub fn draw_hint(
     painter: &egui::Painter,
     rect: egui::Rect,
     tools: &ToolState,
+    taken: &[egui::Rect],
 ) -> Option<egui::Rect> {
     let text = tools.tool.hint(tools.points.len());
     if text.is_empty() {
@@ -353,8 +355,12 @@ pub fn draw_hint(
     }
     let galley =
         painter.layout_no_wrap(text, egui::FontId::proportional(15.0), egui::Color32::BLACK);
-    let pos = egui::pos2(rect.center().x - galley.size().x / 2.0, rect.top() + 12.0);
-    let bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(10.0, 5.0));
+    let mut pos = egui::pos2(rect.center().x - galley.size().x / 2.0, rect.top() + 12.0);
+    let mut bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(10.0, 5.0));
+    while let Some(below) = taken.iter().find(|t| t.intersects(bg)) {
+        pos.y = below.max.y + 10.0;
+        bg = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(10.0, 5.0));
+    }
     painter.rect_filled(bg, 4.0, egui::Color32::from_rgb(255, 214, 64));
     painter.galley(pos, galley, egui::Color32::BLACK);
     Some(bg)

@@ -72,7 +72,8 @@ fn overlay_system(
         taken.push(draw_notice(&painter, rect, notice, clock));
     }
     if let Some(t) = &tools {
-        taken.extend(crate::annotations::draw_hint(&painter, rect, t));
+        let hint = crate::annotations::draw_hint(&painter, rect, t, &taken);
+        taken.extend(hint);
     }
     taken.extend(crate::annotations::draw(
         &painter,
