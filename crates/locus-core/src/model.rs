@@ -175,6 +175,9 @@ const SUPPORTED_EXTENSIONS: &[&str] = &[
     "KHR_mesh_quantization",
     "KHR_draco_mesh_compression",
     "EXT_meshopt_compression",
+    // Its KTX2 images are decoded when uncompressed or Zstandard; Basis Universal ones are a
+    // named warning and the surface shows untextured.
+    "KHR_texture_basisu",
 ];
 
 pub fn load_model(path: &Path) -> Result<ModelData, ModelError> {
@@ -269,7 +272,7 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
         .collect();
     // The textures are decoded on another thread while the geometry is read.
     let (textures, walked) = std::thread::scope(|s| {
-        let textures = s.spawn(|| decode_textures(&document, base, &buffers));
+        let textures = s.spawn(|| decode_textures(&document, &raw_json, base, &buffers));
         let walked = read_nodes(&document, &raw_json, &buffers, &uv_transforms);
         (textures.join(), walked)
     });
@@ -304,33 +307,36 @@ fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
 }
 
 /// Every texture decoded to RGBA (None where it could not be), with a warning for each one
-/// that could not.
+/// that could not. A texture's image is its `source` (PNG, JPEG or KTX2), else the KTX2 image
+/// of its `KHR_texture_basisu` extension.
 fn decode_textures(
     document: &gltf::Document,
+    raw_json: &serde_json::Value,
     base: &Path,
     buffers: &[gltf::buffer::Data],
 ) -> (Vec<Option<Texture>>, Vec<String>) {
     let mut textures = Vec::new();
     let mut warnings = Vec::new();
-    for texture in document.textures() {
-        let image = texture.source();
+    for t in 0..document.textures().len() {
+        let raw = &raw_json["textures"][t];
+        let index = raw["source"]
+            .as_u64()
+            .or_else(|| raw["extensions"]["KHR_texture_basisu"]["source"].as_u64());
+        let Some(image) = index.and_then(|i| document.images().nth(i as usize)) else {
+            warnings.push(format!(
+                "texture {t} names no image that exists; the surface is shown untextured"
+            ));
+            textures.push(None);
+            continue;
+        };
         let label = image_label(&image);
-        match gltf::image::Data::from_source(image.source(), Some(base), buffers) {
-            Ok(img) => match to_rgba8(&img) {
-                Some(rgba) => textures.push(Some(Texture {
-                    name: label,
-                    width: img.width,
-                    height: img.height,
-                    rgba,
-                })),
-                None => {
-                    warnings.push(format!(
-                        "texture {label}: pixel format {:?} is not supported; shown untextured",
-                        img.format
-                    ));
-                    textures.push(None);
-                }
-            },
+        match read_texture(&image, base, buffers) {
+            Ok((width, height, rgba)) => textures.push(Some(Texture {
+                name: label,
+                width,
+                height,
+                rgba,
+            })),
             Err(e) => {
                 warnings.push(format!(
                     "texture {label} could not be loaded ({e}); the surface is shown untextured"
@@ -340,6 +346,136 @@ fn decode_textures(
         }
     }
     (textures, warnings)
+}
+
+/// One glTF image as (width, height, RGBA8).
+fn read_texture(
+    image: &gltf::Image,
+    base: &Path,
+    buffers: &[gltf::buffer::Data],
+) -> Result<(u32, u32, Vec<u8>), String> {
+    let ktx2 = match image.source() {
+        gltf::image::Source::View { mime_type, .. } => mime_type == "image/ktx2",
+        gltf::image::Source::Uri { uri, mime_type } => {
+            mime_type == Some("image/ktx2") || uri.to_ascii_lowercase().ends_with(".ktx2")
+        }
+    };
+    if ktx2 {
+        return decode_ktx2(&image_bytes(image.source(), base, buffers)?);
+    }
+    let img = gltf::image::Data::from_source(image.source(), Some(base), buffers)
+        .map_err(|e| e.to_string())?;
+    let rgba =
+        to_rgba8(&img).ok_or_else(|| format!("pixel format {:?} is not supported", img.format))?;
+    Ok((img.width, img.height, rgba))
+}
+
+/// The encoded bytes of an image: its buffer view, or the file its URI names.
+fn image_bytes(
+    source: gltf::image::Source,
+    base: &Path,
+    buffers: &[gltf::buffer::Data],
+) -> Result<Vec<u8>, String> {
+    match source {
+        gltf::image::Source::View { view, .. } => {
+            let (start, len) = (view.offset(), view.length());
+            buffers
+                .get(view.buffer().index())
+                .and_then(|b| b.get(start..start.checked_add(len)?))
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| format!("buffer view {} is out of range", view.index()))
+        }
+        gltf::image::Source::Uri { uri, .. } => {
+            if uri.starts_with("data:") {
+                return Err("a KTX2 image in a data: URI is not supported".into());
+            }
+            let path = base.join(percent_decode(uri));
+            std::fs::read(&path).map_err(|e| format!("{e}: {}", path.display()))
+        }
+    }
+}
+
+/// `%20` and the like in a relative URI, as file names have them.
+fn percent_decode(uri: &str) -> String {
+    let bytes = uri.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A KTX2 texture's base level as RGBA8: uncompressed 8-bit formats, stored as they are or
+/// Zstandard-supercompressed. Basis Universal (ETC1S / UASTC) and GPU block formats need a
+/// transcoder Locus does not have: they are refused by name.
+pub fn decode_ktx2(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
+    use ktx2::{Format, SupercompressionScheme};
+    let reader = ktx2::Reader::new(bytes).map_err(|e| format!("not a valid KTX2 file: {e:?}"))?;
+    let h = reader.header();
+    let channels: usize = match h.format {
+        Some(Format::R8G8B8A8_SRGB | Format::R8G8B8A8_UNORM) => 4,
+        Some(Format::R8G8B8_SRGB | Format::R8G8B8_UNORM) => 3,
+        Some(Format::R8G8_UNORM) => 2,
+        Some(Format::R8_UNORM | Format::R8_SRGB) => 1,
+        None => {
+            return Err(
+                "KTX2 with Basis Universal compression (ETC1S/UASTC), which this version of Locus cannot transcode"
+                    .into(),
+            );
+        }
+        Some(f) => return Err(format!("KTX2 pixel format {f:?} is not supported")),
+    };
+    if h.pixel_depth > 1 || h.layer_count > 1 || h.face_count != 1 {
+        return Err("KTX2 arrays, cube maps and 3D textures are not supported".into());
+    }
+    let (w, ht) = (h.pixel_width, h.pixel_height.max(1));
+    let level = reader
+        .levels()
+        .next()
+        .ok_or("KTX2 file has no image data")?;
+    let data = match h.supercompression_scheme {
+        None => level.data.to_vec(),
+        Some(SupercompressionScheme::Zstandard) => {
+            let mut out = Vec::with_capacity(level.uncompressed_byte_length as usize);
+            let mut decoder = ruzstd::decoding::StreamingDecoder::new(level.data)
+                .map_err(|e| format!("KTX2 Zstandard data: {e}"))?;
+            std::io::Read::read_to_end(&mut decoder, &mut out)
+                .map_err(|e| format!("KTX2 Zstandard data: {e}"))?;
+            out
+        }
+        Some(s) => return Err(format!("KTX2 supercompression {s:?} is not supported")),
+    };
+    let pixels = w as usize * ht as usize;
+    if data.len() < pixels * channels {
+        return Err(format!(
+            "KTX2 level 0 holds {} bytes, {w}×{ht} pixels need {}",
+            data.len(),
+            pixels * channels
+        ));
+    }
+    let rgba = data[..pixels * channels]
+        .chunks_exact(channels)
+        .flat_map(|c| match channels {
+            4 => [c[0], c[1], c[2], c[3]],
+            3 => [c[0], c[1], c[2], 255],
+            2 => [c[0], c[0], c[0], c[1]],
+            _ => [c[0], c[0], c[0], 255],
+        })
+        .collect();
+    Ok((w, ht, rgba))
 }
 
 /// Walks the scene graph with f64 transforms taken from the raw JSON: every triangle

@@ -271,6 +271,139 @@ fn unknown_required_extension_is_refused_by_name_and_unknown_used_one_is_a_warni
     );
 }
 
+/// A KTX2 file: one level of `data` in `vk_format` (0 = Basis Universal), Zstandard-
+/// supercompressed when `zstd`.
+fn ktx2_file(vk_format: u32, w: u32, h: u32, data: &[u8], zstd: bool) -> Vec<u8> {
+    let level = if zstd {
+        ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+    } else {
+        data.to_vec()
+    };
+    let dfd_offset = 80 + 24;
+    let level_offset = dfd_offset + 4;
+    let mut out = Vec::new();
+    out.extend_from_slice(&[
+        0xAB, b'K', b'T', b'X', b' ', b'2', b'0', 0xBB, b'\r', b'\n', 0x1A, b'\n',
+    ]);
+    for v in [vk_format, 1, w, h, 0, 0, 1, 1, if zstd { 2 } else { 0 }] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    // DFD (just its length), no key/value data, no supercompression global data.
+    for v in [dfd_offset as u32, 4, 0, 0] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&0u64.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes());
+    for v in [level_offset as u64, level.len() as u64, data.len() as u64] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&4u32.to_le_bytes());
+    out.extend_from_slice(&level);
+    out
+}
+
+#[test]
+fn ktx2_textures_decode_or_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // One textured triangle; its texture is KHR_texture_basisu with a KTX2 image file only.
+    let p: [[f32; 3]; 3] = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]];
+    let uv: [[f32; 2]; 3] = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]];
+    let mut bin = Vec::new();
+    for v in p.iter().flatten().chain(uv.iter().flatten()) {
+        bin.extend_from_slice(&v.to_le_bytes());
+    }
+    let doc = |image: &str| {
+        json!({
+            "asset": {"version": "2.0"},
+            "extensionsUsed": ["KHR_texture_basisu"],
+            "extensionsRequired": ["KHR_texture_basisu"],
+            "buffers": [{"byteLength": bin.len()}],
+            "bufferViews": [
+                {"buffer": 0, "byteOffset": 0, "byteLength": 36},
+                {"buffer": 0, "byteOffset": 36, "byteLength": 24}
+            ],
+            "accessors": [
+                {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3",
+                 "min": [0, 0, -1], "max": [1, 0, 0]},
+                {"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC2"}
+            ],
+            "images": [{"uri": image}],
+            "textures": [{"extensions": {"KHR_texture_basisu": {"source": 0}}}],
+            "materials": [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}],
+            "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "TEXCOORD_0": 1}, "material": 0}]}],
+            "nodes": [{"mesh": 0}],
+            "scenes": [{"nodes": [0]}]
+        })
+    };
+    let rgba: Vec<u8> = (0..16u8).map(|i| i * 16).collect(); // 2 × 2 RGBA
+    let rgb: Vec<u8> = (0..12u8).map(|i| 255 - i * 20).collect(); // 2 × 2 RGB
+    std::fs::write(
+        dir.path().join("plain.ktx2"),
+        ktx2_file(43, 2, 2, &rgba, false),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("packed tex.ktx2"),
+        ktx2_file(23, 2, 2, &rgb, true),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("basis.ktx2"),
+        ktx2_file(0, 2, 2, &[0; 16], false),
+    )
+    .unwrap();
+
+    // Uncompressed RGBA8 sRGB: the pixels as stored.
+    std::fs::write(dir.path().join("a.glb"), glb(&doc("plain.ktx2"), &bin)).unwrap();
+    let m = load_model(&dir.path().join("a.glb")).unwrap();
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+    let t = m.textures[0].as_ref().expect("decoded");
+    assert_eq!((t.width, t.height), (2, 2));
+    assert_eq!(t.rgba, rgba);
+    assert_eq!(m.materials[0].base_color_texture, Some(0));
+
+    // Zstandard-supercompressed RGB8, named with a space (percent-encoded in the URI).
+    std::fs::write(
+        dir.path().join("b.glb"),
+        glb(&doc("packed%20tex.ktx2"), &bin),
+    )
+    .unwrap();
+    let m = load_model(&dir.path().join("b.glb")).unwrap();
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+    let t = m.textures[0].as_ref().expect("decoded");
+    let expected: Vec<u8> = rgb
+        .chunks(3)
+        .flat_map(|c| [c[0], c[1], c[2], 255])
+        .collect();
+    assert_eq!(t.rgba, expected);
+
+    // Basis Universal: named, and the geometry still loads (untextured, marked so).
+    std::fs::write(dir.path().join("c.glb"), glb(&doc("basis.ktx2"), &bin)).unwrap();
+    let m = load_model(&dir.path().join("c.glb")).unwrap();
+    assert!(m.textures[0].is_none());
+    assert!(m.materials[0].texture_missing);
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.contains("basis.ktx2") && w.contains("Basis Universal")),
+        "{:?}",
+        m.warnings
+    );
+    assert_eq!(m.triangle_count(), 1);
+
+    // A texture naming no image (no `source`, no extension) is a warning, never a crash.
+    let mut broken = doc("plain.ktx2");
+    broken["textures"] = json!([{}]);
+    std::fs::write(dir.path().join("d.glb"), glb(&broken, &bin)).unwrap();
+    let m = load_model(&dir.path().join("d.glb")).unwrap();
+    assert!(m.textures[0].is_none());
+    assert!(
+        m.warnings.iter().any(|w| w.contains("texture 0")),
+        "{:?}",
+        m.warnings
+    );
+}
+
 fn write_png(path: &Path) {
     let img = image::RgbaImage::from_fn(4, 4, |x, y| {
         image::Rgba([x as u8 * 60, y as u8 * 60, 200, 255])
