@@ -99,7 +99,10 @@ pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
                 loading.start(path.clone(), author.clone());
             },
         )
-        .add_systems(Startup, spawn_window_cameras)
+        .add_systems(
+            Startup,
+            (spawn_window_cameras, crate::scene::warm_up_pipelines),
+        )
         .add_systems(Update, follow_case_title)
         .add_systems(
             Update,

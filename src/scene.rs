@@ -97,6 +97,42 @@ pub fn plugin(app: &mut App) {
     surface_index_plugin(app);
 }
 
+/// Compiles the model material's render pipeline while the first case is still being read:
+/// on software renderers compiling it takes about as long as reading a large model, and it
+/// cannot start before a mesh that needs it exists. The triangle has no area: it is never
+/// drawn, and it stays (it costs nothing).
+pub fn warm_up_pipelines(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<UnlitMaterial>>,
+    mut images: ResMut<Assets<Image>>,
+) {
+    let mesh = Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, vec![[0.0f32; 3]; 3])
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, vec![[0.0f32, 1.0, 0.0]; 3])
+    .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, vec![[0.0f32; 2]; 3])
+    .with_inserted_indices(Indices::U32(vec![0, 1, 2]));
+    let texture = images.add(texture_image(&Texture {
+        name: "warm-up".into(),
+        width: 1,
+        height: 1,
+        rgba: vec![255; 4],
+    }));
+    commands.spawn((
+        Mesh3d(meshes.add(mesh)),
+        MeshMaterial3d(materials.add(UnlitMaterial {
+            tint: LinearRgba::WHITE,
+            texture: Some(texture),
+            alpha_mode: AlphaMode::Opaque,
+        })),
+        Transform::IDENTITY,
+        Name::new("pipeline warm-up"),
+    ));
+}
+
 /// A new case, or a model of the open one placed anew.
 fn site_changed(scene: Option<Res<CaseScene>>, mut last: Local<Option<u64>>) -> bool {
     let Some(scene) = scene else { return false };

@@ -54,6 +54,11 @@ impl Loading {
         self.job.is_some()
     }
 
+    /// When the open under way started.
+    pub fn started(&self) -> Option<Instant> {
+        self.job.as_ref().map(|j| j.started)
+    }
+
     pub fn cancel(&mut self) {
         if let Some(job) = self.job.take() {
             job.progress.cancel();
