@@ -115,12 +115,7 @@ pub fn warm_up_pipelines(
     .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, vec![[0.0f32, 1.0, 0.0]; 3])
     .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, vec![[0.0f32; 2]; 3])
     .with_inserted_indices(Indices::U32(vec![0, 1, 2]));
-    let texture = images.add(texture_image(&Texture {
-        name: "warm-up".into(),
-        width: 1,
-        height: 1,
-        rgba: vec![255; 4],
-    }));
+    let texture = images.add(texture_image(&Texture::new("warm-up", 1, 1, vec![255; 4])));
     commands.spawn((
         Mesh3d(meshes.add(mesh)),
         MeshMaterial3d(materials.add(UnlitMaterial {
@@ -374,10 +369,13 @@ fn build_mesh(data: &ModelData, index: usize) -> Mesh {
     mesh.with_inserted_indices(Indices::U32(prim.indices.clone()))
 }
 
-/// An sRGB texture with a full mip chain (box-filtered on the CPU), so distant surfaces
-/// don't shimmer.
+/// An sRGB texture with its full mip chain (made when the model was read), so distant
+/// surfaces don't shimmer.
 fn texture_image(t: &Texture) -> Image {
-    let (data, levels) = with_mips(t);
+    let mut data = Vec::with_capacity(t.rgba.len() + t.mips.len());
+    data.extend_from_slice(&t.rgba);
+    data.extend_from_slice(&t.mips);
+    let levels = t.mip_levels();
     let mut image = Image::new_uninit(
         Extent3d {
             width: t.width,
@@ -400,34 +398,4 @@ fn texture_image(t: &Texture) -> Image {
         ..default()
     });
     image
-}
-
-fn with_mips(t: &Texture) -> (Vec<u8>, u32) {
-    let mut out = t.rgba.clone();
-    let (mut w, mut h) = (t.width as usize, t.height as usize);
-    let mut prev = t.rgba.clone();
-    let mut levels = 1;
-    while w > 1 || h > 1 {
-        let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
-        let mut next = vec![0u8; nw * nh * 4];
-        for y in 0..nh {
-            for x in 0..nw {
-                for c in 0..4 {
-                    let mut sum = 0u32;
-                    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                        let sx = (x * 2 + dx).min(w - 1);
-                        let sy = (y * 2 + dy).min(h - 1);
-                        sum += prev[(sy * w + sx) * 4 + c] as u32;
-                    }
-                    next[(y * nw + x) * 4 + c] = (sum / 4) as u8;
-                }
-            }
-        }
-        out.extend_from_slice(&next);
-        prev = next;
-        w = nw;
-        h = nh;
-        levels += 1;
-    }
-    (out, levels)
 }

@@ -100,7 +100,7 @@ fn main() {
             + m.textures
                 .iter()
                 .flatten()
-                .map(|t| t.rgba.len())
+                .map(|t| t.rgba.len() + t.mips.len())
                 .sum::<usize>();
     }
     // What the window waits for before it can draw the model: the file's SHA-256 (side by
@@ -144,9 +144,9 @@ fn main() {
     );
     let mtris = indices.len() as f64 / 3.0 / 1e6;
     println!(
-        "memory of the loaded model: {:.1} MiB ({:.1} MiB per million triangles; texture {:.1} MiB of it)",
+        "memory of the loaded model: {:.1} MiB ({:.1} MiB per million triangles; texture with its mip chain {:.1} MiB of it)",
         bytes as f64 / 1048576.0,
         bytes as f64 / 1048576.0 / mtris,
-        (2048 * 2048 * 4) as f64 / 1048576.0
+        (2048 * 2048 * 4) as f64 * 4.0 / 3.0 / 1048576.0
     );
 }

@@ -94,13 +94,65 @@ impl Default for Material {
     }
 }
 
-/// A decoded sRGB texture, RGBA8.
+/// A decoded sRGB texture, RGBA8, with its mip chain.
 #[derive(Debug, Clone)]
 pub struct Texture {
     pub name: String,
     pub width: u32,
     pub height: u32,
     pub rgba: Vec<u8>,
+    /// The smaller levels (half the size each, box-filtered, down to 1 × 1) one after the
+    /// other, made when the model is read (off the window's frame loop), so that distant
+    /// surfaces do not shimmer.
+    pub mips: Vec<u8>,
+}
+
+impl Texture {
+    pub fn new(name: impl Into<String>, width: u32, height: u32, rgba: Vec<u8>) -> Texture {
+        let mips = mip_chain(&rgba, width as usize, height as usize);
+        Texture {
+            name: name.into(),
+            width,
+            height,
+            rgba,
+            mips,
+        }
+    }
+
+    /// Levels including the full-size one.
+    pub fn mip_levels(&self) -> u32 {
+        32 - self.width.max(self.height).max(1).leading_zeros()
+    }
+}
+
+/// Levels 1… of an RGBA8 image's mip chain, each a 2 × 2 box filter of the one before.
+fn mip_chain(rgba: &[u8], width: usize, height: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rgba.len() / 3 + 16);
+    let mut level: Vec<u8> = Vec::new();
+    let (mut w, mut h) = (width, height);
+    while w > 1 || h > 1 {
+        let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
+        let src: &[u8] = if level.is_empty() { rgba } else { &level };
+        let mut next = vec![0u8; nw * nh * 4];
+        for (y, dst) in next.chunks_exact_mut(nw * 4).enumerate() {
+            let row = |r: usize| &src[r * w * 4..(r + 1) * w * 4];
+            let (r0, r1) = (row((2 * y).min(h - 1)), row((2 * y + 1).min(h - 1)));
+            for (x, px) in dst.chunks_exact_mut(4).enumerate() {
+                let (x0, x1) = ((2 * x).min(w - 1) * 4, (2 * x + 1).min(w - 1) * 4);
+                for c in 0..4 {
+                    let sum = r0[x0 + c] as u16
+                        + r0[x1 + c] as u16
+                        + r1[x0 + c] as u16
+                        + r1[x1 + c] as u16;
+                    px[c] = (sum / 4) as u8;
+                }
+            }
+        }
+        out.extend_from_slice(&next);
+        level = next;
+        (w, h) = (nw, nh);
+    }
+    out
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -331,12 +383,9 @@ fn decode_textures(
         };
         let label = image_label(&image);
         match read_texture(&image, base, buffers) {
-            Ok((width, height, rgba)) => textures.push(Some(Texture {
-                name: label,
-                width,
-                height,
-                rgba,
-            })),
+            Ok((width, height, rgba)) => {
+                textures.push(Some(Texture::new(label, width, height, rgba)))
+            }
             Err(e) => {
                 warnings.push(format!(
                     "texture {label} could not be loaded ({e}); the surface is shown untextured"
@@ -805,6 +854,24 @@ fn to_rgba8(img: &gltf::image::Data) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mip_chain_halves_down_to_one_pixel_averaging() {
+        // 4 × 2: left half black, right half white; alpha opaque.
+        let mut rgba = Vec::new();
+        for _ in 0..2 {
+            for x in 0..4 {
+                let v = if x < 2 { 0 } else { 200 };
+                rgba.extend_from_slice(&[v, v, v, 255]);
+            }
+        }
+        let t = Texture::new("t", 4, 2, rgba);
+        assert_eq!(t.mip_levels(), 3);
+        // 2 × 1, then 1 × 1.
+        assert_eq!(t.mips.len(), (2 + 1) * 4);
+        assert_eq!(&t.mips[..8], &[0, 0, 0, 255, 200, 200, 200, 255]);
+        assert_eq!(&t.mips[8..], &[100, 100, 100, 255]);
+    }
 
     #[test]
     fn smooth_normals_keep_vertex_count() {

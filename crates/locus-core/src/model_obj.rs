@@ -215,15 +215,16 @@ pub fn load_texture(path: &Path) -> Result<Texture, String> {
         other => format!("{other}: {}", path.display()),
     })?;
     let rgba = img.to_rgba8();
-    Ok(Texture {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        width: rgba.width(),
-        height: rgba.height(),
-        rgba: rgba.into_raw(),
-    })
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Texture::new(
+        name,
+        rgba.width(),
+        rgba.height(),
+        rgba.into_raw(),
+    ))
 }
 
 /// Vertex colours in OBJ and PLY files are sRGB-encoded; the renderer wants linear.
