@@ -233,7 +233,7 @@ pub fn placement_window(
     let mut edit = None;
     egui::Window::new(format!("Placement of model {id}"))
         .open(&mut open)
-        .default_width(900.0)
+        .default_width(1150.0)
         .show(ctx, |ui| {
             ui.label(
                 "How the model's own coordinates (Z up) map onto the case's frame. Applying is \
@@ -364,12 +364,13 @@ fn control_points_ui(ui: &mut egui::Ui, editor: &mut PlacementEditor, frame: &En
             }
             ui.end_row();
             for (i, row) in editor.points.iter_mut().enumerate() {
-                ui.add(egui::TextEdit::singleline(&mut row.id).desired_width(50.0));
+                // Sized, not just desired: a grid would squeeze them to their content.
+                ui.add_sized([56.0, 20.0], egui::TextEdit::singleline(&mut row.id));
                 for v in &mut row.model {
-                    ui.add(egui::TextEdit::singleline(v).desired_width(80.0));
+                    ui.add_sized([80.0, 20.0], egui::TextEdit::singleline(v));
                 }
-                for (v, width) in row.geodetic.iter_mut().zip([150.0, 150.0, 80.0]) {
-                    ui.add(egui::TextEdit::singleline(v).desired_width(width));
+                for (v, width) in row.geodetic.iter_mut().zip([140.0, 140.0, 90.0]) {
+                    ui.add_sized([width, 20.0], egui::TextEdit::singleline(v));
                 }
                 match fit.as_ref().and_then(|f| f.residuals.get(i)) {
                     Some(r) => ui.monospace(format!(
