@@ -50,6 +50,8 @@ pub struct CaseScene {
     pub revision: u64,
     /// Bumped when a model was placed anew (its meshes and the surface index follow).
     pub placement_revision: u64,
+    /// No case: the empty scene shown while the first one opens, or after that failed.
+    pub placeholder: Option<Placeholder>,
     pub site: Site,
     pub tz: Tz,
     pub span: Option<TimeSpan>,
@@ -58,6 +60,15 @@ pub struct CaseScene {
     /// Centre and radius of everything in the case, ENU metres.
     pub centre: Enu,
     pub radius_m: f64,
+}
+
+/// The scene shown when no case is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placeholder {
+    /// The case named on the command line is being opened.
+    Opening,
+    /// It could not be opened, or its opening was cancelled.
+    NothingOpen,
 }
 
 /// When a case's surface index (clicks, heights, lines of sight) is built.
@@ -190,16 +201,35 @@ impl CaseScene {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let case = Case::in_memory(
+        Self::placeholder(
+            Placeholder::Opening,
             format!("Opening {name}…"),
-            Some(format!("Opening {}", path.display())),
-        );
+            format!("Opening {}", path.display()),
+            "the case is still being opened",
+        )
+    }
+
+    /// The empty scene left when the first case could not be opened (or its opening was
+    /// cancelled).
+    pub fn nothing_open() -> CaseScene {
+        Self::placeholder(
+            Placeholder::NothingOpen,
+            "No case open".into(),
+            "No case open: 📂 Open case… opens a case, a sealed package or a model file".into(),
+            "no case is open",
+        )
+    }
+
+    fn placeholder(kind: Placeholder, title: String, notice: String, reason: &str) -> CaseScene {
+        let dir = std::env::current_dir().unwrap_or_default();
         let loaded = LoadedCase {
-            case,
-            dir: path.to_path_buf(),
-            file: path.to_path_buf(),
+            case: Case::in_memory(title, Some(notice)),
+            file: dir.join("(no case file)"),
+            dir,
         };
-        Self::from_session(Session::read_only(loaded, "the case is still being opened"))
+        let mut scene = Self::from_session(Session::read_only(loaded, reason));
+        scene.placeholder = Some(kind);
+        scene
     }
 
     /// Opens a case only to look at it (offscreen renders, sealed packages).
@@ -233,6 +263,7 @@ impl CaseScene {
             recovery: None,
             revision: 0,
             placement_revision: 0,
+            placeholder: None,
             site,
             tz,
             span,

@@ -14,7 +14,7 @@ use locus_core::progress::Progress;
 
 use super::UiState;
 use crate::background::Background;
-use crate::case_scene::{CaseScene, SurfaceIndex};
+use crate::case_scene::{CaseScene, Placeholder, SurfaceIndex};
 
 /// Only loads that take longer than this show a progress window.
 const SHOW_AFTER: Duration = Duration::from_millis(500);
@@ -76,9 +76,14 @@ pub fn plugin(app: &mut App) {
 fn poll_loading(
     mut loading: ResMut<Loading>,
     mut ui_state: ResMut<UiState>,
+    scene: Option<Res<CaseScene>>,
     mut commands: Commands,
 ) {
     let Some(job) = loading.job.as_mut() else {
+        // The first case's opening was cancelled: say that nothing is open.
+        if scene.is_some_and(|s| s.placeholder == Some(Placeholder::Opening)) {
+            commands.insert_resource(CaseScene::nothing_open());
+        }
         return;
     };
     let Some(result) = job.task.poll() else {
@@ -100,8 +105,17 @@ fn poll_loading(
             }
             commands.insert_resource(scene);
         }
-        Err(e) if job.progress.check().is_err() => info!("cancelled opening: {e}"),
-        Err(e) => ui_state.errors.push(format!("{e:#}")),
+        Err(e) => {
+            if job.progress.check().is_err() {
+                info!("cancelled opening: {e}");
+            } else {
+                ui_state.errors.push(format!("{e:#}"));
+            }
+            // The first case did not open: say so instead of "Opening …".
+            if scene.is_some_and(|s| s.placeholder == Some(Placeholder::Opening)) {
+                commands.insert_resource(CaseScene::nothing_open());
+            }
+        }
     }
 }
 
@@ -140,5 +154,79 @@ pub fn loading_window(ctx: &egui::Context, loading: &mut Loading) {
     ctx.request_repaint();
     if cancel {
         loading.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case_scene::Placeholder;
+
+    fn app_opening(path: &std::path::Path) -> App {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .init_resource::<UiState>()
+            .insert_resource(CaseScene::opening(path));
+        plugin(&mut app);
+        app.world_mut()
+            .resource_mut::<Loading>()
+            .start(path.to_path_buf(), "Tester".into());
+        app
+    }
+
+    fn settle(app: &mut App) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while app.world().resource::<Loading>().busy() {
+            assert!(Instant::now() < deadline, "the open never finished");
+            std::thread::sleep(Duration::from_millis(10));
+            app.update();
+        }
+        app.update();
+    }
+
+    #[test]
+    fn the_first_case_replaces_the_opening_scene() {
+        let mut app = app_opening(&crate::cli::demo_case_path());
+        assert_eq!(
+            app.world().resource::<CaseScene>().placeholder,
+            Some(Placeholder::Opening)
+        );
+        settle(&mut app);
+        let scene = app.world().resource::<CaseScene>();
+        assert_eq!(scene.placeholder, None);
+        assert!(!scene.case().evidence.is_empty());
+        // Opened for the window: the surface index comes after the first picture.
+        assert!(!scene.site.surface_ready);
+        assert!(app.world().resource::<UiState>().errors.is_empty());
+    }
+
+    #[test]
+    fn a_first_case_that_cannot_be_opened_leaves_nothing_open_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("case.json"),
+            "{\"format_version\": 1, \"title\": ",
+        )
+        .unwrap();
+        let mut app = app_opening(dir.path());
+        settle(&mut app);
+        assert_eq!(
+            app.world().resource::<CaseScene>().placeholder,
+            Some(Placeholder::NothingOpen)
+        );
+        let errors = &app.world().resource::<UiState>().errors;
+        assert!(
+            errors.len() == 1 && errors[0].contains("case.json"),
+            "{errors:?}"
+        );
+        // Cancelling the first opening says the same.
+        let mut app = app_opening(&crate::cli::demo_case_path());
+        app.world_mut().resource_mut::<Loading>().cancel();
+        app.update();
+        app.update();
+        assert_eq!(
+            app.world().resource::<CaseScene>().placeholder,
+            Some(Placeholder::NothingOpen)
+        );
     }
 }
