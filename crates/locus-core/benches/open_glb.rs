@@ -109,6 +109,7 @@ fn main() {
     let loaded = bare_model_case(&path).unwrap();
     let mut read_times = Vec::new();
     let mut surface_times = Vec::new();
+    let mut surface_bytes = 0;
     for _ in 0..runs {
         let t = Instant::now();
         let site = Site::read_with(&loaded, &Progress::default()).unwrap();
@@ -117,6 +118,7 @@ fn main() {
         let surface = site.surface_source().build();
         surface_times.push(t.elapsed());
         assert_eq!(surface.triangle_count(), indices.len() / 3);
+        surface_bytes = surface.memory_bytes();
     }
     let (g, l) = (median(gltf_times), median(locus_times));
     let (r, s) = (median(read_times), median(surface_times));
@@ -148,5 +150,10 @@ fn main() {
         bytes as f64 / 1048576.0,
         bytes as f64 / 1048576.0 / mtris,
         (2048 * 2048 * 4) as f64 * 4.0 / 3.0 / 1048576.0
+    );
+    println!(
+        "memory of the surface index (triangles + BVH): {:.1} MiB ({:.1} MiB per million triangles)",
+        surface_bytes as f64 / 1048576.0,
+        surface_bytes as f64 / 1048576.0 / mtris
     );
 }
