@@ -120,6 +120,11 @@ impl PlacementEditor {
         }
     }
 
+    /// The EPSG code as typed, without an "EPSG:" prefix.
+    fn typed_epsg(&self) -> &str {
+        self.epsg.trim().trim_start_matches("EPSG:")
+    }
+
     fn control_points(&self) -> Result<Vec<ControlPoint>, String> {
         self.points
             .iter()
@@ -171,7 +176,7 @@ impl PlacementEditor {
                 }
             }
             Method::Projected => {
-                let typed = self.epsg.trim().trim_start_matches("EPSG:");
+                let typed = self.typed_epsg();
                 if typed.is_empty() {
                     return Err(
                         "Give the EPSG code of the CRS the model's coordinates are in".into(),
@@ -270,13 +275,7 @@ pub fn placement_window(
                                 .hint_text("e.g. 32633")
                                 .desired_width(90.0),
                         );
-                        if let Some(crs) = editor
-                            .epsg
-                            .trim()
-                            .trim_start_matches("EPSG:")
-                            .parse()
-                            .ok()
-                            .and_then(Crs::from_epsg)
+                        if let Some(crs) = editor.typed_epsg().parse().ok().and_then(Crs::from_epsg)
                         {
                             ui.weak(crs.label());
                         }
