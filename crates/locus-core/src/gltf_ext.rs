@@ -13,6 +13,13 @@ use serde_json::Value;
 const MESHOPT: &str = "EXT_meshopt_compression";
 pub const DRACO: &str = "KHR_draco_mesh_compression";
 
+/// A relative glTF URI as a file name (`%20` → space, and the like).
+pub fn decode_uri(uri: &str) -> String {
+    percent_encoding::percent_decode_str(uri)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 /// Reads every buffer of the document. A meshopt *fallback* buffer (declared only so that
 /// viewers without the extension have something to point at, usually with no data) becomes
 /// zeros: every view into it is replaced by its decoded form in [`decode_meshopt`].

@@ -438,33 +438,10 @@ fn image_bytes(
             if uri.starts_with("data:") {
                 return Err("a KTX2 image in a data: URI is not supported".into());
             }
-            let path = base.join(percent_decode(uri));
+            let path = base.join(crate::gltf_ext::decode_uri(uri));
             std::fs::read(&path).map_err(|e| format!("{e}: {}", path.display()))
         }
     }
-}
-
-/// `%20` and the like in a relative URI, as file names have them.
-fn percent_decode(uri: &str) -> String {
-    let bytes = uri.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).and_then(|&b| hex(b)),
-                bytes.get(i + 2).and_then(|&b| hex(b)),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A KTX2 texture's base level as RGBA8: uncompressed 8-bit formats, stored as they are or
@@ -474,11 +451,12 @@ pub fn decode_ktx2(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
     use ktx2::{Format, SupercompressionScheme};
     let reader = ktx2::Reader::new(bytes).map_err(|e| format!("not a valid KTX2 file: {e:?}"))?;
     let h = reader.header();
-    let channels: usize = match h.format {
-        Some(Format::R8G8B8A8_SRGB | Format::R8G8B8A8_UNORM) => 4,
-        Some(Format::R8G8B8_SRGB | Format::R8G8B8_UNORM) => 3,
-        Some(Format::R8G8_UNORM) => 2,
-        Some(Format::R8_UNORM | Format::R8_SRGB) => 1,
+    use gltf::image::Format as Pixels;
+    let (channels, pixels_format) = match h.format {
+        Some(Format::R8G8B8A8_SRGB | Format::R8G8B8A8_UNORM) => (4, Pixels::R8G8B8A8),
+        Some(Format::R8G8B8_SRGB | Format::R8G8B8_UNORM) => (3, Pixels::R8G8B8),
+        Some(Format::R8G8_UNORM) => (2, Pixels::R8G8),
+        Some(Format::R8_UNORM | Format::R8_SRGB) => (1, Pixels::R8),
         None => {
             return Err(
                 "KTX2 with Basis Universal compression (ETC1S/UASTC), which this version of Locus cannot transcode"
@@ -495,7 +473,7 @@ pub fn decode_ktx2(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
         .levels()
         .next()
         .ok_or("KTX2 file has no image data")?;
-    let data = match h.supercompression_scheme {
+    let mut data = match h.supercompression_scheme {
         None => level.data.to_vec(),
         Some(SupercompressionScheme::Zstandard) => {
             let mut out = Vec::with_capacity(level.uncompressed_byte_length as usize);
@@ -515,15 +493,14 @@ pub fn decode_ktx2(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
             pixels * channels
         ));
     }
-    let rgba = data[..pixels * channels]
-        .chunks_exact(channels)
-        .flat_map(|c| match channels {
-            4 => [c[0], c[1], c[2], c[3]],
-            3 => [c[0], c[1], c[2], 255],
-            2 => [c[0], c[0], c[0], c[1]],
-            _ => [c[0], c[0], c[0], 255],
-        })
-        .collect();
+    data.truncate(pixels * channels);
+    let image = gltf::image::Data {
+        pixels: data,
+        format: pixels_format,
+        width: w,
+        height: ht,
+    };
+    let rgba = to_rgba8(&image).expect("every 8-bit layout accepted above converts");
     Ok((w, ht, rgba))
 }
 

@@ -298,30 +298,11 @@ fn gltf_external_files(path: &Path) -> Result<Vec<String>, PackageError> {
             if let Some(uri) = entry.get("uri").and_then(|u| u.as_str())
                 && !uri.starts_with("data:")
             {
-                out.push(percent_decode(uri));
+                out.push(crate::gltf_ext::decode_uri(uri));
             }
         }
     }
     Ok(out)
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..(i + 3).min(s.len())], 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).to_string()
 }
 
 /// Already-compressed formats are stored; text is deflated.
