@@ -297,7 +297,7 @@ fn case_info_ui<'a>(
                     place = scene.case().models.iter().find(|m| m.id == om.model.id);
                 }
             });
-            placement_details(ui, scene, om);
+            placement_details(ui, om);
             if !om.model.capture.tool.is_empty() {
                 ui.label(format!("Captured with: {}", om.model.capture.tool));
             }
@@ -323,9 +323,10 @@ fn case_info_ui<'a>(
 }
 
 /// What a model's placement rests on: the CRS and offset, or each control point with its
-/// residual (recomputed now, in this case's frame), and what placing it noted.
-fn placement_details(ui: &mut egui::Ui, scene: &CaseScene, om: &locus_core::site::OpenedModel) {
-    use locus_core::placement::{Placement, fit_control_points};
+/// residual (from the fit made when it was placed, in this case's frame), and what placing
+/// it noted.
+fn placement_details(ui: &mut egui::Ui, om: &locus_core::site::OpenedModel) {
+    use locus_core::placement::Placement;
     match &om.model.placement {
         Placement::Projected {
             crs,
@@ -353,60 +354,67 @@ fn placement_details(ui: &mut egui::Ui, scene: &CaseScene, om: &locus_core::site
                 "Model + ({east_m:.3} E, {north_m:.3} N, {up_m:.3} U) m"
             ));
         }
-        Placement::ControlPoints { points, .. } => {
-            match fit_control_points(points, &scene.case().frame()) {
-                Ok(fit) => {
-                    ui.label(format!(
-                        "Similarity fit to {} control points: scale {:.6}, RMS {:.3} m",
-                        points.len(),
-                        fit.scale,
-                        fit.rms_m
-                    ));
-                    egui::Grid::new(("control points", &om.model.id))
-                        .striped(true)
-                        .show(ui, |ui| {
-                            for h in [
-                                "Point",
-                                "Model x, y, z",
-                                "Surveyed lat, lon, h",
-                                "Residual 3D",
-                                "Horiz.",
-                                "Vert.",
-                            ] {
-                                ui.strong(h);
-                            }
-                            ui.end_row();
-                            for (i, (p, r)) in points.iter().zip(&fit.residuals).enumerate() {
-                                ui.label(if p.id.is_empty() {
-                                    format!("{}", i + 1)
-                                } else {
-                                    p.id.clone()
-                                });
-                                ui.monospace(format!(
-                                    "{:.3}, {:.3}, {:.3}",
-                                    p.model[0], p.model[1], p.model[2]
-                                ));
-                                ui.monospace(format!(
-                                    "{:.7}°, {:.7}°, {:.2} m",
-                                    p.geodetic.lat_deg, p.geodetic.lon_deg, p.geodetic.height_m
-                                ));
-                                ui.monospace(format!("{:.3} m", r.distance_m));
-                                ui.monospace(format!("{:.3} m", r.horizontal_m));
-                                ui.monospace(format!("{:+.3} m", r.vertical_m));
-                                ui.end_row();
-                            }
-                        });
-                }
-                Err(e) => {
-                    ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
-                }
+        Placement::ControlPoints { points, .. } => match (&om.fit, &om.data) {
+            (Some(fit), _) => control_point_table(ui, &om.model.id, points, fit),
+            (None, Err(e)) => {
+                ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
             }
-        }
+            (None, Ok(_)) => {}
+        },
         Placement::Identity | Placement::Matrix { .. } => {}
     }
     for note in &om.placement_notes {
         ui.label(egui::RichText::new(note).italics());
     }
+}
+
+/// Each control point with its residuals from the fit made when the model was placed.
+fn control_point_table(
+    ui: &mut egui::Ui,
+    model_id: &str,
+    points: &[locus_core::placement::ControlPoint],
+    fit: &locus_core::placement::Fit,
+) {
+    ui.label(format!(
+        "Similarity fit to {} control points: scale {:.6}, RMS {:.3} m",
+        points.len(),
+        fit.scale,
+        fit.rms_m
+    ));
+    egui::Grid::new(("control points", model_id))
+        .striped(true)
+        .show(ui, |ui| {
+            for h in [
+                "Point",
+                "Model x, y, z",
+                "Surveyed lat, lon, h",
+                "Residual 3D",
+                "Horiz.",
+                "Vert.",
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (i, (p, r)) in points.iter().zip(&fit.residuals).enumerate() {
+                ui.label(if p.id.is_empty() {
+                    format!("{}", i + 1)
+                } else {
+                    p.id.clone()
+                });
+                ui.monospace(format!(
+                    "{:.3}, {:.3}, {:.3}",
+                    p.model[0], p.model[1], p.model[2]
+                ));
+                ui.monospace(format!(
+                    "{:.7}°, {:.7}°, {:.2} m",
+                    p.geodetic.lat_deg, p.geodetic.lon_deg, p.geodetic.height_m
+                ));
+                ui.monospace(format!("{:.3} m", r.distance_m));
+                ui.monospace(format!("{:.3} m", r.horizontal_m));
+                ui.monospace(format!("{:+.3} m", r.vertical_m));
+                ui.end_row();
+            }
+        });
 }
 
 /// Point-cloud size, colouring and budget, and how many points are drawn.

@@ -12,7 +12,7 @@ use crate::case_file::LoadedCase;
 use crate::fsio::sha256_file;
 use crate::geodesy::EnuFrame;
 use crate::model::{ModelData, load_model};
-use crate::placement::model_to_enu;
+use crate::placement::{Fit, model_to_enu};
 use crate::progress::{Cancelled, Progress};
 use crate::surface::Surface;
 use crate::timeline::Layout;
@@ -31,6 +31,30 @@ pub struct OpenedModel {
     /// What the placement says about itself (datum not applied, linearisation error, control
     /// point residuals…).
     pub placement_notes: Vec<String>,
+    /// For control points: the fit made when the model was placed, with each point's
+    /// residual (what the Case window shows).
+    pub fit: Option<Fit>,
+}
+
+impl OpenedModel {
+    /// Places the read model by its placement (as of `self.model`); a placement that cannot
+    /// be used turns the model into one that cannot be shown, saying why.
+    fn place(&mut self, loaded: &LoadedCase) {
+        let Ok(data) = &self.data else { return };
+        let frame = EnuFrame::new(loaded.case.origin.geodetic());
+        match model_to_enu(
+            &self.model.placement,
+            &frame,
+            data.bounds_under(&data.to_z_up),
+        ) {
+            Ok(map) => {
+                self.placed = map.matrix;
+                self.placement_notes = map.warnings;
+                self.fit = map.fit;
+            }
+            Err(e) => self.data = Err(format!("its placement cannot be used: {e}")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,19 +181,11 @@ impl Site {
                 continue;
             }
             moved = true;
-            match &om.data {
-                Ok(data) => {
-                    let data = data.clone();
-                    om.model = model.clone();
-                    match place(loaded, model, &data) {
-                        Ok((placed, notes)) => {
-                            om.placed = placed;
-                            om.placement_notes = notes;
-                        }
-                        Err(e) => om.data = Err(e),
-                    }
-                }
-                Err(_) => *om = open_model(loaded, model),
+            if om.data.is_ok() {
+                om.model = model.clone();
+                om.place(loaded);
+            } else {
+                *om = open_model(loaded, model);
             }
         }
         if moved {
@@ -240,43 +256,23 @@ fn open_model(loaded: &LoadedCase, model: &Model) -> OpenedModel {
         (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => Integrity::Matches,
         (Some(_), Some(_)) => Integrity::Differs,
     };
-    let mut data = if integrity == Integrity::Missing {
+    let data = if integrity == Integrity::Missing {
         Err(format!("file missing: {}", path.display()))
     } else {
         read.map(Arc::new).map_err(|e| e.to_string())
     };
-    let mut placed = Matrix4::identity();
-    let mut placement_notes = Vec::new();
-    if let Ok(d) = &data {
-        match place(loaded, model, d) {
-            Ok((matrix, notes)) => {
-                placed = matrix;
-                placement_notes = notes;
-            }
-            Err(e) => data = Err(e),
-        }
-    }
-    OpenedModel {
+    let mut opened = OpenedModel {
         model: model.clone(),
         path,
         data,
         sha256,
         integrity,
-        placed,
-        placement_notes,
-    }
-}
-
-/// The model's Z-up coordinates → case ENU, and what the placement notes about itself.
-fn place(
-    loaded: &LoadedCase,
-    model: &Model,
-    data: &ModelData,
-) -> Result<(Matrix4<f64>, Vec<String>), String> {
-    let frame = EnuFrame::new(loaded.case.origin.geodetic());
-    model_to_enu(&model.placement, &frame, data.bounds_under(&data.to_z_up))
-        .map(|map| (map.matrix, map.warnings))
-        .map_err(|e| format!("its placement cannot be used: {e}"))
+        placed: Matrix4::identity(),
+        placement_notes: Vec::new(),
+        fit: None,
+    };
+    opened.place(loaded);
+    opened
 }
 
 /// Model files `locus open` accepts without a case.

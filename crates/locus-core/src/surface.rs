@@ -117,39 +117,33 @@ impl Surface {
             (lo[1] + hi[1]) / 2.0,
             (lo[2] + hi[2]) / 2.0,
         );
+        // A stored vertex → case ENU (f64) → f32 relative to the origin.
+        let to_local = |m: &Matrix4<f64>, v: &[f32; 3]| {
+            let p = m.transform_point(&Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
+            [
+                (p.x - origin.east_m) as f32,
+                (p.y - origin.north_m) as f32,
+                (p.z - origin.up_m) as f32,
+            ]
+        };
         let mut tris = Vec::new();
         let mut model_of = Vec::new();
         let mut points = Vec::new();
         let mut point_model = Vec::new();
-        for (index, model, data) in models.clone() {
+        for (index, model, data) in models {
             for set in 0..data.points.len() {
                 let m = points_to_enu(model, data, set);
                 for v in &data.points[set].positions {
-                    let p = m.transform_point(&Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
-                    points.push([
-                        (p.x - origin.east_m) as f32,
-                        (p.y - origin.north_m) as f32,
-                        (p.z - origin.up_m) as f32,
-                    ]);
+                    points.push(to_local(&m, v));
                     point_model.push(index as u32);
                 }
             }
-        }
-        for (index, model, data) in models {
             for (pi, prim) in data.primitives.iter().enumerate() {
                 let m = primitive_to_enu(model, data, pi);
                 let local: Vec<glam::Vec3A> = prim
                     .positions
                     .iter()
-                    .map(|v| {
-                        let p =
-                            m.transform_point(&Point3::new(v[0] as f64, v[1] as f64, v[2] as f64));
-                        glam::Vec3A::new(
-                            (p.x - origin.east_m) as f32,
-                            (p.y - origin.north_m) as f32,
-                            (p.z - origin.up_m) as f32,
-                        )
-                    })
+                    .map(|v| glam::Vec3A::from_array(to_local(&m, v)))
                     .collect();
                 for t in prim.indices.chunks_exact(3) {
                     tris.push(Triangle {
@@ -247,11 +241,9 @@ impl Surface {
             tris: tris_ordered,
             model_of: model_ordered,
             bvh: Some(bvh),
-            points: Vec::new(),
-            point_model: Vec::new(),
-            point_grid: Vec::new(),
             top,
             build_time: started.elapsed(),
+            ..Self::empty()
         }
     }
 
