@@ -188,63 +188,71 @@ pub fn decode_meshopt(
     Ok(count_decoded)
 }
 
-/// An accessor's elements as f32, honouring `normalized` integer types
+/// An accessor's `N`-component elements as f32, honouring `normalized` integer types
 /// (`KHR_mesh_quantization`) and byte strides. An accessor without a buffer view is zeros, as
 /// the specification says; sparse accessors are refused by name.
-pub fn read_accessor(
+pub fn read_vec<const N: usize>(
     accessor: &gltf::Accessor,
     buffers: &[gltf::buffer::Data],
-) -> Result<(Vec<f32>, usize), String> {
+) -> Result<Vec<[f32; N]>, String> {
     use gltf::accessor::DataType as D;
     let dims = accessor.dimensions().multiplicity();
     let count = accessor.count();
     let label = format!("accessor {}", accessor.index());
+    if dims != N {
+        return Err(format!(
+            "{label} has {dims} components per element; {N} expected"
+        ));
+    }
     if accessor.sparse().is_some() {
         return Err(format!("{label}: sparse accessors are not supported"));
     }
     let Some(view) = accessor.view() else {
-        return Ok((vec![0.0; count * dims], dims));
+        return Ok(vec![[0.0; N]; count]);
     };
     let comp = accessor.data_type().size();
-    let elem = comp * dims;
-    let (bytes, stride) = accessor_bytes(accessor, &view, buffers, elem, &label)?;
-    let norm = accessor.normalized();
-    // One conversion per component type, chosen once (not per component).
-    let convert: fn(&[u8], bool) -> f32 = match accessor.data_type() {
-        D::F32 => |c, _| f32::from_le_bytes([c[0], c[1], c[2], c[3]]),
-        D::I8 => |c, n| {
+    let (bytes, stride) = accessor_bytes(accessor, &view, buffers, comp * N, &label)?;
+    let n = accessor.normalized();
+    // One conversion per component type, each compiled into its own loop.
+    Ok(match accessor.data_type() {
+        D::F32 => convert_elements::<N, 4>(bytes, stride, count, f32::from_le_bytes),
+        D::I8 => convert_elements::<N, 1>(bytes, stride, count, |c| {
             let v = c[0] as i8 as f32;
             if n { (v / 127.0).max(-1.0) } else { v }
-        },
-        D::U8 => |c, n| {
+        }),
+        D::U8 => convert_elements::<N, 1>(bytes, stride, count, |c| {
             let v = c[0] as f32;
             if n { v / 255.0 } else { v }
-        },
-        D::I16 => |c, n| {
-            let v = i16::from_le_bytes([c[0], c[1]]) as f32;
+        }),
+        D::I16 => convert_elements::<N, 2>(bytes, stride, count, |c| {
+            let v = i16::from_le_bytes(c) as f32;
             if n { (v / 32767.0).max(-1.0) } else { v }
-        },
-        D::U16 => |c, n| {
-            let v = u16::from_le_bytes([c[0], c[1]]) as f32;
+        }),
+        D::U16 => convert_elements::<N, 2>(bytes, stride, count, |c| {
+            let v = u16::from_le_bytes(c) as f32;
             if n { v / 65535.0 } else { v }
-        },
-        D::U32 => |c, n| {
-            let v = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64;
+        }),
+        D::U32 => convert_elements::<N, 4>(bytes, stride, count, |c| {
+            let v = u32::from_le_bytes(c) as f64;
             (if n { v / u32::MAX as f64 } else { v }) as f32
-        },
-    };
-    let out: Vec<f32> = if stride == elem {
-        // Tightly packed: one pass over the bytes.
-        bytes.chunks_exact(comp).map(|c| convert(c, norm)).collect()
-    } else {
-        let mut out = Vec::with_capacity(count * dims);
-        for i in 0..count {
-            let e = &bytes[i * stride..i * stride + elem];
-            out.extend(e.chunks_exact(comp).map(|c| convert(c, norm)));
-        }
-        out
-    };
-    Ok((out, dims))
+        }),
+    })
+}
+
+/// `count` elements of `N` components of `C` bytes each, `stride` bytes apart (`bytes` is
+/// bounds-checked by [`accessor_bytes`]).
+fn convert_elements<const N: usize, const C: usize>(
+    bytes: &[u8],
+    stride: usize,
+    count: usize,
+    convert: impl Fn([u8; C]) -> f32,
+) -> Vec<[f32; N]> {
+    let component = |e: &[u8], k: usize| -> [u8; C] { std::array::from_fn(|b| e[k * C + b]) };
+    bytes
+        .chunks(stride)
+        .take(count)
+        .map(|e| std::array::from_fn(|k| convert(component(e, k))))
+        .collect()
 }
 
 /// The bytes of an accessor's elements (`elem` bytes each) and their stride, bounds-checked
@@ -292,37 +300,24 @@ pub fn read_indices(
     let comp = accessor.data_type().size();
     let (bytes, stride) = accessor_bytes(accessor, &view, buffers, comp, &label)?;
     let count = accessor.count();
-    let convert: fn(&[u8]) -> u32 = match accessor.data_type() {
-        D::U8 => |c| c[0] as u32,
-        D::U16 => |c| u16::from_le_bytes([c[0], c[1]]) as u32,
-        D::U32 => |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+    Ok(match accessor.data_type() {
+        D::U8 => bytes
+            .chunks(stride)
+            .take(count)
+            .map(|c| c[0] as u32)
+            .collect(),
+        D::U16 => bytes
+            .chunks(stride)
+            .take(count)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]) as u32)
+            .collect(),
+        D::U32 => bytes
+            .chunks(stride)
+            .take(count)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
         other => return Err(format!("{label}: component type {other:?} cannot index")),
-    };
-    Ok(if stride == comp {
-        bytes.chunks_exact(comp).map(convert).collect()
-    } else {
-        (0..count)
-            .map(|i| convert(&bytes[i * stride..i * stride + comp]))
-            .collect()
     })
-}
-
-/// Reads an accessor of exactly `N` components per element.
-pub fn read_vec<const N: usize>(
-    accessor: &gltf::Accessor,
-    buffers: &[gltf::buffer::Data],
-) -> Result<Vec<[f32; N]>, String> {
-    let (flat, dims) = read_accessor(accessor, buffers)?;
-    if dims != N {
-        return Err(format!(
-            "accessor {} has {dims} components per element; {N} expected",
-            accessor.index()
-        ));
-    }
-    Ok(flat
-        .chunks_exact(N)
-        .map(|c| std::array::from_fn(|k| c[k]))
-        .collect())
 }
 
 /// Colours as linear RGBA from a VEC3 or VEC4 accessor.
@@ -330,16 +325,12 @@ pub fn read_colors(
     accessor: &gltf::Accessor,
     buffers: &[gltf::buffer::Data],
 ) -> Result<Vec<[f32; 4]>, String> {
-    let (flat, dims) = read_accessor(accessor, buffers)?;
-    match dims {
-        3 => Ok(flat
-            .chunks_exact(3)
-            .map(|c| [c[0], c[1], c[2], 1.0])
+    match accessor.dimensions().multiplicity() {
+        3 => Ok(read_vec::<3>(accessor, buffers)?
+            .into_iter()
+            .map(|[r, g, b]| [r, g, b, 1.0])
             .collect()),
-        4 => Ok(flat
-            .chunks_exact(4)
-            .map(|c| [c[0], c[1], c[2], c[3]])
-            .collect()),
+        4 => read_vec::<4>(accessor, buffers),
         d => Err(format!(
             "accessor {}: colours with {d} components",
             accessor.index()

@@ -137,6 +137,20 @@ fn mip_chain(rgba: &[u8], width: usize, height: usize) -> Vec<u8> {
         for (y, dst) in next.chunks_exact_mut(nw * 4).enumerate() {
             let row = |r: usize| &src[r * w * 4..(r + 1) * w * 4];
             let (r0, r1) = (row((2 * y).min(h - 1)), row((2 * y + 1).min(h - 1)));
+            if w % 2 == 0 {
+                // Even width: each output pixel is two input pixels of two rows.
+                for ((px, a), b) in dst
+                    .chunks_exact_mut(4)
+                    .zip(r0.chunks_exact(8))
+                    .zip(r1.chunks_exact(8))
+                {
+                    for c in 0..4 {
+                        let sum = a[c] as u16 + a[c + 4] as u16 + b[c] as u16 + b[c + 4] as u16;
+                        px[c] = (sum / 4) as u8;
+                    }
+                }
+                continue;
+            }
             for (x, px) in dst.chunks_exact_mut(4).enumerate() {
                 let (x0, x1) = ((2 * x).min(w - 1) * 4, (2 * x + 1).min(w - 1) * 4);
                 for c in 0..4 {
@@ -808,9 +822,9 @@ fn to_rgba8(img: &gltf::image::Data) -> Option<Vec<u8>> {
     Some(match img.format {
         Format::R8G8B8A8 => px.clone(),
         Format::R8G8B8 => {
-            let mut out = Vec::with_capacity(px.len() / 3 * 4);
-            for c in px.chunks_exact(3) {
-                out.extend_from_slice(&[c[0], c[1], c[2], 255]);
+            let mut out = vec![255u8; px.len() / 3 * 4];
+            for (d, s) in out.chunks_exact_mut(4).zip(px.chunks_exact(3)) {
+                d[..3].copy_from_slice(s);
             }
             out
         }
@@ -848,6 +862,18 @@ mod tests {
         assert_eq!(t.mips.len(), (2 + 1) * 4);
         assert_eq!(&t.mips[..8], &[0, 0, 0, 255, 200, 200, 200, 255]);
         assert_eq!(&t.mips[8..], &[100, 100, 100, 255]);
+    }
+
+    #[test]
+    fn mip_chain_of_an_odd_width_repeats_the_last_column() {
+        // 3 × 2 → 1 × 1: pixels 0 and 1 of both rows (the even path would read past).
+        let rgba: Vec<u8> = [0u8, 40, 80, 0, 40, 80]
+            .iter()
+            .flat_map(|&v| [v, v, v, 255])
+            .collect();
+        let t = Texture::new("t", 3, 2, rgba);
+        assert_eq!(t.mip_levels(), 2);
+        assert_eq!(t.mips, vec![20, 20, 20, 255]);
     }
 
     #[test]
