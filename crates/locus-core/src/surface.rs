@@ -54,9 +54,13 @@ pub struct Surface {
     model_of: Vec<u32>,
     bvh: Option<CwBvh>,
     /// Point-cloud points, f32 relative to `origin`, with their model index: picked by
-    /// rays that pass close enough (see [`POINT_PICK_RAD`]).
+    /// rays that pass close enough (see [`POINT_PICK_RAD`]). Stored in Morton (Z-curve)
+    /// order, so that each run of [`POINT_BLOCK`] points is compact in space.
     points: Vec<[f32; 3]>,
     point_model: Vec<u32>,
+    /// The bounding box of each run of [`POINT_BLOCK`] points: a ray visits only the runs
+    /// whose box it passes close to.
+    point_blocks: Vec<[[f32; 3]; 2]>,
     /// Point indices sorted by their horizontal grid cell ([`GRID_CELL_M`]), for heights.
     point_grid: Vec<(u64, u32)>,
     /// Top of everything, ENU up (for vertical queries).
@@ -74,6 +78,25 @@ pub const POINT_OBSTRUCTION_M: f64 = 0.10;
 /// these horizontal distances that has any.
 pub const POINT_HEIGHT_RADII_M: [f64; 4] = [0.1, 0.25, 0.5, 1.0];
 const GRID_CELL_M: f64 = 0.5;
+/// Points per bounding box in the point index.
+const POINT_BLOCK: usize = 128;
+
+/// The Morton (Z-order) code of a position quantised to 21 bits per axis within `lo..hi`.
+fn morton(p: [f32; 3], lo: [f32; 3], hi: [f32; 3]) -> u64 {
+    let spread = |v: u64| {
+        let mut x = v & 0x1F_FFFF;
+        x = (x | x << 32) & 0x001F_0000_0000_FFFF;
+        x = (x | x << 16) & 0x001F_0000_FF00_00FF;
+        x = (x | x << 8) & 0x100F_00F0_0F00_F00F;
+        x = (x | x << 4) & 0x10C3_0C30_C30C_30C3;
+        (x | x << 2) & 0x1249_2492_4924_9249
+    };
+    let q = |k: usize| {
+        let extent = (hi[k] - lo[k]).max(f32::MIN_POSITIVE);
+        (((p[k] - lo[k]) / extent).clamp(0.0, 1.0) * 2_097_151.0) as u64
+    };
+    spread(q(0)) | spread(q(1)) << 1 | spread(q(2)) << 2
+}
 
 fn grid_cell(x: f64, y: f64) -> (i64, i64) {
     (
@@ -156,6 +179,8 @@ impl Surface {
             }
         }
         let mut surface = Self::build(origin, tris, model_of, hi[2]);
+        let started = Instant::now();
+        let (points, point_model, point_blocks) = order_points(points, point_model);
         let mut grid: Vec<(u64, u32)> = points
             .iter()
             .enumerate()
@@ -167,7 +192,9 @@ impl Surface {
         grid.sort_unstable();
         surface.points = points;
         surface.point_model = point_model;
+        surface.point_blocks = point_blocks;
         surface.point_grid = grid;
+        surface.build_time += started.elapsed();
         surface
     }
 
@@ -215,6 +242,7 @@ impl Surface {
             bvh: None,
             points: Vec::new(),
             point_model: Vec::new(),
+            point_blocks: Vec::new(),
             point_grid: Vec::new(),
             top: 0.0,
             build_time: Duration::ZERO,
@@ -270,6 +298,7 @@ impl Surface {
             + self.model_of.len() * 4
             + bvh
             + self.points.len() * 16
+            + self.point_blocks.len() * 24
             + self.point_grid.len() * 16
     }
 
@@ -353,17 +382,57 @@ impl Surface {
         limit: f64,
         radius: &dyn Fn(f64) -> f64,
     ) -> Option<(f64, usize)> {
+        // The runs whose box, grown by the largest radius any of its points could be picked
+        // at, the ray enters before `limit`; nearest entry first. A point picked at distance t
+        // has its ray position within its radius of it, so inside the grown box: t ≥ entry.
+        let mut candidates: Vec<(f64, usize)> = self
+            .point_blocks
+            .iter()
+            .enumerate()
+            .filter_map(|(b, [lo, hi])| {
+                let far = (0..3)
+                    .map(|k| {
+                        let e = (lo[k] as f64 - o[k]).abs().max((hi[k] as f64 - o[k]).abs());
+                        e * e
+                    })
+                    .sum::<f64>()
+                    .sqrt();
+                let r = radius(far);
+                let (mut enter, mut exit) = (0.0f64, limit);
+                for k in 0..3 {
+                    let (a, z) = (lo[k] as f64 - r - o[k], hi[k] as f64 + r - o[k]);
+                    if d[k] == 0.0 {
+                        if a > 0.0 || z < 0.0 {
+                            return None;
+                        }
+                        continue;
+                    }
+                    let (t0, t1) = (a / d[k], z / d[k]);
+                    enter = enter.max(t0.min(t1));
+                    exit = exit.min(t0.max(t1));
+                }
+                (enter <= exit).then_some((enter, b))
+            })
+            .collect();
+        candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let mut best: Option<(f64, usize)> = None;
-        for (i, p) in self.points.iter().enumerate() {
-            let v = [p[0] as f64 - o[0], p[1] as f64 - o[1], p[2] as f64 - o[2]];
-            let t = v[0] * d[0] + v[1] * d[1] + v[2] * d[2];
-            if t <= 0.0 || t >= best.map_or(limit, |(b, _)| b) {
-                continue;
+        for (enter, b) in candidates {
+            if enter >= best.map_or(limit, |(t, _)| t) {
+                break;
             }
-            let perp2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2] - t * t;
-            let r = radius(t);
-            if perp2 <= r * r {
-                best = Some((t, i));
+            let first = b * POINT_BLOCK;
+            let run = &self.points[first..(first + POINT_BLOCK).min(self.points.len())];
+            for (j, p) in run.iter().enumerate() {
+                let v = [p[0] as f64 - o[0], p[1] as f64 - o[1], p[2] as f64 - o[2]];
+                let t = v[0] * d[0] + v[1] * d[1] + v[2] * d[2];
+                if t <= 0.0 || t >= best.map_or(limit, |(b, _)| b) {
+                    continue;
+                }
+                let perp2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2] - t * t;
+                let r = radius(t);
+                if perp2 <= r * r {
+                    best = Some((t, first + j));
+                }
             }
         }
         best
@@ -427,6 +496,47 @@ impl Surface {
     }
 }
 
+/// Points (with their model index) in Morton order, and the bounding box of each run of
+/// [`POINT_BLOCK`] of them.
+#[allow(clippy::type_complexity)]
+fn order_points(
+    points: Vec<[f32; 3]>,
+    model: Vec<u32>,
+) -> (Vec<[f32; 3]>, Vec<u32>, Vec<[[f32; 3]; 2]>) {
+    if points.is_empty() {
+        return (points, model, Vec::new());
+    }
+    let (mut lo, mut hi) = ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]);
+    for p in &points {
+        for k in 0..3 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    let mut order: Vec<(u64, u32)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| (morton(p, lo, hi), i as u32))
+        .collect();
+    order.sort_unstable();
+    let points: Vec<[f32; 3]> = order.iter().map(|&(_, i)| points[i as usize]).collect();
+    let model: Vec<u32> = order.iter().map(|&(_, i)| model[i as usize]).collect();
+    let blocks = points
+        .chunks(POINT_BLOCK)
+        .map(|run| {
+            let mut b = [[f32::INFINITY; 3], [f32::NEG_INFINITY; 3]];
+            for p in run {
+                for k in 0..3 {
+                    b[0][k] = b[0][k].min(p[k]);
+                    b[1][k] = b[1][k].max(p[k]);
+                }
+            }
+            b
+        })
+        .collect();
+    (points, model, blocks)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,6 +579,91 @@ mod tests {
         let placed = Matrix4::identity();
         let s = Surface::from_models([(2, &placed, &data)]);
         (s, e0, n0)
+    }
+
+    #[test]
+    fn indexed_point_picks_equal_a_scan_of_every_point() {
+        // A scattered cloud (three models) and rays from everywhere, both kinds of radius.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let positions: Vec<[f32; 3]> = (0..20_000)
+            .map(|_| {
+                let (x, y) = (rnd() * 60.0, rnd() * 40.0);
+                [
+                    x as f32,
+                    y as f32,
+                    ((x * 0.3).sin() * 2.0 + rnd() * 3.0) as f32,
+                ]
+            })
+            .collect();
+        let data = ModelData {
+            points: vec![crate::model::PointSet {
+                name: "cloud".into(),
+                transform: Matrix4::new_translation(&nalgebra::Vector3::new(
+                    431_000.0,
+                    5_200_000.0,
+                    80.0,
+                )),
+                positions,
+                colors: None,
+                classification: None,
+                intensity: None,
+            }],
+            to_z_up: Matrix4::identity(),
+            ..Default::default()
+        };
+        let placed = Matrix4::identity();
+        let s = Surface::from_models([(0, &placed, &data), (3, &placed, &data)]);
+        assert_eq!(s.point_count(), 40_000);
+        let scan = |o: [f64; 3], d: [f64; 3], limit: f64, radius: &dyn Fn(f64) -> f64| {
+            let mut best: Option<(f64, usize)> = None;
+            for (i, p) in s.points.iter().enumerate() {
+                let v = [p[0] as f64 - o[0], p[1] as f64 - o[1], p[2] as f64 - o[2]];
+                let t = v[0] * d[0] + v[1] * d[1] + v[2] * d[2];
+                if t <= 0.0 || t >= best.map_or(limit, |(b, _)| b) {
+                    continue;
+                }
+                let perp2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2] - t * t;
+                if perp2 <= radius(t) * radius(t) {
+                    best = Some((t, i));
+                }
+            }
+            best
+        };
+        let pick = |t: f64| (POINT_PICK_RAD * t).max(POINT_PICK_MIN_M);
+        let sight = |_: f64| POINT_OBSTRUCTION_M;
+        let mut hits = 0;
+        for i in 0..400 {
+            let o = [
+                rnd() * 120.0 - 60.0,
+                rnd() * 80.0 - 40.0,
+                rnd() * 40.0 - 10.0,
+            ];
+            // Aim at a random point of the cloud's area, sometimes along an axis.
+            let target = [rnd() * 60.0 - 30.0, rnd() * 40.0 - 20.0, rnd() * 4.0 - 2.0];
+            let mut d = [target[0] - o[0], target[1] - o[1], target[2] - o[2]];
+            if i % 7 == 0 {
+                d = [0.0, 0.0, -1.0];
+            }
+            let len = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+            let d = [d[0] / len, d[1] / len, d[2] / len];
+            let radius: &dyn Fn(f64) -> f64 = if i % 2 == 0 { &pick } else { &sight };
+            let limit = if i % 3 == 0 { 25.0 } else { 1e6 };
+            let want = scan(o, d, limit, radius);
+            let got = s.nearest_point_on_ray(o, d, limit, radius);
+            assert_eq!(
+                got.map(|g| g.0),
+                want.map(|w| w.0),
+                "ray {i} from {o:?} along {d:?}"
+            );
+            hits += usize::from(got.is_some());
+        }
+        assert!(hits > 100, "only {hits} of 400 rays hit anything");
     }
 
     #[test]
