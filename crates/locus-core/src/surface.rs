@@ -564,10 +564,18 @@ mod tests {
                 positions.push([5.0, j as f32 * 0.1, k as f32 * 0.1]);
             }
         }
-        let data = ModelData {
+        let data = cloud_model(positions, [e0, n0, 100.0]);
+        let placed = Matrix4::identity();
+        let s = Surface::from_models([(2, &placed, &data)]);
+        (s, e0, n0)
+    }
+
+    /// A model holding one point cloud, its points `positions` metres from `at` (ENU).
+    fn cloud_model(positions: Vec<[f32; 3]>, at: [f64; 3]) -> ModelData {
+        ModelData {
             points: vec![crate::model::PointSet {
                 name: "cloud".into(),
-                transform: Matrix4::new_translation(&nalgebra::Vector3::new(e0, n0, 100.0)),
+                transform: Matrix4::new_translation(&nalgebra::Vector3::from(at)),
                 positions,
                 colors: None,
                 classification: None,
@@ -575,10 +583,7 @@ mod tests {
             }],
             to_z_up: Matrix4::identity(),
             ..Default::default()
-        };
-        let placed = Matrix4::identity();
-        let s = Surface::from_models([(2, &placed, &data)]);
-        (s, e0, n0)
+        }
     }
 
     #[test]
@@ -601,22 +606,7 @@ mod tests {
                 ]
             })
             .collect();
-        let data = ModelData {
-            points: vec![crate::model::PointSet {
-                name: "cloud".into(),
-                transform: Matrix4::new_translation(&nalgebra::Vector3::new(
-                    431_000.0,
-                    5_200_000.0,
-                    80.0,
-                )),
-                positions,
-                colors: None,
-                classification: None,
-                intensity: None,
-            }],
-            to_z_up: Matrix4::identity(),
-            ..Default::default()
-        };
+        let data = cloud_model(positions, [431_000.0, 5_200_000.0, 80.0]);
         let placed = Matrix4::identity();
         let s = Surface::from_models([(0, &placed, &data), (3, &placed, &data)]);
         assert_eq!(s.point_count(), 40_000);
