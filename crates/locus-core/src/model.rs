@@ -241,8 +241,7 @@ const SUPPORTED_EXTENSIONS: &[&str] = &[
     "KHR_mesh_quantization",
     "KHR_draco_mesh_compression",
     "EXT_meshopt_compression",
-    // Its KTX2 images are decoded when uncompressed or Zstandard; Basis Universal ones are a
-    // named warning and the surface shows untextured.
+    // Its KTX2 images: Basis Universal (ETC1S, UASTC) transcoded, or uncompressed 8-bit.
     "KHR_texture_basisu",
 ];
 
@@ -458,9 +457,10 @@ fn image_bytes(
     }
 }
 
-/// A KTX2 texture's base level as RGBA8: uncompressed 8-bit formats, stored as they are or
-/// Zstandard-supercompressed. Basis Universal (ETC1S / UASTC) and GPU block formats need a
-/// transcoder Locus does not have: they are refused by name.
+/// A KTX2 texture's base level as RGBA8: Basis Universal (ETC1S or UASTC, as `gltf-transform`
+/// and `toktx` write them for `KHR_texture_basisu`) transcoded by the pure-Rust `basisu`
+/// crate; uncompressed 8-bit formats, stored as they are or Zstandard-supercompressed. GPU
+/// block formats (BCn, ETC2, ASTC) are refused by name.
 pub fn decode_ktx2(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
     use ktx2::{Format, SupercompressionScheme};
     let reader = ktx2::Reader::new(bytes).map_err(|e| format!("not a valid KTX2 file: {e:?}"))?;
@@ -471,12 +471,7 @@ pub fn decode_ktx2(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
         Some(Format::R8G8B8_SRGB | Format::R8G8B8_UNORM) => (3, Pixels::R8G8B8),
         Some(Format::R8G8_UNORM) => (2, Pixels::R8G8),
         Some(Format::R8_UNORM | Format::R8_SRGB) => (1, Pixels::R8),
-        None => {
-            return Err(
-                "KTX2 with Basis Universal compression (ETC1S/UASTC), which this version of Locus cannot transcode"
-                    .into(),
-            );
-        }
+        None => return transcode_basis(bytes),
         Some(f) => return Err(format!("KTX2 pixel format {f:?} is not supported")),
     };
     if h.pixel_depth > 1 || h.layer_count > 1 || h.face_count != 1 {
@@ -516,6 +511,25 @@ pub fn decode_ktx2(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
     };
     let rgba = to_rgba8(&image).expect("every 8-bit layout accepted above converts");
     Ok((w, ht, rgba))
+}
+
+/// A Basis Universal KTX2's base level transcoded to RGBA8.
+fn transcode_basis(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
+    let failed = |e: basisu::Error| {
+        format!("KTX2 with Basis Universal data that could not be transcoded ({e:?})")
+    };
+    let basis = basisu::Transcoder::new(bytes).map_err(failed)?;
+    let (w, h) = basis.base_dimensions();
+    let rgba = basis
+        .transcode(0, basisu::TargetFormat::Rgba32, basisu::DecodeFlags::NONE)
+        .map_err(failed)?;
+    if rgba.len() != w as usize * h as usize * 4 {
+        return Err(format!(
+            "Basis Universal transcoding gave {} bytes for {w}×{h} pixels",
+            rgba.len()
+        ));
+    }
+    Ok((w, h, rgba))
 }
 
 /// Walks the scene graph with f64 transforms taken from the raw JSON: every triangle

@@ -272,15 +272,54 @@ fn unknown_required_extension_is_refused_by_name_and_unknown_used_one_is_a_warni
 }
 
 /// A KTX2 file: one level of `data` in `vk_format` (0 = Basis Universal), Zstandard-
-/// supercompressed when `zstd`.
+/// supercompressed when `zstd`, with a data format descriptor only as long as its length.
 fn ktx2_file(vk_format: u32, w: u32, h: u32, data: &[u8], zstd: bool) -> Vec<u8> {
+    ktx2_file_with_dfd(vk_format, w, h, data, zstd, &4u32.to_le_bytes())
+}
+
+/// A KTX2 file of UASTC blocks (4 × 4 pixels each, row by row), as Basis Universal's encoder
+/// writes it: colour model UASTC, sRGB, one RGBA sample.
+fn uastc_ktx2(w: u32, h: u32, blocks: &[[u8; 16]], zstd: bool) -> Vec<u8> {
+    let mut dfd = Vec::new();
+    for word in [
+        44u32,                  // total size
+        0,                      // vendor 0 (Khronos), basic descriptor
+        2 | 40 << 16,           // version 2, block size 40
+        166 | 1 << 8 | 2 << 16, // colour model UASTC, BT.709 primaries, sRGB transfer
+        3 | 3 << 8,             // 4 × 4 texel blocks
+        16,                     // 16 bytes a block
+        0,
+        127 << 16 | 3 << 24, // sample 0: 128 bits, channel RGBA
+        0,
+        0,
+        u32::MAX,
+    ] {
+        dfd.extend_from_slice(&word.to_le_bytes());
+    }
+    ktx2_file_with_dfd(0, w, h, &blocks.concat(), zstd, &dfd)
+}
+
+/// A UASTC block of one colour (UASTC mode 8: its 5-bit mode code 0x17, then R, G, B, A).
+fn uastc_solid(rgba: [u8; 4]) -> [u8; 16] {
+    let [r, g, b, a] = rgba.map(u128::from);
+    (0x17 | r << 5 | g << 13 | b << 21 | a << 29).to_le_bytes()
+}
+
+fn ktx2_file_with_dfd(
+    vk_format: u32,
+    w: u32,
+    h: u32,
+    data: &[u8],
+    zstd: bool,
+    dfd: &[u8],
+) -> Vec<u8> {
     let level = if zstd {
         ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
     } else {
         data.to_vec()
     };
     let dfd_offset = 80 + 24;
-    let level_offset = dfd_offset + 4;
+    let level_offset = (dfd_offset + dfd.len()).div_ceil(16) * 16;
     let mut out = Vec::new();
     out.extend_from_slice(&[
         0xAB, b'K', b'T', b'X', b' ', b'2', b'0', 0xBB, b'\r', b'\n', 0x1A, b'\n',
@@ -288,8 +327,8 @@ fn ktx2_file(vk_format: u32, w: u32, h: u32, data: &[u8], zstd: bool) -> Vec<u8>
     for v in [vk_format, 1, w, h, 0, 0, 1, 1, if zstd { 2 } else { 0 }] {
         out.extend_from_slice(&v.to_le_bytes());
     }
-    // DFD (just its length), no key/value data, no supercompression global data.
-    for v in [dfd_offset as u32, 4, 0, 0] {
+    // The DFD, no key/value data, no supercompression global data.
+    for v in [dfd_offset as u32, dfd.len() as u32, 0, 0] {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&0u64.to_le_bytes());
@@ -297,7 +336,8 @@ fn ktx2_file(vk_format: u32, w: u32, h: u32, data: &[u8], zstd: bool) -> Vec<u8>
     for v in [level_offset as u64, level.len() as u64, data.len() as u64] {
         out.extend_from_slice(&v.to_le_bytes());
     }
-    out.extend_from_slice(&4u32.to_le_bytes());
+    out.extend_from_slice(dfd);
+    out.resize(level_offset, 0);
     out.extend_from_slice(&level);
     out
 }
@@ -347,6 +387,25 @@ fn ktx2_textures_decode_or_are_named() {
         ktx2_file(23, 2, 2, &rgb, true),
     )
     .unwrap();
+    // Basis Universal UASTC, 8 × 8: four blocks of one colour each; plain and Zstandard.
+    let colours = [
+        [200, 30, 30, 255],
+        [30, 200, 30, 255],
+        [30, 30, 200, 255],
+        [240, 240, 0, 128],
+    ];
+    let blocks = colours.map(uastc_solid);
+    std::fs::write(
+        dir.path().join("uastc.ktx2"),
+        uastc_ktx2(8, 8, &blocks, false),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("uastc-zstd.ktx2"),
+        uastc_ktx2(8, 8, &blocks, true),
+    )
+    .unwrap();
+    // Claims to be Basis Universal (no format) but holds no valid descriptor.
     std::fs::write(
         dir.path().join("basis.ktx2"),
         ktx2_file(0, 2, 2, &[0; 16], false),
@@ -377,7 +436,24 @@ fn ktx2_textures_decode_or_are_named() {
         .collect();
     assert_eq!(t.rgba, expected);
 
-    // Basis Universal: named, and the geometry still loads (untextured, marked so).
+    // UASTC transcoded: each 4 × 4 quarter of the image its block's colour.
+    for file in ["uastc.ktx2", "uastc-zstd.ktx2"] {
+        std::fs::write(dir.path().join("u.glb"), glb(&doc(file), &bin)).unwrap();
+        let m = load_model(&dir.path().join("u.glb")).unwrap();
+        assert!(m.warnings.is_empty(), "{file}: {:?}", m.warnings);
+        let t = m.textures[0].as_ref().expect("transcoded");
+        assert_eq!((t.width, t.height), (8, 8), "{file}");
+        for y in 0..8 {
+            for x in 0..8 {
+                let i = (y * 8 + x) * 4;
+                let block = (y / 4) * 2 + x / 4;
+                assert_eq!(t.rgba[i..i + 4], colours[block], "{file}: pixel ({x}, {y})");
+            }
+        }
+    }
+
+    // Basis Universal that cannot be transcoded: named, and the geometry still loads
+    // (untextured, marked so).
     std::fs::write(dir.path().join("c.glb"), glb(&doc("basis.ktx2"), &bin)).unwrap();
     let m = load_model(&dir.path().join("c.glb")).unwrap();
     assert!(m.textures[0].is_none());
