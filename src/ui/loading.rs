@@ -1,7 +1,8 @@
 //! Opening a case, a package or a model file off the frame loop: the work runs on a thread
 //! of its own (`background`) while the window keeps drawing; after half a second a progress
-//! window shows what is being read and offers Cancel. Cancelling stops the work at its next
-//! step (between models) and keeps the case that was open. The surface index is built after
+//! window shows what is being read (the bar moves within a point cloud as its chunks are read)
+//! and offers Cancel. Cancelling returns at once and keeps the case that was open; the work
+//! stops at its next step (between models, between a point cloud's chunks). The surface index is built after
 //! the case is shown (`scene::index_surface`).
 
 use std::path::PathBuf;

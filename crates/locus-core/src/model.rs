@@ -186,7 +186,13 @@ pub enum ModelError {
         path: std::path::PathBuf,
         message: String,
     },
+    /// The read was stopped by its progress callback (the user cancelled).
+    #[error("reading the model was cancelled: {}", path.display())]
+    Cancelled { path: std::path::PathBuf },
 }
+
+/// Told how much of a file has been read (0–1) while a long read runs; an `Err` stops it.
+pub type ReadProgress<'a> = &'a dyn Fn(f32) -> Result<(), crate::progress::Cancelled>;
 
 impl ModelData {
     pub fn triangle_count(&self) -> usize {
@@ -246,6 +252,13 @@ const SUPPORTED_EXTENSIONS: &[&str] = &[
 ];
 
 pub fn load_model(path: &Path) -> Result<ModelData, ModelError> {
+    load_model_with(path, &|_| Ok(()))
+}
+
+/// [`load_model`], reporting progress within the file and stopping when `progress` says so
+/// (point clouds, read in chunks; the other formats read in well under a second per hundred
+/// megabytes and report only their end).
+pub fn load_model_with(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -255,7 +268,7 @@ pub fn load_model(path: &Path) -> Result<ModelData, ModelError> {
         "glb" | "gltf" => load_gltf(path),
         "obj" => crate::model_obj::load_obj(path),
         "ply" => crate::model_ply::load_ply(path),
-        "las" | "laz" => crate::pointcloud::load_las(path),
+        "las" | "laz" => crate::pointcloud::load_las(path, progress),
         other => Err(ModelError::Unsupported {
             path: path.to_path_buf(),
             message: format!(

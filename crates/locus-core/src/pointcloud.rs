@@ -9,9 +9,9 @@ use std::path::Path;
 
 use nalgebra::{Matrix4, Vector3};
 
-use crate::model::{ModelData, ModelError, PointSet};
+use crate::model::{ModelData, ModelError, PointSet, ReadProgress};
 
-pub fn load_las(path: &Path) -> Result<ModelData, ModelError> {
+pub fn load_las(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelError> {
     use las::Reader;
     let bad = |message: String| ModelError::Unsupported {
         path: path.to_path_buf(),
@@ -36,6 +36,9 @@ pub fn load_las(path: &Path) -> Result<ModelData, ModelError> {
     let mut bad_points = 0usize;
     let mut read = 0usize;
     'chunks: loop {
+        progress(read as f32 / count.max(1) as f32).map_err(|_| ModelError::Cancelled {
+            path: path.to_path_buf(),
+        })?;
         let chunk = match reader.read_points(1 << 18) {
             Ok(c) => c,
             Err(e) => {

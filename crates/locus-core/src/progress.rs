@@ -1,6 +1,6 @@
 //! Progress and cancellation for long loads, shared between a worker thread and the UI:
 //! the worker reports a fraction and what it is doing, and checks whether it was cancelled at
-//! each step (between models, between stages).
+//! each step (between models, between stages, between chunks of a point cloud).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -25,6 +25,14 @@ impl Progress {
         if let Ok(mut m) = self.message.lock() {
             *m = message.into();
         }
+        self.check()
+    }
+
+    /// Reports how far along (0–1) without changing what is being done; fails once
+    /// cancelled.
+    pub fn advance(&self, fraction: f32) -> Result<(), Cancelled> {
+        self.fraction_bits
+            .store(fraction.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
         self.check()
     }
 

@@ -11,7 +11,7 @@ use crate::case::Model;
 use crate::case_file::LoadedCase;
 use crate::fsio::sha256_file;
 use crate::geodesy::EnuFrame;
-use crate::model::{ModelData, load_model};
+use crate::model::{ModelData, ReadProgress, load_model_with};
 use crate::placement::{Fit, model_to_enu};
 use crate::progress::{Cancelled, Progress};
 use crate::surface::Surface;
@@ -143,7 +143,9 @@ impl Site {
                 i as f32 / (n as f32 + 1.0),
                 format!("Reading model {} of {n}: {}{size}", i + 1, m.path),
             )?;
-            models.push(open_model(loaded, m));
+            let within = |f: f32| progress.advance((i as f32 + f) / (n as f32 + 1.0));
+            models.push(open_model(loaded, m, &within));
+            progress.check()?;
         }
         let warnings = model_warnings(&models);
         progress.check()?;
@@ -185,7 +187,7 @@ impl Site {
                 om.model = model.clone();
                 om.place(loaded);
             } else {
-                *om = open_model(loaded, model);
+                *om = open_model(loaded, model, &|_| Ok(()));
             }
         }
         if moved {
@@ -242,12 +244,14 @@ fn model_warnings(models: &[OpenedModel]) -> Vec<String> {
     warnings
 }
 
-fn open_model(loaded: &LoadedCase, model: &Model) -> OpenedModel {
+/// Reads, hashes and places one model; `progress` hears how far the read is and can stop it
+/// (the model is then unreadable, "cancelled", and the caller sees the cancellation).
+fn open_model(loaded: &LoadedCase, model: &Model, progress: ReadProgress) -> OpenedModel {
     let path = loaded.resolve(&model.path);
     // Hashing and parsing each read the whole file: side by side.
     let (sha256, read) = std::thread::scope(|s| {
         let hashing = s.spawn(|| sha256_file(&path).ok());
-        let read = load_model(&path);
+        let read = load_model_with(&path, progress);
         (hashing.join().ok().flatten(), read)
     });
     let integrity = match (&sha256, &model.sha256) {

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use locus_core::glb::{MeshExport, write_glb};
-use locus_core::model::{ModelData, load_model};
+use locus_core::model::{ModelData, ModelError, load_model, load_model_with};
 use serde_json::json;
 
 /// An n × n grid in glTF axes (Y up) with a gentle bump, 2·(n−1)² triangles.
@@ -707,6 +707,55 @@ fn ply_without_faces_is_a_point_cloud() {
     assert_eq!(m.points[0].colors.as_ref().unwrap()[1], [40, 50, 60, 255]);
     let (lo, _) = m.bounds().unwrap();
     assert!(close(lo, [400000.5, 5000000.25, 12.0], 1e-9), "{lo:?}");
+}
+
+#[test]
+fn a_large_point_cloud_reports_progress_and_can_be_stopped_mid_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.las");
+    let header = las::Builder::from((1, 2)).into_header().unwrap();
+    let mut w = las::Writer::from_path(&path, header).unwrap();
+    let n = 600_000;
+    for i in 0..n {
+        let f = i as f64;
+        w.write_point(las::Point {
+            x: f % 1000.0,
+            y: (f / 1000.0).floor(),
+            z: 0.0,
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    w.close().unwrap();
+
+    // Read to the end: the fraction read so far is reported chunk by chunk, rising.
+    let seen = std::cell::RefCell::new(Vec::new());
+    let m = load_model_with(&path, &|f| {
+        seen.borrow_mut().push(f);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(m.point_count(), n);
+    let seen = seen.into_inner();
+    assert!(seen.len() >= 3, "{seen:?}");
+    assert!(seen.windows(2).all(|p| p[0] < p[1]), "{seen:?}");
+    assert!(seen[0] == 0.0 && seen[seen.len() - 1] <= 1.0, "{seen:?}");
+
+    // Stopped once a third is read: the read ends there, saying it was cancelled.
+    let calls = std::cell::Cell::new(0);
+    let stopped = load_model_with(&path, &|f| {
+        calls.set(calls.get() + 1);
+        if f > 0.3 {
+            Err(locus_core::progress::Cancelled)
+        } else {
+            Ok(())
+        }
+    });
+    assert!(
+        matches!(stopped, Err(ModelError::Cancelled { .. })),
+        "{stopped:?}"
+    );
+    assert_eq!(calls.get(), 2, "no chunk is read after the stop");
 }
 
 #[test]
