@@ -72,7 +72,9 @@ pub fn details_ui(
                 if scene.editable() {
                     ui.add_space(6.0);
                     ui.label("To add to the case, use the tool bar: 📍 Place (P) puts a new item where you click on the model; the measuring tools (M N V R A) and Line of sight (O) work the same way.");
-                } else if let Some(why) = scene.session.read_only_reason() {
+                } else if let Some(why) = scene.session.read_only_reason()
+                    && scene.placeholder.is_none()
+                {
                     ui.add_space(6.0);
                     ui.label(format!("This case is open read-only: {why}."));
                 }

@@ -120,8 +120,9 @@ fn poll_loading(
     }
 }
 
-/// The progress window, shown for loads that take more than half a second.
-pub fn loading_window(ctx: &egui::Context, loading: &mut Loading) {
+/// The progress window, shown for loads that take more than half a second; `replacing`: a
+/// case is shown now (it stays until the new one is ready).
+pub fn loading_window(ctx: &egui::Context, loading: &mut Loading, replacing: bool) {
     let Some(job) = &loading.job else {
         return;
     };
@@ -147,7 +148,9 @@ pub fn loading_window(ctx: &egui::Context, loading: &mut Loading) {
                 job.progress.message(),
                 elapsed.as_secs_f64()
             ));
-            ui.label("The case shown now stays open until this one is ready.");
+            if replacing {
+                ui.label("The case shown now stays open until this one is ready.");
+            }
             if ui.button("Cancel").clicked() {
                 cancel = true;
             }

@@ -250,7 +250,8 @@ fn panels_system(
 
     top_bar::windows_ui(ctx, &scene, &mut ui_state, &mut open_state, &mut actions);
     toolbar::windows_ui(ctx, &scene, &mut ui_state, &edit.settings, &mut actions);
-    loading::loading_window(ctx, &mut points.loading);
+    let replacing = scene.placeholder.is_none();
+    loading::loading_window(ctx, &mut points.loading, replacing);
     if std::mem::take(&mut ui_state.show_import) {
         points.import.window_open = true;
     }

@@ -121,8 +121,8 @@ impl Site {
     /// Opens the site reporting progress (one step per model, one for the surface index) and
     /// stopping between steps when cancelled.
     pub fn open_with(loaded: &LoadedCase, progress: &Progress) -> Result<Site, Cancelled> {
-        let mut site = Self::read_with(loaded, progress)?;
         let n = loaded.case.models.len() as f32;
+        let mut site = Self::read_share(loaded, progress, n / (n + 1.0))?;
         progress.step(n / (n + 1.0), "Building the surface index")?;
         let surface = site.surface_source().build();
         site.set_surface(surface, loaded);
@@ -133,17 +133,23 @@ impl Site {
     /// Reads and checks every model, without the surface index: what the window needs for
     /// its first picture. Items without a height wait for [`Site::set_surface`].
     pub fn read_with(loaded: &LoadedCase, progress: &Progress) -> Result<Site, Cancelled> {
+        Self::read_share(loaded, progress, 1.0)
+    }
+
+    /// [`Site::read_with`], the reading filling `share` of the progress bar.
+    fn read_share(loaded: &LoadedCase, progress: &Progress, share: f32) -> Result<Site, Cancelled> {
         let n = loaded.case.models.len();
+        let at = |models_read: f32| share * models_read / n.max(1) as f32;
         let mut models: Vec<OpenedModel> = Vec::with_capacity(n);
         for (i, m) in loaded.case.models.iter().enumerate() {
             let size = std::fs::metadata(loaded.resolve(&m.path))
                 .map(|md| format!(", {:.1} MB", md.len() as f64 / 1e6))
                 .unwrap_or_default();
             progress.step(
-                i as f32 / (n as f32 + 1.0),
+                at(i as f32),
                 format!("Reading model {} of {n}: {}{size}", i + 1, m.path),
             )?;
-            let within = |f: f32| progress.advance((i as f32 + f) / (n as f32 + 1.0));
+            let within = |f: f32| progress.advance(at(i as f32 + f));
             models.push(open_model(loaded, m, &within));
             progress.check()?;
         }
