@@ -59,7 +59,13 @@ fn measure(
     count: Res<FrameCount>,
     loading: Res<Loading>,
     scene: Res<CaseScene>,
-    parts: Query<(), With<crate::scene::ModelPart>>,
+    parts: Query<
+        (),
+        Or<(
+            With<crate::scene::ModelPart>,
+            With<crate::points::PointPart>,
+        )>,
+    >,
     mut m: ResMut<Measure>,
     mut exit: MessageWriter<AppExit>,
 ) {

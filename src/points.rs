@@ -72,8 +72,9 @@ pub struct PointStats {
     pub total: usize,
 }
 
+/// A drawn point set of a model (what `--measure-frames` waits for, besides mesh parts).
 #[derive(Component)]
-struct PointPart;
+pub struct PointPart;
 
 #[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
 pub struct PointMaterial {
