@@ -231,8 +231,7 @@ fn poll_export(
             let said = job.messages.lock().map(|m| m.clone()).unwrap_or_default();
             let summary = said
                 .lines()
-                .filter(|l| !l.trim().is_empty())
-                .next_back()
+                .rfind(|l| !l.trim().is_empty())
                 .unwrap_or("")
                 .to_string();
             let kind = job.kind;

@@ -706,10 +706,10 @@ pub fn crs_from_wkt(wkt: &str) -> Result<Option<Crs>, String> {
     } else {
         &root
     };
-    if let Some(code) = root.authority_epsg() {
-        if let Some(crs) = Crs::from_epsg(code) {
-            return Ok(Some(crs));
-        }
+    if let Some(code) = root.authority_epsg()
+        && let Some(crs) = Crs::from_epsg(code)
+    {
+        return Ok(Some(crs));
     }
     let name = root.text(0).unwrap_or("");
     match root.name.to_ascii_uppercase().as_str() {

@@ -1044,11 +1044,7 @@ fn read_geojson(bytes: &[u8], mapping: &ColumnMapping) -> Result<RawFile, String
             .get("properties")
             .and_then(Value::as_object)
             .unwrap_or(&empty);
-        let (mut r, fields, headers) =
-            match record_from_properties(location.clone(), props, mapping) {
-                Ok(x) => x,
-                Err(e) => return Err(e),
-            };
+        let (mut r, fields, headers) = record_from_properties(location.clone(), props, mapping)?;
         if !described {
             let mut d = fields.describe(&headers);
             d = d.replacen("columns:", "properties:", 1);
@@ -1780,14 +1776,15 @@ fn parse_naive_stamp(
     order: DateOrder,
     option: Option<&DateOption>,
 ) -> Result<Stamp, String> {
-    if s.chars().all(|c| c.is_ascii_digit() || c == '.') && s.contains('.') && s.len() <= 12 {
-        if let Ok(v) = s.parse::<f64>()
-            && (1000.0..200_000.0).contains(&v)
-        {
-            return Err(format!(
-                "{s:?} looks like a spreadsheet serial date number; export the dates as text (e.g. 2024-02-13 14:05)"
-            ));
-        }
+    if s.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && s.contains('.')
+        && s.len() <= 12
+        && let Ok(v) = s.parse::<f64>()
+        && (1000.0..200_000.0).contains(&v)
+    {
+        return Err(format!(
+            "{s:?} looks like a spreadsheet serial date number; export the dates as text (e.g. 2024-02-13 14:05)"
+        ));
     }
     let (d, t) = split_date_time(s);
     let date_err = || {
@@ -2385,6 +2382,38 @@ fn build_items(
     }
 }
 
+/// What an import does to the case folder before its edit is applied, shared by
+/// `locus import-events` and the app: archives a byte-for-byte copy of the file in the case's
+/// evidence store, checks the copy is what was parsed, and builds the one undoable edit.
+/// `Ok(None)`: nothing to import. (Callers first check [`previously_imported`].)
+pub fn prepare_import(
+    case_dir: &Path,
+    case: &Case,
+    file: &Path,
+    import: &EventImport,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Edit, ArchivedFile)>, String> {
+    if import.items.is_empty() {
+        return Ok(None);
+    }
+    let stored = crate::attach::attach_file(case_dir, file, author, now)
+        .map_err(|e| format!("archiving the import file in the case: {e}"))?;
+    if stored.sha256 != import.source_sha256 {
+        return Err(format!(
+            "{} changed while it was being imported (SHA-256 {} when read, {} when archived); nothing was imported",
+            file.display(),
+            import.source_sha256,
+            stored.sha256
+        ));
+    }
+    let archived = ArchivedFile {
+        path: stored.path,
+        sha256: stored.sha256,
+    };
+    Ok(import_edit(case, import, Some(&archived), author, now).map(|e| (e, archived)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2630,36 +2659,4 @@ mod tests {
             None
         );
     }
-}
-
-/// What an import does to the case folder before its edit is applied, shared by
-/// `locus import-events` and the app: archives a byte-for-byte copy of the file in the case's
-/// evidence store, checks the copy is what was parsed, and builds the one undoable edit.
-/// `Ok(None)`: nothing to import. (Callers first check [`previously_imported`].)
-pub fn prepare_import(
-    case_dir: &Path,
-    case: &Case,
-    file: &Path,
-    import: &EventImport,
-    author: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<(Edit, ArchivedFile)>, String> {
-    if import.items.is_empty() {
-        return Ok(None);
-    }
-    let stored = crate::attach::attach_file(case_dir, file, author, now)
-        .map_err(|e| format!("archiving the import file in the case: {e}"))?;
-    if stored.sha256 != import.source_sha256 {
-        return Err(format!(
-            "{} changed while it was being imported (SHA-256 {} when read, {} when archived); nothing was imported",
-            file.display(),
-            import.source_sha256,
-            stored.sha256
-        ));
-    }
-    let archived = ArchivedFile {
-        path: stored.path,
-        sha256: stored.sha256,
-    };
-    Ok(import_edit(case, import, Some(&archived), author, now).map(|e| (e, archived)))
 }

@@ -161,7 +161,7 @@ pub fn decode_meshopt(
                 }
             }
         }
-        while decoded.len() % 4 != 0 {
+        while !decoded.len().is_multiple_of(4) {
             decoded.push(0);
         }
         let at = decoded.len();

@@ -221,7 +221,7 @@ pub fn inspect_model(path: &Path) -> Result<Value, InspectError> {
             Ok(Some(crs)) => json!({
                 "label": crs.label(),
                 "epsg": crs.epsg(),
-                "definition": serde_json::to_value(&crs).unwrap_or(Value::Null),
+                "definition": serde_json::to_value(crs).unwrap_or(Value::Null),
             }),
             Ok(None) => Value::Null,
             Err(e) => {
