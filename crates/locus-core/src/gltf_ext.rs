@@ -248,11 +248,15 @@ fn convert_elements<const N: usize, const C: usize>(
     convert: impl Fn([u8; C]) -> f32,
 ) -> Vec<[f32; N]> {
     let component = |e: &[u8], k: usize| -> [u8; C] { std::array::from_fn(|b| e[k * C + b]) };
-    bytes
-        .chunks(stride)
-        .take(count)
-        .map(|e| std::array::from_fn(|k| convert(component(e, k))))
-        .collect()
+    per_element(bytes, stride, count, |e| {
+        std::array::from_fn(|k| convert(component(e, k)))
+    })
+}
+
+/// `read` applied to each of `count` elements `stride` bytes apart (each slice starts at its
+/// element and holds at least its bytes).
+fn per_element<T>(bytes: &[u8], stride: usize, count: usize, read: impl Fn(&[u8]) -> T) -> Vec<T> {
+    bytes.chunks(stride).take(count).map(read).collect()
 }
 
 /// The bytes of an accessor's elements (`elem` bytes each) and their stride, bounds-checked
@@ -301,21 +305,13 @@ pub fn read_indices(
     let (bytes, stride) = accessor_bytes(accessor, &view, buffers, comp, &label)?;
     let count = accessor.count();
     Ok(match accessor.data_type() {
-        D::U8 => bytes
-            .chunks(stride)
-            .take(count)
-            .map(|c| c[0] as u32)
-            .collect(),
-        D::U16 => bytes
-            .chunks(stride)
-            .take(count)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]) as u32)
-            .collect(),
-        D::U32 => bytes
-            .chunks(stride)
-            .take(count)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
+        D::U8 => per_element(bytes, stride, count, |c| c[0] as u32),
+        D::U16 => per_element(bytes, stride, count, |c| {
+            u16::from_le_bytes([c[0], c[1]]) as u32
+        }),
+        D::U32 => per_element(bytes, stride, count, |c| {
+            u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+        }),
         other => return Err(format!("{label}: component type {other:?} cannot index")),
     })
 }

@@ -20,12 +20,10 @@ pub struct Cancelled;
 impl Progress {
     /// Reports how far along (0–1) and what is being done; fails once cancelled.
     pub fn step(&self, fraction: f32, message: impl Into<String>) -> Result<(), Cancelled> {
-        self.fraction_bits
-            .store(fraction.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
         if let Ok(mut m) = self.message.lock() {
             *m = message.into();
         }
-        self.check()
+        self.advance(fraction)
     }
 
     /// Reports how far along (0–1) without changing what is being done; fails once
