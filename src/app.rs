@@ -12,19 +12,19 @@ use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
 use bevy::window::PresentMode;
 use bevy::winit::{UpdateMode, WinitSettings};
 
-use crate::camera::{camera_bundle, default_pose};
 use crate::case_scene::CaseScene;
 use crate::third_party;
+use crate::view::camera::{camera_bundle, default_pose};
 
 /// The plugins that turn a `CaseScene` resource into a picture, in any view.
 pub fn add_case_view_plugins(app: &mut App) {
     third_party::egui::plugin(app);
-    crate::scene::plugin(app);
-    crate::points::plugin(app);
-    crate::timeline::plugin(app);
-    crate::markers::plugin(app);
-    crate::overlay::plugin(app);
-    crate::story::plugin(app);
+    crate::view::scene::plugin(app);
+    crate::view::points::plugin(app);
+    crate::view::clock::plugin(app);
+    crate::view::markers::plugin(app);
+    crate::view::overlay::plugin(app);
+    crate::view::story::plugin(app);
 }
 
 /// Vulkan unless WGPU_BACKEND says otherwise: wgpu's GL backend misrenders Bevy here.
@@ -84,8 +84,8 @@ pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
     );
     add_case_view_plugins(&mut app);
     third_party::orbit::plugin(&mut app);
-    crate::camera::plugin(&mut app);
-    crate::markers::picking_plugin(&mut app);
+    crate::view::camera::plugin(&mut app);
+    crate::view::markers::picking_plugin(&mut app);
     crate::editing::plugin(&mut app);
     crate::editing::input_plugin(&mut app);
     crate::ui::plugin(&mut app);
@@ -101,7 +101,7 @@ pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
         )
         .add_systems(
             Startup,
-            (spawn_window_cameras, crate::scene::warm_up_pipelines),
+            (spawn_window_cameras, crate::view::scene::warm_up_pipelines),
         )
         .add_systems(Update, follow_case_title)
         .add_systems(
@@ -113,10 +113,10 @@ pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
             focused_mode: UpdateMode::Continuous,
             unfocused_mode: UpdateMode::Continuous,
         });
-        crate::measure::plugin(&mut app, frames);
+        crate::frame_timing::plugin(&mut app, frames);
     }
     if options.report_camera {
-        crate::measure::camera_report_plugin(&mut app);
+        crate::frame_timing::camera_report_plugin(&mut app);
     }
     app.run();
     Ok(())
@@ -153,7 +153,7 @@ fn follow_case_title(
 /// on software renderers.
 fn adapt_to_renderer(
     adapter: Res<RenderAdapterInfo>,
-    mut cameras: Query<&mut Msaa, With<crate::camera::MainCamera>>,
+    mut cameras: Query<&mut Msaa, With<crate::view::camera::MainCamera>>,
     mut done: Local<bool>,
 ) {
     if *done {

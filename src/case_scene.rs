@@ -2,33 +2,38 @@
 //! time span, and the render origin. This is the one place where case ENU (f64) becomes
 //! render coordinates (f32, relative to a local origin near the site's centre).
 //!
-//! The case itself lives in an editing `Session` (audit log, undo, saving). Edits go through
-//! `CaseScene::apply` and friends, which mutate without Bevy's change detection (that would
-//! rebuild the whole site) and bump `revision` instead; views that depend on the case's
-//! content follow `revision`.
+//! The case itself lives in an editing `Session` (audit log, undo, saving). Its fields are
+//! private: systems read it through `Res<CaseScene>` and change it only through [`CaseEdits`],
+//! which applies edits, saves and takes the surface index without tripping Bevy's change
+//! detection (that means "another case was opened" and respawns the whole site) and bumps
+//! `revision` instead; views that depend on the case's content follow `revision`. Opening
+//! another case replaces the resource.
 
+use std::ops::Deref;
 use std::path::Path;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use chrono_tz::Tz;
+use locus_core::analysis::surface::enu_bounds;
 use locus_core::case::Case;
-use locus_core::case_file::{LoadedCase, load_case};
-use locus_core::edit::Edit;
-use locus_core::geodesy::{Enu, enu_to_view};
+use locus_core::case::edit::Edit;
+use locus_core::case::file::{LoadedCase, load_case};
+use locus_core::case::session::{Recovery, Session, SessionError};
+use locus_core::case::timeline::{Layout, TimeSpan};
+use locus_core::geo::geodesy::{Enu, enu_to_view};
+use locus_core::integrity::package::{TempDir, VerifyReport};
 use locus_core::progress::{Cancelled, Progress};
-use locus_core::session::{Recovery, Session, SessionError};
 use locus_core::site::Site;
-use locus_core::surface::enu_bounds;
 use locus_core::time::parse_time_zone;
-use locus_core::timeline::{Layout, TimeSpan};
 use nalgebra::Matrix4;
 
 /// A sealed package being viewed: what verification found, and the temporary folder it was
 /// unpacked into (deleted when the case is closed).
 pub struct PackageView {
     pub path: std::path::PathBuf,
-    pub report: locus_core::package::VerifyReport,
-    _dir: locus_core::package::TempDir,
+    pub report: VerifyReport,
+    _dir: TempDir,
 }
 
 impl PackageView {
@@ -41,25 +46,25 @@ impl PackageView {
 #[derive(Resource)]
 pub struct CaseScene {
     /// Set when the case came from a sealed package (always read-only).
-    pub package: Option<PackageView>,
-    pub session: Session,
+    package: Option<PackageView>,
+    session: Session,
     /// Edits found in the audit log that the saved case lacks (the last run was killed):
     /// the user is asked whether to recover or discard them.
-    pub recovery: Option<Recovery>,
+    recovery: Option<Recovery>,
     /// Bumped on every change to the case's content (edit, undo, redo, recovery).
-    pub revision: u64,
+    revision: u64,
     /// Bumped when a model was placed anew (its meshes and the surface index follow).
-    pub placement_revision: u64,
+    placement_revision: u64,
     /// No case: the empty scene shown while the first one opens, or after that failed.
-    pub placeholder: Option<Placeholder>,
-    pub site: Site,
-    pub tz: Tz,
-    pub span: Option<TimeSpan>,
+    placeholder: Option<Placeholder>,
+    site: Site,
+    tz: Tz,
+    span: Option<TimeSpan>,
     /// ENU point that render coordinates are relative to (the middle of the site).
-    pub render_origin: Enu,
+    render_origin: Enu,
     /// Centre and radius of everything in the case, ENU metres.
-    pub centre: Enu,
-    pub radius_m: f64,
+    centre: Enu,
+    radius_m: f64,
 }
 
 /// The scene shown when no case is open.
@@ -170,7 +175,8 @@ impl CaseScene {
         progress: &Progress,
         index: SurfaceIndex,
     ) -> anyhow::Result<CaseScene> {
-        let (report, dir, case_file) = locus_core::package::open_for_viewing(path, None)?;
+        let (report, dir, case_file) =
+            locus_core::integrity::package::open_for_viewing(path, None)?;
         let loaded = load_case(&case_file)?;
         let mut scene = Self::from_session_with(
             Session::viewer(
@@ -201,7 +207,7 @@ impl CaseScene {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        Self::placeholder(
+        Self::empty_scene(
             Placeholder::Opening,
             format!("Opening {name}…"),
             format!("Opening {}", path.display()),
@@ -212,7 +218,7 @@ impl CaseScene {
     /// The empty scene left when the first case could not be opened (or its opening was
     /// cancelled).
     pub fn nothing_open() -> CaseScene {
-        Self::placeholder(
+        Self::empty_scene(
             Placeholder::NothingOpen,
             "No case open".into(),
             "No case open: 📂 Open case… opens a case, a sealed package or a model file".into(),
@@ -220,7 +226,7 @@ impl CaseScene {
         )
     }
 
-    fn placeholder(kind: Placeholder, title: String, notice: String, reason: &str) -> CaseScene {
+    fn empty_scene(kind: Placeholder, title: String, notice: String, reason: &str) -> CaseScene {
         let dir = std::env::current_dir().unwrap_or_default();
         let loaded = LoadedCase {
             case: Case::in_memory(title, Some(notice)),
@@ -273,6 +279,62 @@ impl CaseScene {
         })
     }
 
+    /// The sealed package this case came from, if any (always read-only).
+    pub fn package(&self) -> Option<&PackageView> {
+        self.package.as_ref()
+    }
+
+    /// The editing session: the case, its audit log, undo history and save state.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Edits found in the audit log that the saved case lacks (the last run was killed): the
+    /// user is asked whether to recover or discard them.
+    pub fn recovery(&self) -> Option<&Recovery> {
+        self.recovery.as_ref()
+    }
+
+    /// Bumped on every change to the case's content (edit, undo, redo, recovery, surface).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Bumped when a model was placed anew (its meshes and the surface index follow).
+    pub fn placement_revision(&self) -> u64 {
+        self.placement_revision
+    }
+
+    /// Set while no case is open (the first one is opening, or it failed).
+    pub fn placeholder(&self) -> Option<Placeholder> {
+        self.placeholder
+    }
+
+    /// The models as read and placed, the surface index, item layout and warnings.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    /// The case's display time zone.
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// The span the case's timeline covers (none when nothing has a time).
+    pub fn span(&self) -> Option<&TimeSpan> {
+        self.span.as_ref()
+    }
+
+    /// Centre of everything in the case, ENU metres.
+    pub fn centre(&self) -> Enu {
+        self.centre
+    }
+
+    /// Radius around [`Self::centre`] that holds everything in the case, metres.
+    pub fn radius_m(&self) -> f64 {
+        self.radius_m
+    }
+
     pub fn loaded(&self) -> &LoadedCase {
         &self.session.loaded
     }
@@ -291,14 +353,14 @@ impl CaseScene {
     }
 
     /// Applies one edit (recorded in the audit log first) and updates what depends on it.
-    pub fn apply(&mut self, edit: Edit) -> Result<(), SessionError> {
+    fn apply(&mut self, edit: Edit) -> Result<(), SessionError> {
         self.session.apply(edit)?;
         self.refresh();
         Ok(())
     }
 
     /// Undo; returns what was undone.
-    pub fn undo(&mut self) -> Option<Result<String, SessionError>> {
+    fn undo(&mut self) -> Option<Result<String, SessionError>> {
         let r = self.session.undo()?;
         if r.is_ok() {
             self.refresh();
@@ -306,7 +368,7 @@ impl CaseScene {
         Some(r)
     }
 
-    pub fn redo(&mut self) -> Option<Result<String, SessionError>> {
+    fn redo(&mut self) -> Option<Result<String, SessionError>> {
         let r = self.session.redo()?;
         if r.is_ok() {
             self.refresh();
@@ -315,14 +377,14 @@ impl CaseScene {
     }
 
     /// Takes the recovered edits (asked on opening) as the current, unsaved state.
-    pub fn accept_recovery(&mut self) {
+    fn accept_recovery(&mut self) {
         if let Some(r) = self.recovery.take() {
             self.session.accept_recovery(r);
             self.refresh();
         }
     }
 
-    pub fn discard_recovery(&mut self) -> Result<(), SessionError> {
+    fn discard_recovery(&mut self) -> Result<(), SessionError> {
         if let Some(r) = self.recovery.take() {
             self.session.discard_recovery(&r)?;
         }
@@ -330,7 +392,7 @@ impl CaseScene {
     }
 
     /// After the case's content changed: lay items out again and recompute the time span.
-    pub fn refresh(&mut self) {
+    fn refresh(&mut self) {
         if self.site.follow_placements(&self.session.loaded) {
             // The render origin stays: everything is drawn relative to it anyway.
             (self.centre, self.radius_m) = extent(&self.site);
@@ -348,7 +410,7 @@ impl CaseScene {
 
     /// Takes the surface index built after opening (`SurfaceIndex::Later`): items without a
     /// height are placed on it, clicks and lines of sight can use it.
-    pub fn take_surface(&mut self, surface: locus_core::surface::Surface) {
+    fn take_surface(&mut self, surface: locus_core::analysis::surface::Surface) {
         self.site.set_surface(surface, &self.session.loaded);
         self.revision += 1;
     }
@@ -366,7 +428,7 @@ impl CaseScene {
 
     /// Render coordinates → case ENU (f64).
     pub fn render_to_enu(&self, v: Vec3) -> Enu {
-        let e = locus_core::geodesy::view_to_enu([v.x as f64, v.y as f64, v.z as f64]);
+        let e = locus_core::geo::geodesy::view_to_enu([v.x as f64, v.y as f64, v.z as f64]);
         Enu::new(
             e.east_m + self.render_origin.east_m,
             e.north_m + self.render_origin.north_m,
@@ -377,12 +439,80 @@ impl CaseScene {
     /// The f64 matrix from case ENU to render coordinates, for composing model transforms.
     pub fn enu_to_render_matrix(&self) -> Matrix4<f64> {
         let o = self.render_origin;
-        locus_core::placement::enu_to_view_matrix()
+        locus_core::geo::placement::enu_to_view_matrix()
             * Matrix4::new_translation(&nalgebra::Vector3::new(-o.east_m, -o.north_m, -o.up_m))
     }
 
     pub fn title(&self) -> &str {
         &self.case().title
+    }
+}
+
+/// The only mutable access systems get to the open case. Everything here changes the case's
+/// content, not which case is open, so it goes around Bevy's change detection and bumps
+/// [`CaseScene::revision`] instead; replacing the resource is what opens another case.
+#[derive(SystemParam)]
+pub struct CaseEdits<'w> {
+    scene: ResMut<'w, CaseScene>,
+}
+
+impl Deref for CaseEdits<'_> {
+    type Target = CaseScene;
+
+    fn deref(&self) -> &CaseScene {
+        &self.scene
+    }
+}
+
+impl CaseEdits<'_> {
+    fn scene(&mut self) -> &mut CaseScene {
+        self.scene.bypass_change_detection()
+    }
+
+    /// True when another case was opened (the resource replaced) since this system last ran.
+    pub fn opened_anew(&self) -> bool {
+        self.scene.is_changed()
+    }
+
+    /// Applies one edit (recorded in the audit log first) and updates what depends on it.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), SessionError> {
+        self.scene().apply(edit)
+    }
+
+    /// Undo; returns what was undone.
+    pub fn undo(&mut self) -> Option<Result<String, SessionError>> {
+        self.scene().undo()
+    }
+
+    /// Redo; returns what was redone.
+    pub fn redo(&mut self) -> Option<Result<String, SessionError>> {
+        self.scene().redo()
+    }
+
+    /// Takes the recovered edits (asked on opening) as the current, unsaved state.
+    pub fn accept_recovery(&mut self) {
+        self.scene().accept_recovery();
+    }
+
+    /// Drops the recovered edits (the discard is itself logged).
+    pub fn discard_recovery(&mut self) -> Result<(), SessionError> {
+        self.scene().discard_recovery()
+    }
+
+    /// Saves the case atomically, recording the audit log's head.
+    pub fn save(&mut self) -> Result<(), SessionError> {
+        self.scene().session.save()
+    }
+
+    /// Lays items out again from the case as it is (after a drag whose edit was refused, the
+    /// marker goes back where the case says it is).
+    pub fn refresh(&mut self) {
+        self.scene().refresh();
+    }
+
+    /// Takes the surface index built after opening (`SurfaceIndex::Later`).
+    pub fn take_surface(&mut self, surface: locus_core::analysis::surface::Surface) {
+        self.scene().take_surface(surface);
     }
 }
 

@@ -6,31 +6,20 @@
 // Bevy systems take their data as parameters; many parameters are the norm, not a smell.
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]
 
-mod annotations;
 mod app;
 mod background;
-mod camera;
 mod case_scene;
 mod cli;
-mod cli_events;
-mod cli_package;
-mod cli_sight;
-mod cli_story;
 mod editing;
-mod markers;
-mod measure;
-mod overlay;
-mod points;
+mod frame_timing;
 mod present;
 mod render;
-mod scene;
 mod settings;
-mod story;
 mod third_party;
-mod timeline;
 mod ui;
+mod view;
 
 fn main() -> std::process::ExitCode {
-    measure::mark_process_start();
+    frame_timing::mark_process_start();
     cli::main()
 }

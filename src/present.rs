@@ -7,13 +7,13 @@ use bevy::input::ButtonState;
 use bevy::input::keyboard::KeyboardInput;
 use bevy::prelude::*;
 use bevy::window::{MonitorSelection, PrimaryWindow, WindowMode};
-use locus_core::storyline::{CameraPose, StoryPlan, interpolate};
+use locus_core::case::storyline::{CameraPose, StoryPlan, interpolate};
 
-use crate::camera::{FlyMode, MainCamera};
 use crate::case_scene::CaseScene;
-use crate::story::{StoryView, render_pose};
 use crate::third_party::orbit::{OrbitCamera, orbit_from_pose};
-use crate::timeline::TimeControl;
+use crate::view::camera::{FlyMode, MainCamera};
+use crate::view::clock::TimeControl;
+use crate::view::story::{StoryView, render_pose};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PresentCommand {
@@ -132,10 +132,9 @@ fn apply_present_commands(
     let case = scene.case();
     let steps = case.storyline.steps.len();
     let current_pose = || {
-        cameras
-            .single()
-            .ok()
-            .map(|(tf, projection, orbit)| crate::story::camera_pose(&scene, tf, projection, orbit))
+        cameras.single().ok().map(|(tf, projection, orbit)| {
+            crate::view::story::camera_pose(&scene, tf, projection, orbit)
+        })
     };
     for command in std::mem::take(&mut commands.0) {
         let go_to = |i: usize, story: &mut StoryView, playback: &mut Playback| {
@@ -265,7 +264,7 @@ mod tests {
         app.add_plugins(MinimalPlugins)
             .add_message::<KeyboardInput>()
             .init_resource::<FlyMode>();
-        crate::timeline::plugin(&mut app);
+        crate::view::clock::plugin(&mut app);
         app.init_resource::<StoryView>();
         plugin(&mut app);
         let scene = CaseScene::open_read_only(&crate::cli::demo_case_path(), "test")

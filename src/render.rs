@@ -19,12 +19,12 @@ use bevy::winit::WinitPlugin;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::camera::{MainCamera, Pose, bookmark_pose, camera_bundle, default_pose};
 use crate::case_scene::CaseScene;
-use crate::markers::{Marker, Target, head_on_screen};
-use crate::story::StoryView;
-use crate::timeline::TimeControl;
-use locus_core::storyline::StoryPlan;
+use crate::view::camera::{MainCamera, Pose, bookmark_pose, camera_bundle, default_pose};
+use crate::view::clock::TimeControl;
+use crate::view::markers::{Marker, Target, head_on_screen};
+use crate::view::story::StoryView;
+use locus_core::case::storyline::StoryPlan;
 
 #[derive(Debug, Clone)]
 pub struct RenderRequest {
@@ -99,7 +99,7 @@ pub fn step_shot(scene: &CaseScene, i: usize) -> anyhow::Result<Shot> {
         .still_of_step(i)
         .with_context(|| format!("the storyline has {} steps, not {}", plan.len(), i + 1))?;
     Ok(Shot {
-        pose: crate::story::render_pose(scene, &moment.pose),
+        pose: crate::view::story::render_pose(scene, &moment.pose),
         now: moment.time.unwrap_or_else(|| default_time(scene)),
         show_all: case.storyline.steps[i].show_all_times,
         story: StoryView {
@@ -113,8 +113,7 @@ pub fn step_shot(scene: &CaseScene, i: usize) -> anyhow::Result<Shot> {
 /// The clock when nothing says otherwise: the end of the case's span.
 pub fn default_time(scene: &CaseScene) -> DateTime<Utc> {
     scene
-        .span
-        .as_ref()
+        .span()
         .map(|s| s.end)
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
@@ -340,7 +339,7 @@ fn describe(app: &mut App, request: &RenderRequest, now: DateTime<Utc>) -> serde
     json!({
         "case": case.title,
         "time": locus_core::time::to_rfc3339(now),
-        "time_local": locus_core::time::format_local(now, scene.tz),
+        "time_local": locus_core::time::format_local(now, scene.tz()),
         "size": [request.width, request.height],
         "bookmark": request.bookmark.map(|i| case.bookmarks[i].name.clone()),
         "step": request.step.map(|i| json!({

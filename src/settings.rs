@@ -92,7 +92,7 @@ impl Settings {
             std::fs::create_dir_all(dir)?;
         }
         let text = serde_json::to_string_pretty(self)?;
-        locus_core::fsio::atomic_write(&path, text.as_bytes())?;
+        locus_core::integrity::fsio::atomic_write(&path, text.as_bytes())?;
         Ok(path)
     }
 }

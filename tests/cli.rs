@@ -4,7 +4,7 @@
 mod common;
 
 use common::{case_dir, checker_ground_glb, checker_png, demo_case, item, locus};
-use locus_core::glb::TextureExport;
+use locus_core::formats::glb::TextureExport;
 use predicates::prelude::*;
 use serde_json::Value;
 

@@ -9,9 +9,9 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use locus_core::audit::{audit_path, read_audit_log};
-use locus_core::case_file::load_case;
-use locus_core::session::Session;
+use locus_core::case::audit::{audit_path, read_audit_log};
+use locus_core::case::file::load_case;
+use locus_core::case::session::Session;
 
 #[test]
 fn killing_mid_save_never_corrupts_or_loses_saved_work() {

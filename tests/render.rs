@@ -8,7 +8,7 @@ use std::path::Path;
 use common::{
     case_dir, checker_ground_glb, checker_png, demo_case, item, locus, skip_without_vulkan,
 };
-use locus_core::glb::TextureExport;
+use locus_core::formats::glb::TextureExport;
 use serde_json::Value;
 
 struct Rendered {
@@ -199,7 +199,7 @@ fn obj_case(dir: &Path, obj: &str, origin: [f64; 3], placement: Value) {
 /// recentred in f64 before anything becomes f32.
 #[test]
 fn model_at_utm_coordinates_does_not_jitter() {
-    use locus_core::crs::{Crs, Datum};
+    use locus_core::geo::crs::{Crs, Datum};
     let tmp = tempfile::tempdir().unwrap();
     // UTM zone 33N, near the central meridian; the board's centre.
     let (e0, n0) = (500_000.37, 4_649_776.22);

@@ -79,7 +79,7 @@ fn storyline_frames_are_identical_on_every_run() {
     for f in frames {
         let bytes = std::fs::read(a.join(f["file"].as_str().unwrap())).unwrap();
         assert_eq!(
-            locus_core::fsio::sha256_bytes(&bytes),
+            locus_core::integrity::fsio::sha256_bytes(&bytes),
             f["sha256"].as_str().unwrap()
         );
     }
@@ -284,7 +284,7 @@ fn frames_become_an_mp4_when_ffmpeg_is_installed() {
     let bytes = std::fs::read(out.join("video.mp4")).unwrap();
     assert_eq!(&bytes[4..8], b"ftyp", "an MP4 file");
     assert_eq!(
-        locus_core::fsio::sha256_bytes(&bytes),
+        locus_core::integrity::fsio::sha256_bytes(&bytes),
         m["video"]["sha256"].as_str().unwrap()
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("encoded with ffmpeg"));

@@ -10,9 +10,9 @@ use bevy::tasks::{IoTaskPool, Task, block_on, poll_once};
 
 use crate::background::Background;
 use chrono::Utc;
-use locus_core::attach::{AttachError, attach_file};
 use locus_core::case::Attachment;
-use locus_core::edit::Edit;
+use locus_core::case::edit::Edit;
+use locus_core::integrity::attach::{AttachError, attach_file};
 
 use crate::case_scene::CaseScene;
 use crate::editing::{EditCommand, EditCommands, EditStatus};

@@ -2,9 +2,9 @@
 //! uncertainty, times in local time and UTC, and sources as clickable links.
 
 use bevy_egui::egui;
+use locus_core::analysis::measure::format_value;
+use locus_core::case::edit::Edit;
 use locus_core::case::{EvidenceItem, Measurement, SightLine, Source, Track, VerificationStatus};
-use locus_core::edit::Edit;
-use locus_core::measure::format_value;
 use locus_core::time::{describe, format_local, to_rfc3339};
 
 use super::attach::AttachState;
@@ -13,8 +13,8 @@ use super::item_form::ItemForm;
 use super::{UiAction, UiState};
 use crate::case_scene::CaseScene;
 use crate::editing::EditCommand;
-use crate::markers::{Selection, Target};
 use crate::settings::Settings;
+use crate::view::markers::{Selection, Target};
 
 pub fn details_ui(
     root: &mut egui::Ui,
@@ -23,7 +23,7 @@ pub fn details_ui(
     state: &mut UiState,
     attach: &mut AttachState,
     settings: &Settings,
-    story: &crate::story::StoryView,
+    story: &crate::view::story::StoryView,
     actions: &mut Vec<UiAction>,
 ) {
     // Leaving an item with edits typed but not applied applies them: work is never dropped.
@@ -38,7 +38,7 @@ pub fn details_ui(
         let form = state.form.take().expect("checked");
         state.form_errors.clear();
         if let Some(before) = scene.case().item(&id) {
-            match form.to_item(before, scene.tz, &settings.effective_author()) {
+            match form.to_item(before, scene.tz(), &settings.effective_author()) {
                 Ok(after) if after != *before => {
                     actions.push(UiAction::Edit(EditCommand::apply(Edit::ReplaceItem {
                         before: Box::new(before.clone()),
@@ -72,8 +72,8 @@ pub fn details_ui(
                 if scene.editable() {
                     ui.add_space(6.0);
                     ui.label("To add to the case, use the tool bar: 📍 Place (P) puts a new item where you click on the model; the measuring tools (M N V R A) and Line of sight (O) work the same way.");
-                } else if let Some(why) = scene.session.read_only_reason()
-                    && scene.placeholder.is_none()
+                } else if let Some(why) = scene.session().read_only_reason()
+                    && scene.placeholder().is_none()
                 {
                     ui.add_space(6.0);
                     ui.label(format!("This case is open read-only: {why}."));
@@ -189,9 +189,9 @@ fn item_form_ui(
     let Some(form) = state.form.as_mut() else {
         return;
     };
-    let submit = form.ui(ui, scene.tz, &state.form_errors);
+    let submit = form.ui(ui, scene.tz(), &state.form_errors);
     ui.separator();
-    let result = form.to_item(item, scene.tz, &settings.effective_author());
+    let result = form.to_item(item, scene.tz(), &settings.effective_author());
     let changed = result.as_ref().ok() != Some(item);
     ui.horizontal(|ui| {
         let apply = ui
@@ -220,7 +220,7 @@ fn item_form_ui(
             .on_hover_text("Forget what was typed")
             .clicked()
         {
-            state.form = Some(ItemForm::from_item(item, scene.tz));
+            state.form = Some(ItemForm::from_item(item, scene.tz()));
             state.form_errors.clear();
         }
     });
@@ -275,7 +275,7 @@ fn attachments_ui(
                     &a.added_by
                 },
                 a.added_at
-                    .map(|t| format_local(t, scene.tz))
+                    .map(|t| format_local(t, scene.tz()))
                     .unwrap_or_default()
             ));
             ui.label(
@@ -404,7 +404,7 @@ fn measurement_ui(
                     "{} {}",
                     m.created_by,
                     m.created_at
-                        .map(|t| format_local(t, scene.tz))
+                        .map(|t| format_local(t, scene.tz()))
                         .unwrap_or_default()
                 ));
                 ui.end_row();
@@ -473,7 +473,7 @@ fn sight_ui(ui: &mut egui::Ui, scene: &CaseScene, s: &SightLine) {
                         "{} {}",
                         s.created_by,
                         s.created_at
-                            .map(|t| format_local(t, scene.tz))
+                            .map(|t| format_local(t, scene.tz()))
                             .unwrap_or_default()
                     ),
                 );
@@ -529,7 +529,7 @@ fn item_ui(ui: &mut egui::Ui, scene: &CaseScene, item: &EvidenceItem, index: usi
         .show(ui, |ui| {
             match &item.time {
                 Some(t) => {
-                    field(ui, "Time (local)", describe(t, scene.tz));
+                    field(ui, "Time (local)", describe(t, scene.tz()));
                     let (s, e) = t.nominal();
                     field(
                         ui,
@@ -547,22 +547,22 @@ fn item_ui(ui: &mut egui::Ui, scene: &CaseScene, item: &EvidenceItem, index: usi
                             "Could be",
                             format!(
                                 "{} to\n{}",
-                                format_local(bs, scene.tz),
-                                format_local(be, scene.tz)
+                                format_local(bs, scene.tz()),
+                                format_local(be, scene.tz())
                             ),
                         );
                     }
                 }
                 None => field(ui, "Time", "unknown (shown at all times)"),
             }
-            let placed = scene.site.layout.items[index];
+            let placed = scene.site().layout.items[index];
             let g = scene.case().frame().enu_to_geodetic(placed.enu);
             field(
                 ui,
                 "Latitude, longitude",
                 format!("{:.7}°, {:.7}°", g.lat_deg, g.lon_deg),
             );
-            let height = match (placed.on_surface, scene.site.layout.awaiting_surface) {
+            let height = match (placed.on_surface, scene.site().layout.awaiting_surface) {
                 (true, true) => "unknown: placed on the surface once it is indexed".to_string(),
                 (true, false) => format!(
                     "{:.2} m (height unknown: placed on the surface)",
@@ -613,7 +613,7 @@ fn item_ui(ui: &mut egui::Ui, scene: &CaseScene, item: &EvidenceItem, index: usi
                         "{} {}",
                         item.created_by,
                         item.created_at
-                            .map(|t| format_local(t, scene.tz))
+                            .map(|t| format_local(t, scene.tz()))
                             .unwrap_or_default()
                     ),
                 );
@@ -626,7 +626,7 @@ fn item_ui(ui: &mut egui::Ui, scene: &CaseScene, item: &EvidenceItem, index: usi
                         "{} {}",
                         item.modified_by,
                         item.modified_at
-                            .map(|t| format_local(t, scene.tz))
+                            .map(|t| format_local(t, scene.tz()))
                             .unwrap_or_default()
                     ),
                 );
@@ -657,8 +657,8 @@ fn track_ui(ui: &mut egui::Ui, scene: &CaseScene, track: &Track, index: usize) {
         .num_columns(2)
         .striped(true)
         .show(ui, |ui| {
-            for (t, p) in &scene.site.layout.tracks[index] {
-                ui.label(format_local(*t, scene.tz));
+            for (t, p) in &scene.site().layout.tracks[index] {
+                ui.label(format_local(*t, scene.tz()));
                 ui.label(format!("E {:.1}  N {:.1}", p.east_m, p.north_m));
                 ui.end_row();
             }

@@ -3,13 +3,13 @@
 
 use bevy_egui::egui;
 use locus_core::case::Category;
+use locus_core::case::timeline::{DEFAULT_FADE_S, item_opacity};
 use locus_core::time::format_local_precision;
-use locus_core::timeline::{DEFAULT_FADE_S, item_opacity};
 
 use super::{UiAction, UiState};
 use crate::case_scene::CaseScene;
-use crate::markers::{CategoryFilter, Selection, Target};
-use crate::timeline::TimeControl;
+use crate::view::clock::TimeControl;
+use crate::view::markers::{CategoryFilter, Selection, Target};
 
 pub fn swatch(ui: &mut egui::Ui, c: Category) {
     let [r, g, b] = c.colour();
@@ -100,7 +100,7 @@ pub fn evidence_list_ui(
                             .map(|t| {
                                 format_local_precision(
                                     t.start(),
-                                    scene.tz,
+                                    scene.tz(),
                                     t.precision.min(locus_core::time::Precision::Minute),
                                 )
                             })
@@ -136,7 +136,7 @@ pub fn evidence_list_ui(
                                     "track from {}",
                                     format_local_precision(
                                         p.time,
-                                        scene.tz,
+                                        scene.tz(),
                                         locus_core::time::Precision::Minute
                                     )
                                 )
@@ -222,7 +222,7 @@ fn annotations_ui(
                 let text = format!(
                     "{}  {name}: {}",
                     m.id,
-                    locus_core::measure::format_value(m.kind, m.value, m.uncertainty)
+                    locus_core::analysis::measure::format_value(m.kind, m.value, m.uncertainty)
                 );
                 click_row(ui, selection.is_selected(target), text, target, actions);
             }

@@ -63,14 +63,14 @@ pub fn plugin(app: &mut App) {
 
 /// The case as the child should open it: the package being viewed, or the case file.
 fn case_argument(scene: &CaseScene) -> PathBuf {
-    match &scene.package {
+    match scene.package() {
         Some(p) => p.path.clone(),
         None => scene.loaded().file.clone(),
     }
 }
 
 fn default_paths(scene: &CaseScene) -> (String, String) {
-    let base = match &scene.package {
+    let base = match scene.package() {
         Some(p) => p.path.with_extension(""),
         None => scene.loaded().dir.clone(),
     };
@@ -215,7 +215,7 @@ fn poll_export(
     }
     if let (Some(kind), Some(scene)) = (state.pending, &scene) {
         // The export reads the saved case: start once the save has happened.
-        if scene.session.is_dirty() && scene.editable() {
+        if scene.session().is_dirty() && scene.editable() {
             edits.0.push(EditCommand::Save);
         } else {
             state.pending = None;

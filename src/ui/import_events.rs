@@ -12,7 +12,7 @@ use bevy_egui::egui;
 use chrono::Utc;
 use locus_core::events::{ImportOptions, parse_event_file, prepare_import};
 
-use crate::case_scene::CaseScene;
+use crate::case_scene::{CaseEdits, CaseScene};
 
 #[derive(Resource, Default)]
 pub struct ImportState {
@@ -35,11 +35,11 @@ pub fn is_event_file(path: &Path) -> bool {
 }
 
 /// Imports `path` into the open case; returns the report lines.
-pub fn import_into(scene: &mut CaseScene, path: &Path, author: &str) -> Vec<String> {
+pub fn import_into(scene: &mut CaseEdits, path: &Path, author: &str) -> Vec<String> {
     if !scene.editable() {
         return vec![format!(
             "Nothing imported: this case is read-only ({}).",
-            scene.session.read_only_reason().unwrap_or("read-only")
+            scene.session().read_only_reason().unwrap_or("read-only")
         )];
     }
     let tz = scene.case().display_time_zone.clone();
@@ -121,17 +121,15 @@ fn poll_dialog(mut state: ResMut<ImportState>) {
 
 fn run_pending_import(
     mut state: ResMut<ImportState>,
-    scene: Option<ResMut<CaseScene>>,
+    scene: Option<CaseEdits>,
     settings: Res<crate::settings::Settings>,
 ) {
     let (Some(path), Some(mut scene)) = (state.pending.take(), scene) else {
         return;
     };
-    // Edits mutate without change detection (see CaseScene); the revision is bumped.
-    let scene = scene.bypass_change_detection();
     state.window_open = true;
     state.path_text = path.display().to_string();
-    state.report = import_into(scene, &path, &settings.effective_author());
+    state.report = import_into(&mut scene, &path, &settings.effective_author());
 }
 
 pub fn import_window(ctx: &egui::Context, state: &mut ImportState, scene: &CaseScene) {

@@ -82,7 +82,7 @@ fn poll_loading(
 ) {
     let Some(job) = loading.job.as_mut() else {
         // The first case's opening was cancelled: say that nothing is open.
-        if scene.is_some_and(|s| s.placeholder == Some(Placeholder::Opening)) {
+        if scene.is_some_and(|s| s.placeholder() == Some(Placeholder::Opening)) {
             commands.insert_resource(CaseScene::nothing_open());
         }
         return;
@@ -101,7 +101,7 @@ fn poll_loading(
                 job.path.display(),
                 job.started.elapsed().as_secs_f64()
             );
-            for w in &scene.site.warnings {
+            for w in &scene.site().warnings {
                 warn!("{w}");
             }
             commands.insert_resource(scene);
@@ -113,7 +113,7 @@ fn poll_loading(
                 ui_state.errors.push(format!("{e:#}"));
             }
             // The first case did not open: say so instead of "Opening …".
-            if scene.is_some_and(|s| s.placeholder == Some(Placeholder::Opening)) {
+            if scene.is_some_and(|s| s.placeholder() == Some(Placeholder::Opening)) {
                 commands.insert_resource(CaseScene::nothing_open());
             }
         }
@@ -192,15 +192,15 @@ mod tests {
     fn the_first_case_replaces_the_opening_scene() {
         let mut app = app_opening(&crate::cli::demo_case_path());
         assert_eq!(
-            app.world().resource::<CaseScene>().placeholder,
+            app.world().resource::<CaseScene>().placeholder(),
             Some(Placeholder::Opening)
         );
         settle(&mut app);
         let scene = app.world().resource::<CaseScene>();
-        assert_eq!(scene.placeholder, None);
+        assert_eq!(scene.placeholder(), None);
         assert!(!scene.case().evidence.is_empty());
         // Opened for the window: the surface index comes after the first picture.
-        assert!(!scene.site.surface_ready);
+        assert!(!scene.site().surface_ready);
         assert!(app.world().resource::<UiState>().errors.is_empty());
     }
 
@@ -215,7 +215,7 @@ mod tests {
         let mut app = app_opening(dir.path());
         settle(&mut app);
         assert_eq!(
-            app.world().resource::<CaseScene>().placeholder,
+            app.world().resource::<CaseScene>().placeholder(),
             Some(Placeholder::NothingOpen)
         );
         let errors = &app.world().resource::<UiState>().errors;
@@ -229,7 +229,7 @@ mod tests {
         app.update();
         app.update();
         assert_eq!(
-            app.world().resource::<CaseScene>().placeholder,
+            app.world().resource::<CaseScene>().placeholder(),
             Some(Placeholder::NothingOpen)
         );
     }

@@ -24,16 +24,16 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::input::egui_wants_any_keyboard_input;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
-use locus_core::timeline::{DEFAULT_FADE_S, add_seconds, item_opacity};
+use locus_core::case::timeline::{DEFAULT_FADE_S, add_seconds, item_opacity};
 
-use crate::camera::{CameraCommand, CameraCommands, FlyMode, MainCamera};
 use crate::case_scene::CaseScene;
 use crate::editing::{EditCommand, EditCommands, EditStatus, Tool, ToolState};
-use crate::markers::{CategoryFilter, Selection, Target};
-use crate::overlay::ViewRect;
-use crate::scene::ViewSettings;
 use crate::settings::Settings;
-use crate::timeline::{TimeCommand, TimeCommands, TimeControl};
+use crate::view::camera::{CameraCommand, CameraCommands, FlyMode, MainCamera};
+use crate::view::clock::{TimeCommand, TimeCommands, TimeControl};
+use crate::view::markers::{CategoryFilter, Selection, Target};
+use crate::view::overlay::ViewRect;
+use crate::view::scene::ViewSettings;
 
 pub use open_case::OpenCaseState;
 
@@ -130,8 +130,8 @@ struct EditParams<'w> {
 /// Point-cloud drawing options and what is drawn.
 #[derive(SystemParam)]
 struct PointParams<'w> {
-    style: ResMut<'w, crate::points::PointStyle>,
-    stats: Res<'w, crate::points::PointStats>,
+    style: ResMut<'w, crate::view::points::PointStyle>,
+    stats: Res<'w, crate::view::points::PointStats>,
     loading: ResMut<'w, loading::Loading>,
     import: ResMut<'w, import_events::ImportState>,
     export: ResMut<'w, export::ExportState>,
@@ -140,7 +140,7 @@ struct PointParams<'w> {
 /// The storyline as the view shows it, and the camera for "add the current view".
 #[derive(SystemParam)]
 struct StoryParams<'w, 's> {
-    story: Res<'w, crate::story::StoryView>,
+    story: Res<'w, crate::view::story::StoryView>,
     camera: Query<
         'w,
         's,
@@ -156,9 +156,11 @@ struct StoryParams<'w, 's> {
 
 impl StoryParams<'_, '_> {
     /// The camera now, in case ENU.
-    fn pose(&self, scene: &CaseScene) -> Option<locus_core::storyline::CameraPose> {
+    fn pose(&self, scene: &CaseScene) -> Option<locus_core::case::storyline::CameraPose> {
         let (_, tf, projection, orbit) = self.camera.single().ok()?;
-        Some(crate::story::camera_pose(scene, tf, projection, orbit))
+        Some(crate::view::story::camera_pose(
+            scene, tf, projection, orbit,
+        ))
     }
 }
 
@@ -250,7 +252,7 @@ fn panels_system(
 
     top_bar::windows_ui(ctx, &scene, &mut ui_state, &mut open_state, &mut actions);
     toolbar::windows_ui(ctx, &scene, &mut ui_state, &edit.settings, &mut actions);
-    let replacing = scene.placeholder.is_none();
+    let replacing = scene.placeholder().is_none();
     loading::loading_window(ctx, &mut points.loading, replacing);
     if std::mem::take(&mut ui_state.show_import) {
         points.import.window_open = true;
@@ -340,7 +342,7 @@ fn apply_ui_actions(
                 if let Some(scene) = &scene
                     && let Some(item) = scene.case().item(&id)
                 {
-                    ui_state.form = Some(item_form::ItemForm::from_item(item, scene.tz));
+                    ui_state.form = Some(item_form::ItemForm::from_item(item, scene.tz()));
                     ui_state.form_errors.clear();
                 }
             }
@@ -411,7 +413,7 @@ pub(crate) fn shown_checkbox<T: PartialEq + Clone>(
 fn presenter_controls(
     ctx: &egui::Context,
     scene: &CaseScene,
-    story: &crate::story::StoryView,
+    story: &crate::view::story::StoryView,
     actions: &mut Vec<UiAction>,
 ) {
     use crate::present::PresentCommand as P;
@@ -497,7 +499,7 @@ pub fn moment_to_show(
             (shown < 1.0).then(|| add_seconds(time.start(), DEFAULT_FADE_S))
         }
         Target::Track(i) => {
-            let points = scene.site.layout.tracks.get(i)?;
+            let points = scene.site().layout.tracks.get(i)?;
             let (first, last) = (points.first()?.0, points.last()?.0);
             (control.now < first || control.now > last).then_some(first)
         }
@@ -506,11 +508,11 @@ pub fn moment_to_show(
 }
 
 /// Where an item or (the start of) a track is, in case ENU.
-pub fn target_position(scene: &CaseScene, t: Target) -> Option<locus_core::geodesy::Enu> {
+pub fn target_position(scene: &CaseScene, t: Target) -> Option<locus_core::geo::geodesy::Enu> {
     match t {
-        Target::Item(i) => scene.site.layout.items.get(i).map(|p| p.enu),
+        Target::Item(i) => scene.site().layout.items.get(i).map(|p| p.enu),
         Target::Track(i) => scene
-            .site
+            .site()
             .layout
             .tracks
             .get(i)
@@ -522,7 +524,7 @@ pub fn target_position(scene: &CaseScene, t: Target) -> Option<locus_core::geode
             let sum = m.points.iter().fold([0.0; 3], |a, p| {
                 [a[0] + p.east_m, a[1] + p.north_m, a[2] + p.up_m]
             });
-            Some(locus_core::geodesy::Enu::new(
+            Some(locus_core::geo::geodesy::Enu::new(
                 sum[0] / n,
                 sum[1] / n,
                 sum[2] / n,
@@ -530,7 +532,7 @@ pub fn target_position(scene: &CaseScene, t: Target) -> Option<locus_core::geode
         }
         Target::Sight(i) => {
             let s = scene.case().sight_lines.get(i)?;
-            Some(locus_core::geodesy::Enu::new(
+            Some(locus_core::geo::geodesy::Enu::new(
                 (s.observer.east_m + s.target.east_m) / 2.0,
                 (s.observer.north_m + s.target.north_m) / 2.0,
                 (s.observer.up_m + s.target.up_m) / 2.0,

@@ -5,10 +5,10 @@
 //! the RMS and every residual, as one audited, undoable edit (`Edit::PlaceModel`).
 
 use bevy_egui::egui;
-use locus_core::crs::Crs;
-use locus_core::edit::Edit;
-use locus_core::geodesy::{EnuFrame, Geodetic};
-use locus_core::placement::{ControlPoint, Placement, fit_control_points};
+use locus_core::case::edit::Edit;
+use locus_core::geo::crs::Crs;
+use locus_core::geo::geodesy::{EnuFrame, Geodetic};
+use locus_core::geo::placement::{ControlPoint, Placement, fit_control_points};
 
 use crate::case_scene::CaseScene;
 
@@ -434,7 +434,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                let g = frame.enu_to_geodetic(locus_core::geodesy::Enu::new(
+                let g = frame.enu_to_geodetic(locus_core::geo::geodesy::Enu::new(
                     m[0] + 100.0,
                     m[1] + 200.0,
                     m[2],

@@ -4,16 +4,16 @@
 use bevy_egui::egui;
 use chrono_tz::Tz;
 use locus_core::case::Category;
-use locus_core::edit::{Edit, next_id};
-use locus_core::storyline::{CameraPose, Step, StepTime, StepView};
+use locus_core::case::edit::{Edit, next_id};
+use locus_core::case::storyline::{CameraPose, Step, StepTime, StepView};
 use locus_core::time::{Precision, format_local_precision, parse_local};
 
 use super::UiAction;
 use crate::case_scene::CaseScene;
 use crate::editing::EditCommand;
 use crate::present::PresentCommand;
-use crate::story::StoryView;
-use crate::timeline::TimeControl;
+use crate::view::clock::TimeControl;
+use crate::view::story::StoryView;
 
 #[derive(Default)]
 pub struct StorylineEditor {
@@ -81,7 +81,7 @@ impl Draft {
             if s.trim().is_empty() {
                 return None;
             }
-            parse_local(s, scene.tz)
+            parse_local(s, scene.tz())
                 .map_err(|e| errors.push(format!("{field}: {e}")))
                 .ok()
         };
@@ -247,7 +247,7 @@ pub fn storyline_window(
                                     }));
                                 }
                                 if ui.small_button("✏").on_hover_text("Edit this step").clicked() {
-                                    editor.draft = Some(Draft::new(step, scene.tz));
+                                    editor.draft = Some(Draft::new(step, scene.tz()));
                                 }
                                 if ui
                                     .add_enabled(i + 1 < n, egui::Button::new("⏷").small())
@@ -335,7 +335,7 @@ fn draft_ui(
         });
     ui.horizontal(|ui| {
         if ui.button("Use the clock's moment").clicked() {
-            d.from = format_local_precision(view.control.now, scene.tz, Precision::Second);
+            d.from = format_local_precision(view.control.now, scene.tz(), Precision::Second);
         }
         if ui
             .add_enabled(

@@ -4,13 +4,13 @@
 
 use bevy_egui::egui;
 use chrono::{DateTime, Duration, DurationRound, Utc};
+use locus_core::case::timeline::{add_seconds, seconds_between};
 use locus_core::time::{format_local, utc_offset_label};
-use locus_core::timeline::{add_seconds, seconds_between};
 
 use super::UiAction;
 use crate::case_scene::CaseScene;
-use crate::markers::{Selection, Target};
-use crate::timeline::{SPEEDS, TimeCommand, TimeControl};
+use crate::view::clock::{SPEEDS, TimeCommand, TimeControl};
+use crate::view::markers::{Selection, Target};
 
 pub fn timeline_ui(
     root: &mut egui::Ui,
@@ -76,7 +76,7 @@ pub fn timeline_ui(
                 }
                 ui.separator();
                 ui.label(
-                    egui::RichText::new(format_local(control.now, scene.tz))
+                    egui::RichText::new(format_local(control.now, scene.tz()))
                         .monospace()
                         .size(15.0)
                         .strong(),
@@ -84,7 +84,7 @@ pub fn timeline_ui(
                 ui.weak(format!(
                     "times in {} ({})",
                     scene.case().display_time_zone,
-                    utc_offset_label(control.now, scene.tz)
+                    utc_offset_label(control.now, scene.tz())
                 ));
             });
             let height = axis_ui(ui, scene, control, selection, actions);
@@ -166,7 +166,7 @@ fn axis_ui(
 
     // Hour/minute grid in local time.
     let step = grid_step(total, rect.width());
-    let local_start = span.start.with_timezone(&scene.tz);
+    let local_start = span.start.with_timezone(&scene.tz());
     let mut tick = local_start
         .duration_trunc(step)
         .map(|t| t.with_timezone(&Utc))
@@ -178,7 +178,7 @@ fn axis_ui(
                 [egui::pos2(x, rect.min.y + 16.0), egui::pos2(x, rect.max.y)],
                 egui::Stroke::new(1.0, egui::Color32::from_gray(55)),
             );
-            let label = tick.with_timezone(&scene.tz).format("%H:%M").to_string();
+            let label = tick.with_timezone(&scene.tz()).format("%H:%M").to_string();
             painter.text(
                 egui::pos2(x, rect.min.y + 8.0),
                 egui::Align2::CENTER_CENTER,

@@ -27,7 +27,7 @@ pub fn toolbar_ui(
     settings: &Settings,
     actions: &mut Vec<UiAction>,
 ) {
-    if let Some(pkg) = &scene.package {
+    if let Some(pkg) = scene.package() {
         package_banner(root, pkg, actions);
     }
     egui::Panel::top("tool_bar").show(root, |ui| {
@@ -78,7 +78,7 @@ pub fn toolbar_ui(
                 );
             }
             ui.separator();
-            let history = scene.session.history();
+            let history = scene.session().history();
             let undo = history.can_undo();
             let redo = history.can_redo();
             if ui
@@ -95,7 +95,7 @@ pub fn toolbar_ui(
             {
                 actions.push(UiAction::Edit(EditCommand::Redo));
             }
-            let dirty = scene.session.is_dirty();
+            let dirty = scene.session().is_dirty();
             if ui
                 .add_enabled(dirty && editable, egui::Button::new("💾 Save"))
                 .on_hover_text("Save now (Ctrl+S); changes are also saved automatically a few seconds after each edit")
@@ -104,7 +104,7 @@ pub fn toolbar_ui(
                 actions.push(UiAction::Edit(EditCommand::Save));
             }
             ui.separator();
-            if scene.package.is_some() {
+            if scene.package().is_some() {
                 if ui
                     .button("💾 Save as new case…")
                     .on_hover_text("Keep your own measurements and lines of sight: the package's content plus them, as a separate new case folder. The package is never changed.")
@@ -119,7 +119,7 @@ pub fn toolbar_ui(
                     );
                 }
             }
-            match (scene.session.read_only_reason(), dirty, status.last_saved) {
+            match (scene.session().read_only_reason(), dirty, status.last_saved) {
                 (Some(why), _, _) => {
                     ui.label(egui::RichText::new(format!("🔒 read-only: {why}")).color(egui::Color32::from_rgb(255, 190, 60)));
                 }
@@ -127,7 +127,7 @@ pub fn toolbar_ui(
                     ui.label(egui::RichText::new("● unsaved changes (kept in the audit log)").color(egui::Color32::from_rgb(255, 190, 60)));
                 }
                 (None, false, Some(t)) => {
-                    ui.weak(format!("✔ saved {}", format_local(t, scene.tz)));
+                    ui.weak(format!("✔ saved {}", format_local(t, scene.tz())));
                 }
                 (None, false, None) => {
                     ui.weak("✔ no unsaved changes");
@@ -275,14 +275,14 @@ pub fn windows_ui(
     settings: &Settings,
     actions: &mut Vec<UiAction>,
 ) {
-    if let Some(pkg) = &scene.package
+    if let Some(pkg) = scene.package()
         && state.show_package
     {
         let mut open = true;
         package_window(ctx, pkg, &mut open);
         state.show_package = open;
     }
-    if scene.package.is_some() && state.show_save_as {
+    if scene.package().is_some() && state.show_save_as {
         let mut open = true;
         egui::Window::new("Save as new case")
             .open(&mut open)
@@ -304,7 +304,7 @@ pub fn windows_ui(
             state.show_save_as = false;
         }
     }
-    if let Some(r) = &scene.recovery {
+    if let Some(r) = &scene.recovery() {
         egui::Window::new("Unsaved edits found")
             .collapsible(false)
             .resizable(false)
@@ -314,7 +314,7 @@ pub fn windows_ui(
                     "This case's audit log holds {} edit(s) that were recorded but never saved to case.json{}{}.",
                     r.edits,
                     r.last_time
-                        .map(|t| format!(", the last at {}", format_local(t, scene.tz)))
+                        .map(|t| format!(", the last at {}", format_local(t, scene.tz())))
                         .unwrap_or_default(),
                     if r.last_author.is_empty() { String::new() } else { format!(" by {}", r.last_author) },
                 ));

@@ -5,11 +5,11 @@ use bevy_egui::egui;
 
 use super::open_case::{OpenCaseState, open_case_window};
 use super::{UiAction, UiState};
-use crate::camera::{CameraCommand, FlyMode};
 use crate::case_scene::CaseScene;
-use crate::points::{PointColour, PointStats, PointStyle};
-use crate::scene::ViewSettings;
-use crate::timeline::TimeControl;
+use crate::view::camera::{CameraCommand, FlyMode};
+use crate::view::clock::TimeControl;
+use crate::view::points::{PointColour, PointStats, PointStyle};
+use crate::view::scene::ViewSettings;
 
 pub fn top_bar_ui(
     root: &mut egui::Ui,
@@ -93,7 +93,7 @@ pub fn top_bar_ui(
                     .checkbox(&mut all, "Show all items regardless of time (T)")
                     .changed()
                 {
-                    actions.push(UiAction::Time(crate::timeline::TimeCommand::SetShowAll(
+                    actions.push(UiAction::Time(crate::view::clock::TimeCommand::SetShowAll(
                         all,
                     )));
                 }
@@ -104,7 +104,7 @@ pub fn top_bar_ui(
             if ui.button("ℹ Case").clicked() {
                 state.show_case_info = !state.show_case_info;
             }
-            let warnings = scene.site.warnings.len();
+            let warnings = scene.site().warnings.len();
             if warnings > 0
                 && ui
                     .button(
@@ -115,7 +115,7 @@ pub fn top_bar_ui(
             {
                 state.show_warnings = !state.show_warnings;
             }
-            if !scene.site.surface_ready {
+            if !scene.site().surface_ready {
                 ui.label(
                     egui::RichText::new("⏳ Indexing the surface…")
                         .color(egui::Color32::from_rgb(120, 200, 255)),
@@ -163,7 +163,7 @@ pub fn windows_ui(
             .show(ctx, help_ui);
     }
     if state.show_warnings {
-        let warnings = &scene.site.warnings;
+        let warnings = &scene.site().warnings;
         egui::Window::new("Warnings")
             .open(&mut state.show_warnings)
             .default_width(520.0)
@@ -264,7 +264,7 @@ fn case_info_ui<'a>(
     ui.label(format!("Times shown in {} ", case.display_time_zone));
     ui.add_space(6.0);
     ui.strong("Models");
-    for om in &scene.site.models {
+    for om in &scene.site().models {
         ui.group(|ui| {
             ui.label(format!(
                 "{} — {}",
@@ -326,7 +326,7 @@ fn case_info_ui<'a>(
 /// residual (from the fit made when it was placed, in this case's frame), and what placing
 /// it noted.
 fn placement_details(ui: &mut egui::Ui, om: &locus_core::site::OpenedModel) {
-    use locus_core::placement::Placement;
+    use locus_core::geo::placement::Placement;
     match &om.model.placement {
         Placement::Projected {
             crs,
@@ -372,8 +372,8 @@ fn placement_details(ui: &mut egui::Ui, om: &locus_core::site::OpenedModel) {
 fn control_point_table(
     ui: &mut egui::Ui,
     model_id: &str,
-    points: &[locus_core::placement::ControlPoint],
-    fit: &locus_core::placement::Fit,
+    points: &[locus_core::geo::placement::ControlPoint],
+    fit: &locus_core::geo::placement::Fit,
 ) {
     ui.label(format!(
         "Similarity fit to {} control points: scale {:.6}, RMS {:.3} m",

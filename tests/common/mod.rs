@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use locus_core::glb::{MeshExport, TextureExport, write_glb};
+use locus_core::formats::glb::{MeshExport, TextureExport, write_glb};
 use serde_json::{Value, json};
 
 pub fn locus() -> assert_cmd::Command {
@@ -148,8 +148,9 @@ pub fn ground_with_wall_glb() -> Vec<u8> {
 
 /// Latitude, longitude of a point in the fixture case's ENU frame.
 pub fn fixture_lat_lon(east: f64, north: f64) -> (f64, f64) {
-    let frame =
-        locus_core::geodesy::EnuFrame::new(locus_core::geodesy::Geodetic::new(52.0, 5.0, 10.0));
-    let g = frame.enu_to_geodetic(locus_core::geodesy::Enu::new(east, north, 0.0));
+    let frame = locus_core::geo::geodesy::EnuFrame::new(locus_core::geo::geodesy::Geodetic::new(
+        52.0, 5.0, 10.0,
+    ));
+    let g = frame.enu_to_geodetic(locus_core::geo::geodesy::Enu::new(east, north, 0.0));
     (g.lat_deg, g.lon_deg)
 }

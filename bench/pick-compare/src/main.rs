@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use bevy_math::{Affine3A, Dir3, Ray3d, Vec3};
 use bevy_picking::mesh_picking::ray_cast::{Backfaces, ray_mesh_intersection};
-use locus_core::geodesy::Enu;
-use locus_core::surface::Surface;
+use locus_core::geo::geodesy::Enu;
+use locus_core::analysis::surface::Surface;
 
 /// A rolling terrain of about `triangles` triangles over 1 km², heights from a few sines.
 fn terrain(triangles: usize) -> (Vec<[f32; 3]>, Vec<u32>) {

@@ -9,10 +9,10 @@
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use locus_core::case::edit::Edit;
+use locus_core::case::file::load_case;
+use locus_core::case::session::Session;
 use locus_core::case::{Category, EvidenceItem, Location, Position, Source, VerificationStatus};
-use locus_core::case_file::load_case;
-use locus_core::edit::Edit;
-use locus_core::session::Session;
 use locus_core::time::{EvidenceTime, Precision};
 
 fn item(n: usize) -> EvidenceItem {

@@ -63,7 +63,7 @@ fn main() {
     let (mut sha, mut tokenise) = (vec![], vec![]);
     for _ in 0..RUNS {
         let t0 = Instant::now();
-        std::hint::black_box(locus_core::fsio::sha256_bytes(&bytes));
+        std::hint::black_box(locus_core::integrity::fsio::sha256_bytes(&bytes));
         sha.push(t0.elapsed());
         let t0 = Instant::now();
         let mut r = csv::Reader::from_reader(&bytes[..]);

@@ -12,8 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use locus_core::glb::{MeshExport, TextureExport, write_glb};
-use locus_core::model::load_model;
+use locus_core::formats::glb::{MeshExport, TextureExport, write_glb};
+use locus_core::formats::model::load_model;
 use locus_core::progress::Progress;
 use locus_core::site::{Site, bare_model_case};
 
@@ -128,7 +128,7 @@ fn main() {
         g.as_secs_f64() * 1e3
     );
     println!(
-        "| locus_core::model::load_model (incl. smooth normals, texture RGBA) | {:.1} ms |",
+        "| locus_core::formats::model::load_model (incl. smooth normals, texture RGBA) | {:.1} ms |",
         l.as_secs_f64() * 1e3
     );
     println!(

@@ -10,10 +10,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use locus_core::geodesy::Enu;
+use locus_core::analysis::surface::Surface;
+use locus_core::geo::geodesy::Enu;
 use locus_core::progress::Progress;
 use locus_core::site::{Site, bare_model_case};
-use locus_core::surface::Surface;
 use nalgebra::{Matrix4, Vector3};
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -55,7 +55,7 @@ fn main() {
             .data
             .as_ref()
             .ok()
-            .and_then(|d| locus_core::surface::enu_bounds(&site.models[0].placed, d))
+            .and_then(|d| locus_core::analysis::surface::enu_bounds(&site.models[0].placed, d))
             .unwrap();
         let name = file.file_name().unwrap().to_string_lossy().to_string();
         measure(&name, &surface, build, lo, hi);

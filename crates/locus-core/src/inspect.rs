@@ -5,16 +5,16 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::audit::{audit_path, read_audit_log};
-use crate::case_file::{CaseError, load_case};
-use crate::fsio::sha256_file;
-use crate::geodesy::Enu;
-use crate::measure::format_value;
-use crate::model::{ModelError, load_model};
+use crate::analysis::measure::format_value;
+use crate::analysis::surface::enu_bounds;
+use crate::case::audit::{audit_path, read_audit_log};
+use crate::case::file::{CaseError, load_case};
+use crate::case::timeline::TimeSpan;
+use crate::formats::model::{ModelError, load_model};
+use crate::geo::geodesy::Enu;
+use crate::integrity::fsio::sha256_file;
 use crate::site::Site;
-use crate::surface::enu_bounds;
 use crate::time::{describe, parse_time_zone, to_rfc3339};
-use crate::timeline::TimeSpan;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InspectError {
@@ -216,7 +216,7 @@ pub fn inspect_model(path: &Path) -> Result<Value, InspectError> {
     let crs = if ext == "las" || ext == "laz" {
         match las::Reader::from_path(path)
             .map_err(|e| e.to_string())
-            .and_then(|r| crate::crs::las_crs(r.header()))
+            .and_then(|r| crate::geo::crs::las_crs(r.header()))
         {
             Ok(Some(crs)) => json!({
                 "label": crs.label(),
@@ -233,7 +233,7 @@ pub fn inspect_model(path: &Path) -> Result<Value, InspectError> {
         Value::Null
     };
     if let Some((lo, hi)) = data.bounds()
-        && let Some(w) = crate::placement::f32_precision_warning(lo, hi)
+        && let Some(w) = crate::geo::placement::f32_precision_warning(lo, hi)
     {
         warnings.push(w);
     }

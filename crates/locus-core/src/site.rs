@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use nalgebra::Matrix4;
 
+use crate::analysis::surface::Surface;
 use crate::case::Model;
-use crate::case_file::LoadedCase;
-use crate::fsio::sha256_file;
-use crate::geodesy::EnuFrame;
-use crate::model::{ModelData, ReadProgress, load_model_with};
-use crate::placement::{Fit, model_to_enu};
+use crate::case::file::LoadedCase;
+use crate::case::timeline::Layout;
+use crate::formats::model::{ModelData, ReadProgress, load_model_with};
+use crate::geo::geodesy::EnuFrame;
+use crate::geo::placement::{Fit, model_to_enu};
+use crate::integrity::fsio::sha256_file;
 use crate::progress::{Cancelled, Progress};
-use crate::surface::Surface;
-use crate::timeline::Layout;
 
 pub struct OpenedModel {
     pub model: Model,
@@ -299,7 +299,7 @@ pub fn is_model_file(path: &std::path::Path) -> bool {
 /// coordinates, said to be not georeferenced.
 pub fn bare_model_case(path: &std::path::Path) -> Result<LoadedCase, String> {
     use crate::case::{Capture, Case, Origin, Shading};
-    use crate::placement::Placement;
+    use crate::geo::placement::Placement;
     let path = path
         .canonicalize()
         .map_err(|e| format!("{e}: {}", path.display()))?;
@@ -324,7 +324,7 @@ pub fn bare_model_case(path: &std::path::Path) -> Result<LoadedCase, String> {
         let reader =
             las::Reader::from_path(&path).map_err(|e| format!("{e}: {}", path.display()))?;
         let header = reader.header();
-        if let Ok(Some(crs)) = crate::crs::las_crs(header) {
+        if let Ok(Some(crs)) = crate::geo::crs::las_crs(header) {
             let b = header.bounds();
             let g = crs.to_geodetic(
                 (b.min.x + b.max.x) / 2.0,
@@ -424,7 +424,7 @@ mod tests {
             .height_at(e, n)
             .expect("the demo site is there");
         assert!(!site.follow_placements(&loaded), "nothing changed");
-        loaded.case.models[0].placement = crate::placement::Placement::Offset {
+        loaded.case.models[0].placement = crate::geo::placement::Placement::Offset {
             east_m: 0.0,
             north_m: 0.0,
             up_m: 10.0,

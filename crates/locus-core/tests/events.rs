@@ -6,14 +6,14 @@ use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use locus_core::case::edit::Edit;
+use locus_core::case::file::load_case;
+use locus_core::case::session::Session;
 use locus_core::case::{Category, Location, VerificationStatus};
-use locus_core::case_file::load_case;
-use locus_core::edit::Edit;
 use locus_core::events::{
     EventFormat, EventImport, ImportOptions, import_edit, parse_event_file, parse_events,
 };
 use locus_core::inspect::inspect;
-use locus_core::session::Session;
 use locus_core::time::{Precision, When};
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -103,7 +103,7 @@ fn csv_with_bom_quoting_newlines_and_bad_rows() {
     assert!(prov.description.contains(&imp.source_sha256));
     assert_eq!(
         imp.source_sha256,
-        locus_core::fsio::sha256_bytes(&awkward_csv())
+        locus_core::integrity::fsio::sha256_bytes(&awkward_csv())
     );
     // 13/02/2024 decides day-first; 16:20 in Jerusalem (UTC+2 in February).
     let time = first.time.as_ref().unwrap();
@@ -399,7 +399,8 @@ fn import_is_one_audited_undoable_edit_with_the_file_archived() {
         &s.case().display_time_zone,
     )
     .unwrap();
-    let stored = locus_core::attach::attach_file(dir.path(), &file, "alice", Utc::now()).unwrap();
+    let stored =
+        locus_core::integrity::attach::attach_file(dir.path(), &file, "alice", Utc::now()).unwrap();
     let archived = locus_core::case::ArchivedFile {
         path: stored.path.clone(),
         sha256: stored.sha256.clone(),

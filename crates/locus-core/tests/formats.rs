@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use locus_core::glb::{MeshExport, write_glb};
-use locus_core::model::{ModelData, ModelError, load_model, load_model_with};
+use locus_core::formats::glb::{MeshExport, write_glb};
+use locus_core::formats::model::{ModelData, ModelError, load_model, load_model_with};
 use serde_json::json;
 
 /// An n × n grid in glTF axes (Y up) with a gentle bump, 2·(n−1)² triangles.

@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 
 use approx::assert_abs_diff_eq;
-use locus_core::crs::{Crs, Datum, LinearUnit, crs_from_geokeys, las_crs};
-use locus_core::geodesy::{Enu, EnuFrame, Geodetic};
-use locus_core::placement::{
+use locus_core::geo::crs::{Crs, Datum, LinearUnit, crs_from_geokeys, las_crs};
+use locus_core::geo::geodesy::{Enu, EnuFrame, Geodetic};
+use locus_core::geo::placement::{
     ControlPoint, Placement, f32_precision_warning, f32_step, fit_control_points, model_to_enu,
     recentre,
 };

@@ -6,14 +6,14 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
-use locus_core::attach::attach_file;
+use locus_core::case::edit::Edit;
+use locus_core::case::session::Session;
 use locus_core::case::{Category, EvidenceItem, Location};
-use locus_core::edit::Edit;
-use locus_core::package::{
+use locus_core::integrity::attach::attach_file;
+use locus_core::integrity::package::{
     MANIFEST, Problem, SIGNATURE, export, keygen, open_for_viewing, read_public_key,
     read_signing_key, verify,
 };
-use locus_core::session::Session;
 
 const VERSION: &str = "test";
 
@@ -74,9 +74,9 @@ fn make_case(root: &Path) -> PathBuf {
     })
     .unwrap();
     // The presentation travels with the case.
-    let mut step = locus_core::storyline::Step::new(
+    let mut step = locus_core::case::storyline::Step::new(
         "S1".into(),
-        locus_core::storyline::StepView::Camera(locus_core::storyline::CameraPose {
+        locus_core::case::storyline::StepView::Camera(locus_core::case::storyline::CameraPose {
             eye: locus_core::Enu::new(0.0, -30.0, 20.0),
             target: locus_core::Enu::ZERO,
             fov_deg: 45.0,
@@ -179,7 +179,7 @@ fn export_verify_open_round_trip_is_exact_and_reproducible() {
     assert!(report.intact(), "{:?}", report.problems);
     assert_eq!(
         report.signed_by.as_deref(),
-        Some(locus_core::package::fingerprint(&public).as_str())
+        Some(locus_core::integrity::package::fingerprint(&public).as_str())
     );
     assert_eq!(report.members_checked, paths.len());
 
@@ -596,9 +596,14 @@ fn a_viewer_keeps_their_own_measurements_only_as_a_new_case() {
     })
     .unwrap();
     let target = root.path().join("judge-notes");
-    let file =
-        locus_core::package::save_as_new_case(tmp.path(), s.case(), &report, &target, "judge")
-            .unwrap();
+    let file = locus_core::integrity::package::save_as_new_case(
+        tmp.path(),
+        s.case(),
+        &report,
+        &target,
+        "judge",
+    )
+    .unwrap();
     let saved = locus_core::load_case(&file).unwrap();
     assert_eq!(saved.case.measurements.len(), 1);
     let origin = saved.case.derived_from.as_ref().unwrap();
@@ -619,7 +624,13 @@ fn a_viewer_keeps_their_own_measurements_only_as_a_new_case() {
     );
     // Never into a folder that has something in it.
     assert!(
-        locus_core::package::save_as_new_case(tmp.path(), s.case(), &report, &case, "judge")
-            .is_err()
+        locus_core::integrity::package::save_as_new_case(
+            tmp.path(),
+            s.case(),
+            &report,
+            &case,
+            "judge"
+        )
+        .is_err()
     );
 }

@@ -1,0 +1,384 @@
+//! The case's audit log, `audit.jsonl`: one JSON line per applied edit (who, when, what),
+//! each carrying the SHA-256 of the previous entry, so that removing, reordering or altering
+//! an entry breaks the chain. Lines are appended and fsync'd before the edit takes effect,
+//! so the log also serves as the journal from which unsaved edits are recovered.
+
+use std::fs::OpenOptions;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::case::edit::Edit;
+use crate::integrity::fsio::sha256_bytes;
+
+pub const AUDIT_FILE_NAME: &str = "audit.jsonl";
+/// The `prev` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A new edit by the user.
+    Edit,
+    /// An undo: `edit` is the inverse that was applied.
+    Undo,
+    /// A redo: `edit` is the edit applied again.
+    Redo,
+    /// Unsaved edits found after a crash were discarded: `edit` undoes them.
+    Discard,
+}
+
+/// The hashed part of an entry, in a fixed field order (serde keeps declaration order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryBody {
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    pub author: String,
+    pub action: Action,
+    pub summary: String,
+    pub edit: Edit,
+    pub prev: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    #[serde(flatten)]
+    pub body: EntryBody,
+    /// SHA-256 of the body's canonical JSON.
+    pub hash: String,
+}
+
+impl EntryBody {
+    pub fn hash(&self) -> String {
+        // Serialising a plain struct cannot fail.
+        sha256_bytes(serde_json::to_string(self).unwrap_or_default().as_bytes())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("cannot write the audit log: {source}: {}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the audit log is broken ({problem}); no edit can be recorded until it is repaired: {}", path.display())]
+    Broken { path: PathBuf, problem: String },
+}
+
+/// What a check of the log found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditReport {
+    pub entries: Vec<Entry>,
+    /// Every way the chain is broken, each naming the line.
+    pub problems: Vec<String>,
+    /// A last line cut short by an interrupted write (not part of the chain).
+    pub torn_tail: bool,
+}
+
+impl AuditReport {
+    pub fn intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn head(&self) -> Option<&str> {
+        self.entries.last().map(|e| e.hash.as_str())
+    }
+
+    /// Entries recorded after the entry with hash `head` (all of them when `head` is None).
+    pub fn entries_after(&self, head: Option<&str>) -> Option<&[Entry]> {
+        match head {
+            None => Some(&self.entries),
+            Some(h) => self
+                .entries
+                .iter()
+                .position(|e| e.hash == h)
+                .map(|p| &self.entries[p + 1..]),
+        }
+    }
+}
+
+pub fn audit_path(case_dir: &Path) -> PathBuf {
+    case_dir.join(AUDIT_FILE_NAME)
+}
+
+/// Reads and checks a log. A missing file is an empty, intact log.
+pub fn read_audit_log(path: &Path) -> std::io::Result<AuditReport> {
+    let text = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AuditReport::default()),
+        Err(e) => return Err(e),
+    };
+    Ok(check(&text))
+}
+
+/// Checks the bytes of a log: every line parses, hashes match, `prev` links and `seq` follow.
+pub fn check(bytes: &[u8]) -> AuditReport {
+    let mut report = AuditReport::default();
+    let complete_len = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    if complete_len < bytes.len() {
+        report.torn_tail = true;
+    }
+    let mut prev = GENESIS.to_string();
+    for (n, line) in bytes[..complete_len].split(|&b| b == b'\n').enumerate() {
+        let line_no = n + 1;
+        if line.is_empty() {
+            continue;
+        }
+        let entry: Entry = match serde_json::from_slice(line) {
+            Ok(e) => e,
+            Err(e) => {
+                report
+                    .problems
+                    .push(format!("line {line_no}: not a valid entry ({e})"));
+                continue;
+            }
+        };
+        if entry.body.hash() != entry.hash {
+            report.problems.push(format!(
+                "line {line_no} (entry {}): its content does not match its hash: altered",
+                entry.body.seq
+            ));
+        }
+        if entry.body.prev != prev {
+            report.problems.push(format!(
+                "line {line_no} (entry {}): does not follow the previous entry: an entry was removed, inserted or reordered",
+                entry.body.seq
+            ));
+        }
+        let expected_seq = report.entries.last().map_or(1, |e: &Entry| e.body.seq + 1);
+        if entry.body.seq != expected_seq {
+            report.problems.push(format!(
+                "line {line_no}: entry number {} where {expected_seq} was expected",
+                entry.body.seq
+            ));
+        }
+        prev = entry.hash.clone();
+        report.entries.push(entry);
+    }
+    report
+}
+
+/// An open, appendable log. Refuses to append to a broken chain.
+pub struct AuditLog {
+    path: PathBuf,
+    head: String,
+    seq: u64,
+}
+
+impl AuditLog {
+    /// Opens (or creates on first append) the log beside a case. A torn last line from an
+    /// interrupted write is cut off: it was never acknowledged, so no state refers to it.
+    pub fn open(case_dir: &Path) -> Result<AuditLog, AuditError> {
+        let path = audit_path(case_dir);
+        let io = |source| AuditError::Io {
+            path: path.clone(),
+            source,
+        };
+        let report = read_audit_log(&path).map_err(io)?;
+        if !report.intact() {
+            return Err(AuditError::Broken {
+                path,
+                problem: report.problems.join("; "),
+            });
+        }
+        if report.torn_tail {
+            let mut f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(io)?;
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).map_err(io)?;
+            let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+            f.set_len(keep as u64).map_err(io)?;
+            f.sync_all().map_err(io)?;
+        }
+        let (head, seq) = report
+            .entries
+            .last()
+            .map_or((GENESIS.to_string(), 0), |e| (e.hash.clone(), e.body.seq));
+        Ok(AuditLog { path, head, seq })
+    }
+
+    /// Hash of the last entry (None for an empty log).
+    pub fn head(&self) -> Option<&str> {
+        (self.seq > 0).then_some(self.head.as_str())
+    }
+
+    /// Appends one entry durably (written and fsync'd) and returns its hash.
+    pub fn append(
+        &mut self,
+        author: &str,
+        action: Action,
+        edit: &Edit,
+        time: DateTime<Utc>,
+    ) -> Result<String, AuditError> {
+        let io = |source| AuditError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let body = EntryBody {
+            seq: self.seq + 1,
+            time,
+            author: author.to_string(),
+            action,
+            summary: edit.describe(),
+            edit: edit.clone(),
+            prev: self.head.clone(),
+        };
+        let entry = Entry {
+            hash: body.hash(),
+            body,
+        };
+        let mut line = serde_json::to_vec(&entry).map_err(|e| io(std::io::Error::other(e)))?;
+        line.push(b'\n');
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(io)?;
+        f.seek(SeekFrom::End(0)).map_err(io)?;
+        f.write_all(&line).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        self.seq = entry.body.seq;
+        self.head = entry.hash.clone();
+        Ok(entry.hash)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Measurement, MeasurementKind};
+    use crate::geo::geodesy::Enu;
+
+    fn edit(n: usize) -> Edit {
+        Edit::AddMeasurement {
+            index: n,
+            measurement: Measurement {
+                id: format!("M{n}"),
+                kind: MeasurementKind::Distance,
+                points: vec![Enu::ZERO, Enu::new(n as f64, 0.0, 0.0)],
+                value: n as f64,
+                unit: "m".into(),
+                uncertainty: None,
+                label: String::new(),
+                created_by: "t".into(),
+                created_at: None,
+            },
+        }
+    }
+
+    fn log_with(n: usize) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = AuditLog::open(dir.path()).unwrap();
+        assert_eq!(log.head(), None);
+        for i in 0..n {
+            log.append("alice", Action::Edit, &edit(i), Utc::now())
+                .unwrap();
+        }
+        let p = audit_path(dir.path());
+        (dir, p)
+    }
+
+    #[test]
+    fn an_untouched_chain_is_intact() {
+        let (_d, p) = log_with(5);
+        let r = read_audit_log(&p).unwrap();
+        assert!(r.intact(), "{:?}", r.problems);
+        assert_eq!(r.entries.len(), 5);
+        assert_eq!(r.entries[0].body.prev, GENESIS);
+        assert_eq!(r.entries[4].body.summary, "add measurement M4");
+    }
+
+    fn lines(p: &Path) -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn write(p: &Path, lines: &[String]) {
+        std::fs::write(
+            p,
+            lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn removing_an_entry_is_detected() {
+        let (_d, p) = log_with(5);
+        let mut l = lines(&p);
+        l.remove(2);
+        write(&p, &l);
+        let r = read_audit_log(&p).unwrap();
+        assert!(!r.intact());
+        assert!(
+            r.problems
+                .iter()
+                .any(|m| m.contains("line 3") && m.contains("removed")),
+            "{:?}",
+            r.problems
+        );
+    }
+
+    #[test]
+    fn altering_an_entry_is_detected() {
+        let (_d, p) = log_with(3);
+        let mut l = lines(&p);
+        l[1] = l[1].replace("alice", "mallory");
+        write(&p, &l);
+        let r = read_audit_log(&p).unwrap();
+        assert!(
+            r.problems
+                .iter()
+                .any(|m| m.contains("line 2") && m.contains("altered")),
+            "{:?}",
+            r.problems
+        );
+        assert!(matches!(
+            AuditLog::open(p.parent().unwrap()),
+            Err(AuditError::Broken { .. })
+        ));
+    }
+
+    #[test]
+    fn reordering_is_detected() {
+        let (_d, p) = log_with(3);
+        let mut l = lines(&p);
+        l.swap(0, 1);
+        write(&p, &l);
+        assert!(!read_audit_log(&p).unwrap().intact());
+    }
+
+    #[test]
+    fn a_torn_last_line_is_cut_and_the_chain_continues() {
+        let (d, p) = log_with(2);
+        let mut bytes = std::fs::read(&p).unwrap();
+        bytes.extend_from_slice(br#"{"seq":3,"time":"2025-"#);
+        std::fs::write(&p, &bytes).unwrap();
+        let r = read_audit_log(&p).unwrap();
+        assert!(r.intact() && r.torn_tail);
+        let mut log = AuditLog::open(d.path()).unwrap();
+        log.append("bob", Action::Undo, &edit(9), Utc::now())
+            .unwrap();
+        let r = read_audit_log(&p).unwrap();
+        assert!(r.intact() && !r.torn_tail, "{:?}", r.problems);
+        assert_eq!(r.entries.len(), 3);
+    }
+
+    #[test]
+    fn entries_after_a_head() {
+        let (_d, p) = log_with(4);
+        let r = read_audit_log(&p).unwrap();
+        let head = r.entries[1].hash.clone();
+        assert_eq!(r.entries_after(Some(&head)).unwrap().len(), 2);
+        assert_eq!(r.entries_after(None).unwrap().len(), 4);
+        assert!(r.entries_after(Some("nope")).is_none());
+    }
+}

@@ -1,0 +1,632 @@
+//! The case model as stored in `case.json` (format version 1): origin, models with their
+//! placement, evidence items, tracks and bookmarks. Plain data with serde; no behaviour that
+//! touches files (see `case_file`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::case::storyline::Storyline;
+use crate::geo::geodesy::{Enu, EnuFrame, Geodetic};
+use crate::geo::placement::Placement;
+use crate::time::EvidenceTime;
+
+/// The format version this build writes and reads natively.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub format_version: u32,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// A notice shown wherever the case is shown, e.g. "Exercise — fictional events".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    pub origin: Origin,
+    /// IANA zone in which times are shown ("Europe/Amsterdam"); stored times are UTC.
+    pub display_time_zone: String,
+    #[serde(default)]
+    pub models: Vec<Model>,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceItem>,
+    #[serde(default)]
+    pub tracks: Vec<Track>,
+    #[serde(default)]
+    pub bookmarks: Vec<Bookmark>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measurements: Vec<Measurement>,
+    /// Lines of sight checked against the models.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sight_lines: Vec<SightLine>,
+    /// SHA-256 of the last audit-log entry whose edit this state includes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<String>,
+    /// Set when this case was saved from a sealed package being viewed (with the viewer's
+    /// own measurements): which package, as sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<DerivedFromPackage>,
+    /// The presentation for court: banner wording and the ordered steps.
+    #[serde(default, skip_serializing_if = "Storyline::is_default")]
+    pub storyline: Storyline,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DerivedFromPackage {
+    /// File name of the package.
+    pub package: String,
+    /// SHA-256 of the package's manifest (identifies exactly what was sealed).
+    pub manifest_sha256: String,
+    /// Fingerprint of the key that signed it, when signed and valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// Whether the package verified intact when it was opened.
+    pub intact: bool,
+    pub saved_by: String,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// The geodetic point that defines the case's local ENU frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Origin {
+    pub lat_deg: f64,
+    pub lon_deg: f64,
+    /// Ellipsoidal height (WGS84), metres.
+    pub height_m: f64,
+    /// How the origin was determined (surveyed, from imagery, assumed for an exercise, …).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+impl Origin {
+    pub fn geodetic(&self) -> Geodetic {
+        Geodetic::new(self.lat_deg, self.lon_deg, self.height_m)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// Path relative to the case folder.
+    pub path: String,
+    /// SHA-256 of the file as imported (lowercase hex). Checked on every open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// "glb" or "gltf" (more formats later); inferred from the extension when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(default)]
+    pub placement: Placement,
+    #[serde(default, skip_serializing_if = "Capture::is_empty")]
+    pub capture: Capture,
+    /// Stated accuracy of the model's geometry, metres (1 sigma).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<f64>,
+    /// Photogrammetry has its lighting baked into the texture: shown unlit unless `lit`.
+    #[serde(default)]
+    pub shading: Shading,
+    /// What this file was derived from, when it is not an original.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub derived_from: Vec<Derivation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Shading {
+    #[default]
+    Unlit,
+    Lit,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tool: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub date: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub operator: String,
+}
+
+impl Capture {
+    pub fn is_empty(&self) -> bool {
+        self.tool.is_empty() && self.date.is_empty() && self.operator.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derivation {
+    /// The input: a path or URL, and its SHA-256 when the bytes were at hand.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// How it was derived (the command and its parameters).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub method: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub licence: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Witness,
+    Photo,
+    Video,
+    Impact,
+    Casing,
+    Vehicle,
+    Person,
+    Damage,
+    Document,
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 10] = [
+        Category::Witness,
+        Category::Photo,
+        Category::Video,
+        Category::Impact,
+        Category::Casing,
+        Category::Vehicle,
+        Category::Person,
+        Category::Damage,
+        Category::Document,
+        Category::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Witness => "Witness position",
+            Category::Photo => "Photo",
+            Category::Video => "Video",
+            Category::Impact => "Impact",
+            Category::Casing => "Casing",
+            Category::Vehicle => "Vehicle",
+            Category::Person => "Person",
+            Category::Damage => "Damage",
+            Category::Document => "Document",
+            Category::Other => "Other",
+        }
+    }
+
+    /// sRGB colour used for markers and list swatches. Chosen to stay distinguishable for
+    /// the common colour-vision deficiencies (Okabe–Ito palette plus two neutrals).
+    pub fn colour(self) -> [u8; 3] {
+        match self {
+            Category::Witness => [0, 114, 178],  // blue
+            Category::Photo => [86, 180, 233],   // sky blue
+            Category::Video => [0, 158, 115],    // bluish green
+            Category::Impact => [213, 94, 0],    // vermillion
+            Category::Casing => [230, 159, 0],   // orange
+            Category::Vehicle => [240, 228, 66], // yellow
+            Category::Person => [204, 121, 167], // reddish purple
+            Category::Damage => [170, 51, 34],   // dark red
+            Category::Document => [150, 150, 150],
+            Category::Other => [255, 255, 255],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationStatus {
+    #[default]
+    Unverified,
+    Verified,
+    Disputed,
+}
+
+impl VerificationStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            VerificationStatus::Unverified => "unverified",
+            VerificationStatus::Verified => "verified",
+            VerificationStatus::Disputed => "disputed",
+        }
+    }
+}
+
+/// Where something is: geodetic or local ENU; a missing height means "on the surface".
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "frame", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Location {
+    Geodetic {
+        lat_deg: f64,
+        lon_deg: f64,
+        /// Ellipsoidal height; absent = unknown height, placed on the surface.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        height_m: Option<f64>,
+    },
+    Enu {
+        east_m: f64,
+        north_m: f64,
+        /// Absent = unknown height, placed on the surface.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        up_m: Option<f64>,
+    },
+}
+
+impl Location {
+    /// The position in the case's ENU frame; `up_m` is `None` when the height is unknown.
+    pub fn to_enu(&self, frame: &EnuFrame) -> (f64, f64, Option<f64>) {
+        match *self {
+            Location::Enu {
+                east_m,
+                north_m,
+                up_m,
+            } => (east_m, north_m, up_m),
+            Location::Geodetic {
+                lat_deg,
+                lon_deg,
+                height_m,
+            } => {
+                let h = height_m.unwrap_or(frame.origin().height_m);
+                let p = frame.geodetic_to_enu(Geodetic::new(lat_deg, lon_deg, h));
+                (p.east_m, p.north_m, height_m.map(|_| p.up_m))
+            }
+        }
+    }
+
+    /// Whether the height is known (else the location is placed on the surface).
+    pub fn has_height(&self) -> bool {
+        match self {
+            Location::Geodetic { height_m, .. } => height_m.is_some(),
+            Location::Enu { up_m, .. } => up_m.is_some(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        match *self {
+            Location::Geodetic {
+                lat_deg,
+                lon_deg,
+                height_m,
+            } => Geodetic::new(lat_deg, lon_deg, height_m.unwrap_or(0.0)).validate(),
+            Location::Enu {
+                east_m,
+                north_m,
+                up_m,
+            } => {
+                if [east_m, north_m, up_m.unwrap_or(0.0)]
+                    .iter()
+                    .all(|v| v.is_finite())
+                {
+                    Ok(())
+                } else {
+                    Err("ENU coordinates must be finite numbers".into())
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    pub location: Location,
+    /// Horizontal uncertainty radius, metres.
+    #[serde(default)]
+    pub horizontal_uncertainty_m: f64,
+    /// Vertical uncertainty, metres (absent: not stated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vertical_uncertainty_m: Option<f64>,
+}
+
+impl Position {
+    pub fn validate(&self) -> Result<(), String> {
+        self.location.validate()?;
+        let h = self.horizontal_uncertainty_m;
+        if !h.is_finite() || h < 0.0 {
+            return Err(format!(
+                "horizontal_uncertainty_m {h} must be a non-negative number"
+            ));
+        }
+        if let Some(v) = self.vertical_uncertainty_m
+            && (!v.is_finite() || v < 0.0)
+        {
+            return Err(format!(
+                "vertical_uncertainty_m {v} must be a non-negative number"
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// A copy kept in the case's evidence store, with its hash at the time of archiving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_file: Option<ArchivedFile>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub author: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub date: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchivedFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// The camera a photo or video was taken with, when it is known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaCamera {
+    /// Compass heading of the view, degrees clockwise from north.
+    pub heading_deg: f64,
+    /// Degrees above the horizon.
+    #[serde(default)]
+    pub pitch_deg: f64,
+    /// Horizontal field of view, degrees.
+    pub fov_deg: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceItem {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub position: Position,
+    /// Absent: the time is unknown; the item is shown at every time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<EvidenceTime>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    #[serde(default)]
+    pub status: VerificationStatus,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<MediaCamera>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub modified_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_at: Option<DateTime<Utc>>,
+    /// Original files (photo, video, document) kept in the case's evidence store.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// Graphic content (injuries, bodies): veiled in presentations until revealed on purpose.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub graphic: bool,
+}
+
+impl EvidenceItem {
+    /// An item with only what is given: time unknown, unverified, no sources, tags, camera,
+    /// attachments or authorship yet.
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        category: Category,
+        location: Location,
+        horizontal_uncertainty_m: f64,
+    ) -> EvidenceItem {
+        EvidenceItem {
+            id: id.into(),
+            title: title.into(),
+            category,
+            description: String::new(),
+            position: Position {
+                location,
+                horizontal_uncertainty_m,
+                vertical_uncertainty_m: None,
+            },
+            time: None,
+            sources: vec![],
+            status: VerificationStatus::Unverified,
+            tags: vec![],
+            camera: None,
+            created_by: String::new(),
+            created_at: None,
+            modified_by: String::new(),
+            modified_at: None,
+            attachments: vec![],
+            graphic: false,
+        }
+    }
+}
+
+/// An original file copied, unmodified, into the case's evidence store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// Path relative to the case folder (`evidence/<sha256>/<original name>`).
+    pub path: String,
+    pub original_name: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub added_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasurementKind {
+    /// Straight-line distance between two points.
+    Distance,
+    /// Length of a path through several points.
+    Path,
+    /// Vertical height difference between two points.
+    Height,
+    /// Area of a polygon, on the plane that best fits its points.
+    Area,
+    /// Angle at the middle of three points.
+    Angle,
+}
+
+impl MeasurementKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            MeasurementKind::Distance => "Distance",
+            MeasurementKind::Path => "Path length",
+            MeasurementKind::Height => "Height difference",
+            MeasurementKind::Area => "Area",
+            MeasurementKind::Angle => "Angle",
+        }
+    }
+
+    pub fn unit(self) -> &'static str {
+        match self {
+            MeasurementKind::Area => "m²",
+            MeasurementKind::Angle => "°",
+            _ => "m",
+        }
+    }
+}
+
+/// A measurement on the models, kept with its points, value and uncertainty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measurement {
+    pub id: String,
+    pub kind: MeasurementKind,
+    pub points: Vec<Enu>,
+    pub value: f64,
+    pub unit: String,
+    /// One standard deviation, in `unit`, from the stated accuracy of the models measured on;
+    /// absent when no accuracy is stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<f64>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// "Could someone standing here see that spot?", checked against the models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SightLine {
+    pub id: String,
+    /// The observer's eye.
+    pub observer: Enu,
+    /// Eye height above the surface used to place the observer, metres (absent: given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eye_height_m: Option<f64>,
+    pub target: Enu,
+    pub visible: bool,
+    /// Where the line first meets a model, when blocked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obstruction: Option<Enu>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A moving entity (vehicle, person) with timed positions; shown interpolated between them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Track {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default)]
+    pub horizontal_uncertainty_m: f64,
+    pub points: Vec<TrackPoint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    #[serde(default)]
+    pub status: VerificationStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackPoint {
+    pub time: DateTime<Utc>,
+    pub location: Location,
+}
+
+/// A named camera pose: where the eye is and what it looks at, in ENU metres.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bookmark {
+    pub name: String,
+    pub eye: Enu,
+    pub target: Enu,
+    /// Vertical field of view, degrees.
+    #[serde(default = "default_fov")]
+    pub fov_deg: f64,
+    /// The moment to show with this view, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+fn default_fov() -> f64 {
+    45.0
+}
+
+impl Case {
+    /// A case that exists only in memory (never saved): nothing in it but its title and
+    /// notice, its origin at 0° 0° 0 m, times shown in UTC.
+    pub fn in_memory(title: impl Into<String>, notice: Option<String>) -> Case {
+        Case {
+            format_version: FORMAT_VERSION,
+            title: title.into(),
+            description: String::new(),
+            notice,
+            origin: Origin {
+                lat_deg: 0.0,
+                lon_deg: 0.0,
+                height_m: 0.0,
+                note: String::new(),
+            },
+            display_time_zone: "UTC".into(),
+            models: vec![],
+            evidence: vec![],
+            tracks: vec![],
+            bookmarks: vec![],
+            measurements: vec![],
+            sight_lines: vec![],
+            audit_head: None,
+            derived_from: None,
+            storyline: Default::default(),
+        }
+    }
+
+    pub fn frame(&self) -> EnuFrame {
+        EnuFrame::new(self.origin.geodetic())
+    }
+
+    pub fn item(&self, id: &str) -> Option<&EvidenceItem> {
+        self.evidence.iter().find(|i| i.id == id)
+    }
+
+    pub fn bookmark(&self, name: &str) -> Option<&Bookmark> {
+        self.bookmarks
+            .iter()
+            .find(|b| b.name.eq_ignore_ascii_case(name))
+    }
+}

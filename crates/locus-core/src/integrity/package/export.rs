@@ -1,0 +1,256 @@
+//! Sealing a case: every member it references collected, written into a zip in a fixed order
+//! with fixed timestamps, the manifest of SHA-256s and its signature; the same state always
+//! gives the same bytes.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{Signer, SigningKey};
+use sha2::{Digest, Sha256};
+
+use crate::case::Case;
+use crate::case::audit::{audit_path, read_audit_log};
+use crate::case::file::{check_relative_path, load_case};
+
+#[allow(unused_imports)]
+use super::*;
+
+/// Every file a case references, relative to its folder, sorted: the case file, the audit
+/// log, models (and the buffers/images of a `.gltf`), attachments, archived sources.
+pub fn case_members(
+    case_dir: &Path,
+    case_file: &str,
+    case: &Case,
+) -> Result<Vec<String>, PackageError> {
+    let mut set = BTreeSet::new();
+    set.insert(case_file.to_string());
+    if audit_path(case_dir).exists() {
+        set.insert(crate::case::audit::AUDIT_FILE_NAME.to_string());
+    }
+    for m in &case.models {
+        set.insert(m.path.clone());
+        if m.path.to_ascii_lowercase().ends_with(".gltf") {
+            for uri in gltf_external_files(&case_dir.join(&m.path))? {
+                let parent = Path::new(&m.path).parent().unwrap_or(Path::new(""));
+                let joined = parent.join(&uri);
+                set.insert(joined.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    for item in &case.evidence {
+        set.extend(item.attachments.iter().map(|a| a.path.clone()));
+        set.extend(
+            item.sources
+                .iter()
+                .filter_map(|s| s.archived_file.as_ref().map(|a| a.path.clone())),
+        );
+    }
+    for t in &case.tracks {
+        set.extend(
+            t.sources
+                .iter()
+                .filter_map(|s| s.archived_file.as_ref().map(|a| a.path.clone())),
+        );
+    }
+    for p in &set {
+        check_relative_path(p).map_err(|e| PackageError::Invalid(format!("{p}: {e}")))?;
+    }
+    Ok(set.into_iter().collect())
+}
+
+/// The relative `uri`s of a `.gltf` file's buffers and images (not `data:` URIs).
+fn gltf_external_files(path: &Path) -> Result<Vec<String>, PackageError> {
+    let text = std::fs::read(path).map_err(read_err(path))?;
+    let json: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| PackageError::Invalid(format!("{}: not JSON: {e}", path.display())))?;
+    let mut out = Vec::new();
+    for key in ["buffers", "images"] {
+        for entry in json
+            .get(key)
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(uri) = entry.get("uri").and_then(|u| u.as_str())
+                && !uri.starts_with("data:")
+            {
+                out.push(crate::formats::gltf_ext::decode_uri(uri));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Already-compressed formats are stored; text is deflated.
+fn compression_for(path: &str) -> zip::CompressionMethod {
+    let lower = path.to_ascii_lowercase();
+    let stored = [
+        ".glb", ".png", ".jpg", ".jpeg", ".webp", ".ktx2", ".mp4", ".mov", ".mkv", ".webm", ".zip",
+        ".laz", ".gz", ".zst", ".pdf",
+    ];
+    if stored.iter().any(|e| lower.ends_with(e)) {
+        zip::CompressionMethod::Stored
+    } else {
+        zip::CompressionMethod::Deflated
+    }
+}
+
+fn fixed_options(method: zip::CompressionMethod) -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
+        .compression_method(method)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644)
+        .large_file(true)
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportReport {
+    pub manifest: Manifest,
+    pub fingerprint: Option<String>,
+    pub bytes: u64,
+}
+
+/// Writes the package for the case at `case_path` to `out` (atomically: a temporary file
+/// beside it, renamed when complete).
+pub fn export(
+    case_path: &Path,
+    out: &Path,
+    key: Option<&SigningKey>,
+    exported_at: Option<DateTime<Utc>>,
+    locus_version: &str,
+) -> Result<ExportReport, PackageError> {
+    let loaded = load_case(case_path)?;
+    let dir = &loaded.dir;
+    let case_file = loaded
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "case.json".into());
+    // The sealed state must be the whole story: no logged edit missing from case.json.
+    let log = read_audit_log(&audit_path(dir)).map_err(read_err(&audit_path(dir)))?;
+    if !log.intact() {
+        return Err(PackageError::Invalid(format!(
+            "the audit log's chain is broken ({}); a case with a broken log cannot be sealed",
+            log.problems.join("; ")
+        )));
+    }
+    if log.head() != loaded.case.audit_head.as_deref() && !log.entries.is_empty() {
+        let after = log
+            .entries_after(loaded.case.audit_head.as_deref())
+            .map_or(0, |e| e.len());
+        return Err(PackageError::Invalid(format!(
+            "the audit log holds {after} edit(s) that case.json does not contain; open the case in Locus and save (or recover) them first"
+        )));
+    }
+    let exported_at = match exported_at {
+        Some(t) => t,
+        None => match log.entries.last() {
+            Some(e) => e.body.time,
+            None => std::fs::metadata(&loaded.file)
+                .and_then(|m| m.modified())
+                .map(DateTime::<Utc>::from)
+                .map_err(read_err(&loaded.file))?,
+        },
+    };
+    let paths = case_members(dir, &case_file, &loaded.case)?;
+
+    let tmp = out.with_file_name(format!(
+        ".{}.partial-{}",
+        out.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let write_err = |source| PackageError::Write {
+        path: out.to_path_buf(),
+        source,
+    };
+    let result = (|| -> Result<ExportReport, PackageError> {
+        let file = File::create(&tmp).map_err(write_err)?;
+        let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+        let mut members = Vec::new();
+        let mut buf = vec![0u8; 1 << 20];
+        for p in &paths {
+            let src = dir.join(p);
+            let mut f = File::open(&src).map_err(|source| PackageError::Read {
+                path: src.clone(),
+                source,
+            })?;
+            zip.start_file(
+                format!("{CASE_PREFIX}{p}"),
+                fixed_options(compression_for(p)),
+            )
+            .map_err(|e| PackageError::Invalid(format!("zip: {e}")))?;
+            let mut h = Sha256::new();
+            let mut size = 0u64;
+            loop {
+                let n = f.read(&mut buf).map_err(read_err(&src))?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+                zip.write_all(&buf[..n]).map_err(write_err)?;
+                size += n as u64;
+            }
+            members.push(Member {
+                path: p.clone(),
+                size,
+                sha256: hex::encode(h.finalize()),
+            });
+        }
+        let manifest = Manifest {
+            format: PACKAGE_FORMAT.into(),
+            format_version: 1,
+            case_title: loaded.case.title.clone(),
+            exported_at,
+            locus_version: locus_version.into(),
+            audit_head: log.head().map(str::to_string),
+            case_file: case_file.clone(),
+            members,
+        };
+        let bytes = manifest.canonical_bytes();
+        zip.start_file(MANIFEST, fixed_options(zip::CompressionMethod::Deflated))
+            .map_err(|e| PackageError::Invalid(format!("zip: {e}")))?;
+        zip.write_all(&bytes).map_err(write_err)?;
+        let mut fp = None;
+        if let Some(key) = key {
+            let public = key.verifying_key();
+            let sig = SignatureFile {
+                algorithm: "ed25519".into(),
+                public_key: hex::encode(public.to_bytes()),
+                fingerprint: fingerprint(&public),
+                signature: hex::encode(key.sign(&bytes).to_bytes()),
+            };
+            fp = Some(sig.fingerprint.clone());
+            zip.start_file(SIGNATURE, fixed_options(zip::CompressionMethod::Deflated))
+                .map_err(|e| PackageError::Invalid(format!("zip: {e}")))?;
+            let mut s = serde_json::to_vec_pretty(&sig).unwrap_or_default();
+            s.push(b'\n');
+            zip.write_all(&s).map_err(write_err)?;
+        }
+        let w = zip
+            .finish()
+            .map_err(|e| PackageError::Invalid(format!("zip: {e}")))?;
+        let file = w.into_inner().map_err(|e| write_err(e.into_error()))?;
+        file.sync_all().map_err(write_err)?;
+        let bytes = file.metadata().map_err(write_err)?.len();
+        Ok(ExportReport {
+            manifest,
+            fingerprint: fp,
+            bytes,
+        })
+    })();
+    match result {
+        Ok(r) => {
+            std::fs::rename(&tmp, out).map_err(write_err)?;
+            Ok(r)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}

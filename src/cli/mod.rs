@@ -1,0 +1,434 @@
+//! The command line (DESIGN.md §3): parses arguments, runs the windowless commands and
+//! maps every outcome to an exit code: 0 success, 1 the operation failed, 2 usage error.
+
+mod debug;
+mod events;
+mod frames;
+mod package;
+mod report;
+mod sight;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use locus_core::analysis::derive_surface::{SurfaceParams, derive_surface};
+use locus_core::inspect::{inspect, to_text};
+use locus_core::integrity::fsio::atomic_write;
+use locus_core::time::parse_rfc3339;
+
+use crate::case_scene::CaseScene;
+use crate::render::RenderRequest;
+
+#[derive(Parser)]
+#[command(
+    name = "locus",
+    version,
+    about = "Reconstruct crime scenes and atrocity sites in 3D for courts"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Open a case folder (or its case.json) in the 3D viewer.
+    Open {
+        path: PathBuf,
+        /// Measure: print the time to the first rendered frame and the mean frame time over
+        /// this many frames (after 60 warm-up frames), then exit.
+        #[arg(long, value_name = "FRAMES")]
+        measure_frames: Option<u32>,
+        /// For automated UI tests: print "ready" after the first frame and a line whenever
+        /// the camera moves.
+        #[arg(long, hide = true)]
+        report_camera: bool,
+    },
+    /// Summarise a case, a glTF/GLB model or an event file (CSV, GeoJSON, KML/KMZ, TimeMap).
+    Inspect {
+        path: PathBuf,
+        /// Print JSON for machines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render a view of a case to a PNG offscreen (no window or X server needed).
+    Render {
+        case: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// The moment to show (RFC 3339, e.g. 2025-06-14T12:03:00+02:00); default: the end of
+        /// the case's time span, or the bookmark's time.
+        #[arg(long)]
+        time: Option<String>,
+        /// Use this bookmark's camera (and time, unless --time is given).
+        #[arg(long, conflicts_with = "step")]
+        bookmark: Option<String>,
+        /// Render storyline step N (1 = the first) as presented: its view, its moment (the
+        /// end of its range), its filters, the banner and the caption.
+        #[arg(long, value_name = "N")]
+        step: Option<usize>,
+        /// Image size in pixels.
+        #[arg(long, default_value = "1280x720")]
+        size: String,
+        /// Show every item regardless of time.
+        #[arg(long)]
+        all: bool,
+        /// Also print, as JSON, the camera and where each item landed in the image.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Line of sight over the case's models: could someone at FROM see TO? Positions are
+    /// LAT,LON (on the surface; the observer's eye --eye-height above it) or LAT,LON,H
+    /// (H: ellipsoidal height in metres). Exits 0 whether visible or blocked.
+    Sight {
+        case: PathBuf,
+        #[arg(long, value_name = "LAT,LON[,H]", allow_hyphen_values = true)]
+        from: String,
+        #[arg(long, value_name = "LAT,LON[,H]", allow_hyphen_values = true)]
+        to: String,
+        /// Observer's eye height above the surface when --from has no height, metres.
+        #[arg(long, default_value_t = locus_core::analysis::sight::DEFAULT_EYE_HEIGHT_M)]
+        eye_height: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add events from a CSV, GeoJSON, KML/KMZ or TimeMap JSON file to a case, as unverified
+    /// items in one undoable edit; rejected rows and duplicates are listed with their line /
+    /// feature numbers, and every assumption (date order, time zone, heights) is printed.
+    ImportEvents(events::ImportEventsArgs),
+    /// Render PNG frames of the storyline (or of a time range) offscreen, stepping time
+    /// exactly, with a manifest of their SHA-256 hashes; an MP4 too when ffmpeg is installed.
+    Frames(frames::FramesArgs),
+    /// Write the case's report as a PDF: summary, evidence table, measurements, a picture
+    /// of each storyline step and a method appendix.
+    Report(report::ReportArgs),
+    /// Seal a case into one package file for a court: every file it references, the audit
+    /// log and a manifest of SHA-256 hashes, signed with KEYFILE when given.
+    Export {
+        case: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Private key from `locus keygen`: signs the manifest (Ed25519).
+        #[arg(long, value_name = "KEYFILE")]
+        key: Option<PathBuf>,
+        /// The time recorded as the sealed state's (RFC 3339); default: the time of the last
+        /// audit-log entry, so that exporting the same state twice gives the same package.
+        #[arg(long)]
+        time: Option<String>,
+    },
+    /// Make an Ed25519 key pair for signing packages: KEYFILE (private, owner-only) and
+    /// KEYFILE.pub.
+    Keygen {
+        #[arg(long, value_name = "KEYFILE")]
+        out: PathBuf,
+    },
+    /// Check a package: every member against the manifest, nothing missing or extra, the
+    /// signature (by KEY when given) and the audit chain. Exit 0 only when all of it holds.
+    Verify {
+        package: PathBuf,
+        /// The expected signer: a .pub file or 64 hex digits.
+        #[arg(long, value_name = "KEY")]
+        pubkey: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// For the crash-safety test: applies COUNT edits, saving every SAVE_EVERY, and prints
+    /// "saved N" after each save is durable.
+    #[command(hide = true)]
+    DebugStressEdits {
+        case: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 5)]
+        save_every: usize,
+    },
+    /// Derive a textured surface mesh (GLB) from a LAS/LAZ point cloud: a height field with
+    /// the points' colours baked into a top-down texture.
+    DeriveSurface {
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Height-field cell size, metres.
+        #[arg(long, default_value_t = 0.5)]
+        cell: f64,
+        /// Texture pixel size, metres.
+        #[arg(long, default_value_t = 0.125)]
+        texel: f64,
+    },
+}
+
+/// Failures that are the caller's fault (exit 2) rather than the operation's (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => crate::app::run_viewer(demo_case_path(), Default::default()),
+        Some(Command::Open {
+            path,
+            measure_frames,
+            report_camera,
+        }) => crate::app::run_viewer(
+            path,
+            crate::app::ViewerOptions {
+                measure_frames,
+                report_camera,
+            },
+        ),
+        Some(Command::Inspect { path, json }) => run_inspect(&path, json),
+        Some(Command::Render {
+            case,
+            out,
+            time,
+            bookmark,
+            step,
+            size,
+            all,
+            json,
+        }) => run_render(
+            &case,
+            &out,
+            time.as_deref(),
+            bookmark.as_deref(),
+            step,
+            &size,
+            all,
+            json,
+        ),
+        Some(Command::Frames(args)) => frames::run_frames(args),
+        Some(Command::Report(args)) => report::run_report(args),
+        Some(Command::DeriveSurface {
+            input,
+            out,
+            cell,
+            texel,
+        }) => run_derive_surface(&input, &out, cell, texel),
+        Some(Command::Sight {
+            case,
+            from,
+            to,
+            eye_height,
+            json,
+        }) => sight::run_sight(&case, &from, &to, eye_height, json),
+        Some(Command::Export {
+            case,
+            out,
+            key,
+            time,
+        }) => package::run_export(&case, &out, key.as_deref(), time.as_deref()),
+        Some(Command::ImportEvents(args)) => events::run_import_events(args),
+        Some(Command::Keygen { out }) => package::run_keygen(&out),
+        Some(Command::Verify {
+            package,
+            pubkey,
+            json,
+        }) => package::run_verify(&package, pubkey.as_deref(), json),
+        Some(Command::DebugStressEdits {
+            case,
+            count,
+            save_every,
+        }) => debug::run_stress_edits(&case, count, save_every),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<UsageError>().is_some() => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The bundled demo case: next to the sources when run with cargo, else next to the binary.
+pub fn demo_case_path() -> PathBuf {
+    let from_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    if from_source.is_dir() {
+        return from_source;
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("assets/demo")))
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(|| PathBuf::from("assets/demo"))
+}
+
+fn run_inspect(path: &Path, json: bool) -> Result<()> {
+    let report = inspect(path)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", to_text(&report));
+    }
+    Ok(())
+}
+
+/// `--out` must name a file of this type (usage error otherwise).
+pub fn require_extension(out: &Path, ext: &str) -> Result<()> {
+    let matches = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext));
+    if !matches {
+        return Err(UsageError(format!(
+            "--out {}: the output must be a .{ext} file",
+            out.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+pub fn parse_size(size: &str) -> Result<(u32, u32)> {
+    let parsed = size
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((w, h)) if (16..=8192).contains(&w) && (16..=8192).contains(&h) => Ok((w, h)),
+        _ => Err(UsageError(format!(
+            "--size {size:?}: expected WIDTHxHEIGHT between 16 and 8192, e.g. 1280x720"
+        ))
+        .into()),
+    }
+}
+
+fn run_render(
+    case: &Path,
+    out: &Path,
+    time: Option<&str>,
+    bookmark: Option<&str>,
+    step: Option<usize>,
+    size: &str,
+    all: bool,
+    json: bool,
+) -> Result<()> {
+    let (width, height) = parse_size(size)?;
+    let time = time
+        .map(|t| parse_rfc3339(t).map_err(|e| UsageError(format!("--time: {e}"))))
+        .transpose()?;
+    require_extension(out, "png")?;
+    let scene = CaseScene::open_read_only(case, "offscreen render")?;
+    for w in &scene.site().warnings {
+        eprintln!("warning: {w}");
+    }
+    let bookmark = match bookmark {
+        None => None,
+        Some(name) => {
+            let Some(index) = scene
+                .case()
+                .bookmarks
+                .iter()
+                .position(|b| b.name.eq_ignore_ascii_case(name))
+            else {
+                let names: Vec<&str> = scene
+                    .case()
+                    .bookmarks
+                    .iter()
+                    .map(|b| b.name.as_str())
+                    .collect();
+                bail!(
+                    "no bookmark named {name:?} in this case (it has: {})",
+                    if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names.join(", ")
+                    }
+                );
+            };
+            Some(index)
+        }
+    };
+    let step = match step {
+        None => None,
+        Some(n) => {
+            let steps = scene.case().storyline.steps.len();
+            if n == 0 || n > steps {
+                bail!("--step {n}: this case's storyline has {steps} steps (numbered from 1)");
+            }
+            Some(n - 1)
+        }
+    };
+    let request = RenderRequest {
+        width,
+        height,
+        time,
+        bookmark,
+        step,
+        show_all: all,
+    };
+    let result = crate::render::render_offscreen(scene, request)?;
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&result.rgba, width, height, image::ExtendedColorType::Rgba8)
+        .context("encoding the PNG")?;
+    atomic_write(out, &png).with_context(|| format!("writing {}", out.display()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&result.report)?);
+    } else {
+        eprintln!(
+            "rendered {}×{} at {} to {}",
+            width,
+            height,
+            result.report["time"].as_str().unwrap_or("?"),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+use image::ImageEncoder as _;
+
+fn run_derive_surface(input: &Path, out: &Path, cell: f64, texel: f64) -> Result<()> {
+    if !(0.01..=100.0).contains(&cell) || !(0.005..=100.0).contains(&texel) {
+        return Err(UsageError(
+            "--cell must be within 0.01–100 m and --texel within 0.005–100 m".into(),
+        )
+        .into());
+    }
+    let product = derive_surface(
+        input,
+        SurfaceParams {
+            cell_m: cell,
+            texel_m: texel,
+            ..Default::default()
+        },
+    )?;
+    atomic_write(out, &product.glb).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "{}: {} points → {} vertices, {} triangles, texture {}×{}\ninput SHA-256 {}\noutput SHA-256 {}\nmethod: {}",
+        out.display(),
+        product.points,
+        product.vertices,
+        product.triangles,
+        product.texture_size.0,
+        product.texture_size.1,
+        product.input_sha256,
+        locus_core::integrity::fsio::sha256_bytes(&product.glb),
+        product.method
+    );
+    Ok(())
+}
+
+/// Opens a case read-only for an export, its warnings on stderr.
+fn open_scene(case: &Path, what: &str) -> Result<CaseScene> {
+    let scene = CaseScene::open_read_only(case, what)?;
+    for w in &scene.site().warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(scene)
+}
+
+/// "progress DONE TOTAL" on stdout, for the app running an export as a child process.
+fn progress(enabled: bool, done: u64, total: u64) {
+    if enabled {
+        println!("progress {done} {total}");
+        let _ = std::io::stdout().flush();
+    }
+}

@@ -1,0 +1,179 @@
+//! `locus report`: the written report as a PDF (the layout and sections are in
+//! `locus_core::report`; this file renders the storyline's pictures and gathers the facts
+//! about the models). The app runs it as a child process, with progress and cancel.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow};
+use chrono::{DateTime, Utc};
+use locus_core::integrity::fsio::{atomic_write, sha256_bytes};
+use locus_core::time::{format_local, parse_rfc3339};
+
+use super::{UsageError, open_scene, parse_size, progress, require_extension};
+use crate::case_scene::CaseScene;
+use crate::render::{Offscreen, Shot, catching_gpu_panics, step_shot};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// The case folder (or its case.json) or a sealed .locus package.
+    case: PathBuf,
+    /// The PDF to write (replaced atomically).
+    #[arg(long)]
+    out: PathBuf,
+    /// Size of each storyline step's picture.
+    #[arg(long, default_value = "1600x900")]
+    size: String,
+    /// The time the report states it was made (RFC 3339); default: now. Give it to make the
+    /// same case give a byte-identical PDF.
+    #[arg(long)]
+    time: Option<String>,
+    /// Print "progress DONE TOTAL" lines on stdout (for the app).
+    #[arg(long, hide = true)]
+    progress: bool,
+}
+
+pub fn run_report(args: ReportArgs) -> Result<()> {
+    let (width, height) = parse_size(&args.size)?;
+    require_extension(&args.out, "pdf")?;
+    let generated_at: DateTime<Utc> = match &args.time {
+        Some(t) => parse_rfc3339(t).map_err(|e| UsageError(format!("--time: {e}")))?,
+        None => Utc::now(),
+    };
+    let started = Instant::now();
+    let scene = open_scene(&args.case, "report")?;
+    let steps_n = scene.case().storyline.steps.len();
+    let total = steps_n as u64 + 1;
+    // Each step's still, as presented (banner, caption, its filters).
+    let shots: Vec<(usize, Shot)> = (0..steps_n)
+        .map(|i| step_shot(&scene, i).map(|s| (i, s)))
+        .collect::<Result<_>>()?;
+    let facts = model_facts(&scene);
+    let source_note = source_note(&scene);
+    let audit_head = audit_head(&scene);
+    let tz = scene.tz();
+    let case = scene.case().clone();
+    let mut images = Vec::new();
+    let render_started = Instant::now();
+    if !shots.is_empty() {
+        catching_gpu_panics(|| {
+            let mut offscreen = Offscreen::new(scene, width, height)?;
+            for (i, shot) in &shots {
+                let rgba = offscreen.shoot(shot)?;
+                let step = &case.storyline.steps[*i];
+                images.push(locus_core::report::StepImage {
+                    number: i + 1,
+                    caption: step.caption.clone(),
+                    time_text: match step.time {
+                        Some(t) => match t.to {
+                            Some(to) => {
+                                format!("{} to {}", format_local(t.from, tz), format_local(to, tz))
+                            }
+                            None => format_local(t.from, tz),
+                        },
+                        None => format!("clock as left: {}", format_local(shot.now, tz)),
+                    },
+                    width,
+                    height,
+                    rgba,
+                });
+                progress(args.progress, *i as u64 + 1, total);
+            }
+            Ok(())
+        })?;
+    }
+    let render_s = render_started.elapsed().as_secs_f64();
+    let pdf_started = Instant::now();
+    let input = locus_core::report::ReportInput {
+        case: &case,
+        models: facts,
+        steps: images,
+        software: format!("Locus {}", env!("CARGO_PKG_VERSION")),
+        generated_at,
+        generated_by: crate::settings::Settings::load().0.effective_author(),
+        audit_head,
+        source_note: Some(source_note),
+    };
+    let pdf =
+        locus_core::report::write_pdf(&input).map_err(|e| anyhow!("writing the report: {e}"))?;
+    let pdf_s = pdf_started.elapsed().as_secs_f64();
+    atomic_write(&args.out, &pdf).with_context(|| format!("writing {}", args.out.display()))?;
+    progress(args.progress, total, total);
+    eprintln!(
+        "report {} ({} KiB, {} step pictures): {:.1} s in all ({render_s:.1} s rendering, {pdf_s:.2} s PDF); SHA-256 {}",
+        args.out.display(),
+        pdf.len() / 1024,
+        steps_n,
+        started.elapsed().as_secs_f64(),
+        sha256_bytes(&pdf)
+    );
+    Ok(())
+}
+
+/// What the method appendix says of each model.
+pub fn model_facts(scene: &CaseScene) -> Vec<locus_core::report::ModelFacts> {
+    scene
+        .site()
+        .models
+        .iter()
+        .map(|om| {
+            let (triangles, points) = om
+                .data
+                .as_ref()
+                .map(|d| (d.triangle_count(), d.point_count()))
+                .unwrap_or((0, 0));
+            let mut notes = om.placement_notes.clone();
+            notes.push(format!("file integrity: {}", om.integrity.label()));
+            if let Err(e) = &om.data {
+                notes.push(format!("could not be read: {e}"));
+            }
+            locus_core::report::ModelFacts {
+                id: om.model.id.clone(),
+                title: om.model.title.clone(),
+                path: om.model.path.clone(),
+                recorded_sha256: om.model.sha256.clone(),
+                file_sha256: om.sha256.clone(),
+                triangles,
+                points,
+                placement_notes: notes,
+            }
+        })
+        .collect()
+}
+
+fn source_note(scene: &CaseScene) -> String {
+    match scene.package() {
+        Some(p) => {
+            let r = &p.report;
+            let state = if r.intact() { "intact" } else { "ALTERED" };
+            let signed = r
+                .signed_by
+                .as_deref()
+                .map(|f| format!("signed by key {f}"))
+                .unwrap_or_else(|| "not signed".into());
+            format!(
+                "sealed package {} — verified {state}, {signed}; {} members checked",
+                p.path.display(),
+                r.members_checked
+            )
+        }
+        None => format!("case folder {}", scene.loaded().dir.display()),
+    }
+}
+
+/// The audit log's head as it verifies now (with its state when it does not).
+fn audit_head(scene: &CaseScene) -> Option<String> {
+    use locus_core::case::audit::{audit_path, read_audit_log};
+    match read_audit_log(&audit_path(&scene.loaded().dir)) {
+        Ok(r) if r.intact() => r
+            .head()
+            .map(str::to_string)
+            .or(scene.case().audit_head.clone()),
+        Ok(r) => Some(format!(
+            "{} (CHAIN BROKEN: {})",
+            r.head().unwrap_or("none"),
+            r.problems.join("; ")
+        )),
+        Err(_) => scene.case().audit_head.clone(),
+    }
+}

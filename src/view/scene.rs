@@ -1,0 +1,401 @@
+//! The site in 3D: turns the core's model data into Bevy meshes and materials, placed by
+//! f64 matrices narrowed to f32 only relative to the render origin; lights; lit/unlit.
+
+use bevy::asset::{RenderAssetUsages, embedded_asset};
+use bevy::image::{ImageAddressMode, ImageFilterMode, ImageSampler, ImageSamplerDescriptor};
+use bevy::mesh::MeshVertexBufferLayoutRef;
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
+use bevy::prelude::*;
+use bevy::render::render_resource::{
+    AsBindGroup, RenderPipelineDescriptor, SpecializedMeshPipelineError,
+};
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use bevy::shader::ShaderRef;
+use locus_core::analysis::surface::{Surface, primitive_to_enu};
+use locus_core::case::Shading;
+use locus_core::formats::model::{ModelData, Texture};
+use nalgebra::Matrix4;
+use std::time::Instant;
+
+use crate::background::Background;
+use crate::case_scene::{CaseEdits, CaseEntity, CaseScene};
+
+/// View settings that affect how the site is drawn.
+#[derive(Resource, Debug, Clone)]
+pub struct ViewSettings {
+    /// Show photogrammetry with lighting (off: its baked-in lighting only).
+    pub lit: bool,
+    pub labels: bool,
+    pub uncertainty: bool,
+    pub tracks: bool,
+}
+
+impl Default for ViewSettings {
+    fn default() -> Self {
+        Self {
+            lit: false,
+            labels: true,
+            uncertainty: true,
+            tracks: true,
+        }
+    }
+}
+
+/// A spawned model primitive with both its looks: as captured (unlit) and lit.
+#[derive(Component)]
+pub struct ModelPart {
+    unlit: Handle<UnlitMaterial>,
+    lit: Handle<StandardMaterial>,
+}
+
+/// Colour × texture × vertex colour, no lighting, both faces: photogrammetry as captured, and
+/// markers. Much cheaper than the PBR shader, which matters on software renderers.
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+pub struct UnlitMaterial {
+    #[uniform(0)]
+    pub tint: LinearRgba,
+    #[texture(1)]
+    #[sampler(2)]
+    pub texture: Option<Handle<Image>>,
+    pub alpha_mode: AlphaMode,
+}
+
+impl Material for UnlitMaterial {
+    fn fragment_shader() -> ShaderRef {
+        "embedded://locus/view/shaders/unlit.wgsl".into()
+    }
+
+    fn alpha_mode(&self) -> AlphaMode {
+        self.alpha_mode
+    }
+
+    fn specialize(
+        _pipeline: &MaterialPipeline,
+        descriptor: &mut RenderPipelineDescriptor,
+        _layout: &MeshVertexBufferLayoutRef,
+        _key: MaterialPipelineKey<Self>,
+    ) -> Result<(), SpecializedMeshPipelineError> {
+        descriptor.primitive.cull_mode = None;
+        Ok(())
+    }
+}
+
+pub fn plugin(app: &mut App) {
+    embedded_asset!(app, "shaders/unlit.wgsl");
+    app.add_plugins(MaterialPlugin::<UnlitMaterial>::default())
+        .init_resource::<ViewSettings>()
+        .insert_resource(ClearColor(Color::srgb(0.11, 0.12, 0.14)))
+        .insert_resource(GlobalAmbientLight {
+            brightness: 600.0,
+            ..default()
+        })
+        .add_systems(
+            Update,
+            (spawn_site.run_if(site_changed), apply_lighting).chain(),
+        );
+    surface_index_plugin(app);
+}
+
+/// Compiles the model material's render pipeline while the first case is still being read:
+/// on software renderers compiling it takes about as long as reading a large model, and it
+/// cannot start before a mesh that needs it exists. The triangle has no area: it is never
+/// drawn, and it stays (it costs nothing).
+pub fn warm_up_pipelines(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<UnlitMaterial>>,
+    mut images: ResMut<Assets<Image>>,
+) {
+    let mesh = Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, vec![[0.0f32; 3]; 3])
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, vec![[0.0f32, 1.0, 0.0]; 3])
+    .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, vec![[0.0f32; 2]; 3])
+    .with_inserted_indices(Indices::U32(vec![0, 1, 2]));
+    let texture = images.add(texture_image(&Texture::new("warm-up", 1, 1, vec![255; 4])));
+    commands.spawn((
+        Mesh3d(meshes.add(mesh)),
+        MeshMaterial3d(materials.add(UnlitMaterial {
+            tint: LinearRgba::WHITE,
+            texture: Some(texture),
+            alpha_mode: AlphaMode::Opaque,
+        })),
+        Transform::IDENTITY,
+        Name::new("pipeline warm-up"),
+    ));
+}
+
+/// A new case, or a model of the open one placed anew.
+fn site_changed(scene: Option<Res<CaseScene>>, mut last: Local<Option<u64>>) -> bool {
+    let Some(scene) = scene else { return false };
+    let changed = scene.is_changed() || *last != Some(scene.placement_revision());
+    *last = Some(scene.placement_revision());
+    changed
+}
+
+/// Builds the surface index of cases opened with `SurfaceIndex::Later` (and after a model was
+/// placed anew), off the frame loop.
+pub fn surface_index_plugin(app: &mut App) {
+    app.init_resource::<SurfaceJob>()
+        .add_systems(Update, index_surface.run_if(resource_exists::<CaseScene>));
+}
+
+/// The surface index of the open case being built on another thread (cases opened with
+/// `SurfaceIndex::Later`): the models are drawn meanwhile; clicks, heights and lines of sight
+/// wait for it.
+#[derive(Resource, Default)]
+pub struct SurfaceJob {
+    task: Option<Background<Surface>>,
+    /// The placement revision the index is being built for.
+    placement_revision: u64,
+    started: Option<Instant>,
+    triangles: usize,
+}
+
+fn index_surface(mut scene: CaseEdits, mut job: ResMut<SurfaceJob>) {
+    if scene.opened_anew() || job.placement_revision != scene.placement_revision() {
+        // A different case, or a model moved: the index being built is no longer wanted.
+        job.task = None;
+        job.placement_revision = scene.placement_revision();
+        if !scene.site().surface_ready {
+            let source = scene.site().surface_source();
+            job.triangles = source.triangle_count();
+            job.started = Some(Instant::now());
+            job.task = Some(Background::spawn("surface index", move || source.build()));
+        }
+        return;
+    }
+    let Some(task) = job.task.as_mut() else {
+        return;
+    };
+    let Some(result) = task.poll() else {
+        return;
+    };
+    job.task = None;
+    let surface = match result {
+        Ok(s) => s,
+        Err(e) => {
+            error!("building the surface index: {e}");
+            Surface::empty()
+        }
+    };
+    info!(
+        "surface index: {} of {} triangles and {} points in {:.2} s",
+        surface.triangle_count(),
+        job.triangles,
+        surface.point_count(),
+        job.started.map_or(0.0, |t| t.elapsed().as_secs_f64())
+    );
+    // Not a new case: markers and views follow `revision`, the site is not spawned again.
+    scene.take_surface(surface);
+}
+
+fn spawn_site(
+    mut commands: Commands,
+    scene: Res<CaseScene>,
+    old: Query<Entity, With<CaseEntity>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut unlit_materials: ResMut<Assets<UnlitMaterial>>,
+    mut images: ResMut<Assets<Image>>,
+    mut settings: ResMut<ViewSettings>,
+) {
+    for e in &old {
+        commands.entity(e).despawn();
+    }
+    settings.lit = scene
+        .site()
+        .models
+        .iter()
+        .any(|m| m.model.shading == Shading::Lit);
+    let to_render = scene.enu_to_render_matrix();
+    for om in &scene.site().models {
+        let Ok(data) = &om.data else { continue };
+        let textures: Vec<Option<Handle<Image>>> = data
+            .textures
+            .iter()
+            .map(|t| t.as_ref().map(|t| images.add(texture_image(t))))
+            .collect();
+        let looks: Vec<ModelPart> = data
+            .materials
+            .iter()
+            .map(|m| {
+                let [r, g, b, a] = m.base_color;
+                // A texture that could not be loaded shows as neutral grey, visibly untextured.
+                let tint = if m.texture_missing { 0.45 } else { 1.0 };
+                let colour = LinearRgba::new(r * tint, g * tint, b * tint, a);
+                let texture = m
+                    .base_color_texture
+                    .and_then(|i| textures.get(i).cloned().flatten());
+                let alpha_mode = if m.alpha_blend {
+                    AlphaMode::Blend
+                } else {
+                    AlphaMode::Opaque
+                };
+                ModelPart {
+                    unlit: unlit_materials.add(UnlitMaterial {
+                        tint: colour,
+                        texture: texture.clone(),
+                        alpha_mode,
+                    }),
+                    lit: materials.add(StandardMaterial {
+                        base_color: colour.into(),
+                        base_color_texture: texture,
+                        double_sided: true,
+                        cull_mode: None,
+                        perceptual_roughness: 0.95,
+                        metallic: 0.0,
+                        reflectance: 0.1,
+                        alpha_mode,
+                        ..default()
+                    }),
+                }
+            })
+            .collect();
+        let fallback = ModelPart {
+            unlit: unlit_materials.add(UnlitMaterial {
+                tint: LinearRgba::gray(0.45),
+                texture: None,
+                alpha_mode: AlphaMode::Opaque,
+            }),
+            lit: materials.add(StandardMaterial {
+                base_color: Color::srgb(0.7, 0.7, 0.7),
+                double_sided: true,
+                cull_mode: None,
+                ..default()
+            }),
+        };
+        // A mesh with vertex colours and no material (PLY, OBJ without MTL) shows its colours
+        // as recorded; the grey fallback is for surfaces with nothing to show.
+        let recorded_colours = ModelPart {
+            unlit: unlit_materials.add(UnlitMaterial {
+                tint: LinearRgba::WHITE,
+                texture: None,
+                alpha_mode: AlphaMode::Opaque,
+            }),
+            lit: materials.add(StandardMaterial {
+                base_color: Color::WHITE,
+                double_sided: true,
+                cull_mode: None,
+                ..default()
+            }),
+        };
+        for (pi, prim) in data.primitives.iter().enumerate() {
+            let transform = narrow_transform(&(to_render * primitive_to_enu(&om.placed, data, pi)));
+            let mesh = build_mesh(data, pi);
+            let l = prim
+                .material
+                .and_then(|m| looks.get(m))
+                .unwrap_or(if prim.colors.is_some() {
+                    &recorded_colours
+                } else {
+                    &fallback
+                });
+            let look = ModelPart {
+                unlit: l.unlit.clone(),
+                lit: l.lit.clone(),
+            };
+            let mut part = commands.spawn((
+                Mesh3d(meshes.add(mesh)),
+                transform,
+                CaseEntity,
+                crate::view::story::ModelLayer(om.model.id.clone()),
+                Name::new(format!("model {} {}", om.model.id, prim.name)),
+            ));
+            if settings.lit {
+                part.insert(MeshMaterial3d(look.lit.clone()));
+            } else {
+                part.insert(MeshMaterial3d(look.unlit.clone()));
+            }
+            part.insert(look);
+        }
+    }
+    // A soft sun for lit mode; photogrammetry is unlit by default.
+    commands.spawn((
+        DirectionalLight {
+            illuminance: 9000.0,
+            shadow_maps_enabled: false,
+            ..default()
+        },
+        Transform::from_xyz(30.0, 80.0, 40.0).looking_at(Vec3::ZERO, Vec3::Y),
+        CaseEntity,
+    ));
+}
+
+/// Model primitives follow the lit/unlit setting by swapping their material.
+fn apply_lighting(
+    settings: Res<ViewSettings>,
+    parts: Query<(Entity, &ModelPart)>,
+    mut commands: Commands,
+) {
+    if !settings.is_changed() {
+        return;
+    }
+    for (entity, part) in &parts {
+        let mut e = commands.entity(entity);
+        if settings.lit {
+            e.remove::<MeshMaterial3d<UnlitMaterial>>()
+                .insert(MeshMaterial3d(part.lit.clone()));
+        } else {
+            e.remove::<MeshMaterial3d<StandardMaterial>>()
+                .insert(MeshMaterial3d(part.unlit.clone()));
+        }
+    }
+}
+
+/// An f64 affine matrix, already relative to the render origin, as an f32 Transform.
+pub fn narrow_transform(m: &Matrix4<f64>) -> Transform {
+    let cols: [f32; 16] = std::array::from_fn(|i| m[(i % 4, i / 4)] as f32);
+    Transform::from_matrix(Mat4::from_cols_array(&cols))
+}
+
+fn build_mesh(data: &ModelData, index: usize) -> Mesh {
+    let prim = &data.primitives[index];
+    let mut mesh = Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, prim.positions.clone())
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, prim.normals.clone());
+    if let Some(uv) = &prim.uvs {
+        mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, uv.clone());
+    }
+    if let Some(c) = &prim.colors {
+        mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.clone());
+    }
+    mesh.with_inserted_indices(Indices::U32(prim.indices.clone()))
+}
+
+/// An sRGB texture with its full mip chain (made when the model was read), so distant
+/// surfaces don't shimmer.
+fn texture_image(t: &Texture) -> Image {
+    let mut data = Vec::with_capacity(t.rgba.len() + t.mips.len());
+    data.extend_from_slice(&t.rgba);
+    data.extend_from_slice(&t.mips);
+    let levels = t.mip_levels();
+    let mut image = Image::new_uninit(
+        Extent3d {
+            width: t.width,
+            height: t.height,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    // Mip levels follow each other in `data` (TextureDataOrder::LayerMajor, the default).
+    image.data = Some(data);
+    image.texture_descriptor.mip_level_count = levels;
+    image.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor {
+        mag_filter: ImageFilterMode::Linear,
+        min_filter: ImageFilterMode::Linear,
+        mipmap_filter: ImageFilterMode::Linear,
+        address_mode_u: ImageAddressMode::ClampToEdge,
+        address_mode_v: ImageAddressMode::ClampToEdge,
+        ..default()
+    });
+    image
+}
