@@ -35,7 +35,7 @@ pub fn evidence_list_ui(
     scene: &CaseScene,
     control: &TimeControl,
     selection: &Selection,
-    filter: &mut CategoryFilter,
+    filter: &CategoryFilter,
     state: &mut UiState,
     actions: &mut Vec<UiAction>,
 ) {
@@ -67,7 +67,13 @@ pub fn evidence_list_ui(
                     for (k, c) in present.into_iter().enumerate() {
                         ui.horizontal(|ui| {
                             swatch(ui, c);
-                            super::shown_checkbox(ui, &mut filter.hidden, &c, c.label());
+                            {
+                                let mut hidden = filter.hidden.clone();
+                                super::shown_checkbox(ui, &mut hidden, &c, c.label());
+                                if hidden != filter.hidden {
+                                    actions.push(UiAction::SetHiddenCategories(hidden));
+                                }
+                            }
                         });
                         if k % 2 == 1 {
                             ui.end_row();

@@ -57,6 +57,16 @@ pub enum UiAction {
     /// Start editing the selected item's fields.
     EditForm(String),
     Present(crate::present::PresentCommand),
+    /// The View menu's options changed.
+    SetViewSettings(ViewSettings),
+    /// The point-cloud drawing options changed.
+    SetPointStyle(crate::view::points::PointStyle),
+    /// The categories hidden by the evidence list's filter.
+    SetHiddenCategories(Vec<locus_core::case::Category>),
+    /// The category the Place tool gives new items.
+    SetPlaceCategory(locus_core::case::Category),
+    /// The observer's eye height for the line-of-sight tool, metres.
+    SetEyeHeight(f64),
 }
 
 #[derive(Resource, Default)]
@@ -121,16 +131,17 @@ struct PendingActions(Vec<UiAction>);
 /// What the panels need of editing.
 #[derive(SystemParam)]
 struct EditParams<'w> {
-    tools: ResMut<'w, ToolState>,
+    tools: Res<'w, ToolState>,
     status: Res<'w, EditStatus>,
     settings: Res<'w, Settings>,
     attach: ResMut<'w, attach::AttachState>,
 }
 
-/// Point-cloud drawing options and what is drawn.
+/// The point-cloud options the View menu shows, and the state of the loading, import and
+/// export windows.
 #[derive(SystemParam)]
-struct PointParams<'w> {
-    style: ResMut<'w, crate::view::points::PointStyle>,
+struct WindowParams<'w> {
+    style: Res<'w, crate::view::points::PointStyle>,
     stats: Res<'w, crate::view::points::PointStats>,
     loading: ResMut<'w, loading::Loading>,
     import: ResMut<'w, import_events::ImportState>,
@@ -166,13 +177,13 @@ impl StoryParams<'_, '_> {
 
 fn panels_system(
     mut contexts: EguiContexts,
-    mut points: PointParams,
+    mut points: WindowParams,
     mut pending: ResMut<PendingActions>,
     scene: Option<Res<CaseScene>>,
     control: Res<TimeControl>,
     selection: Res<Selection>,
-    mut settings: ResMut<ViewSettings>,
-    mut filter: ResMut<CategoryFilter>,
+    settings: Res<ViewSettings>,
+    filter: Res<CategoryFilter>,
     mut ui_state: ResMut<UiState>,
     mut open_state: ResMut<OpenCaseState>,
     mut view_rect: ResMut<ViewRect>,
@@ -203,26 +214,21 @@ fn panels_system(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.content_rect()),
     );
-    // Edited on a copy so that change detection fires only on a real change.
-    let mut style = points.style.clone();
     top_bar::top_bar_ui(
         &mut root,
         &scene,
-        &mut settings,
-        (&mut style, *points.stats),
+        &settings,
+        (&points.style, *points.stats),
         &control,
         &mut ui_state,
         &mut open_state,
         &fly,
         &mut actions,
     );
-    if style != *points.style {
-        *points.style = style;
-    }
     toolbar::toolbar_ui(
         &mut root,
         &scene,
-        &mut edit.tools,
+        &edit.tools,
         &edit.status,
         &edit.settings,
         &mut actions,
@@ -233,7 +239,7 @@ fn panels_system(
         &scene,
         &control,
         &selection,
-        &mut filter,
+        &filter,
         &mut ui_state,
         &mut actions,
     );
@@ -317,8 +323,17 @@ fn panels_system(
     Ok(())
 }
 
+/// What the actions change of how the view is drawn.
+#[derive(SystemParam)]
+struct ViewParams<'w> {
+    settings: ResMut<'w, ViewSettings>,
+    points: ResMut<'w, crate::view::points::PointStyle>,
+    filter: ResMut<'w, CategoryFilter>,
+}
+
 fn apply_ui_actions(
     mut pending: ResMut<PendingActions>,
+    mut view: ViewParams,
     mut selection: ResMut<Selection>,
     mut time_commands: ResMut<TimeCommands>,
     mut camera_commands: ResMut<CameraCommands>,
@@ -387,6 +402,11 @@ fn apply_ui_actions(
                 camera_commands.0.push(c);
             }
             UiAction::OpenCase(path) => loading.start(path, settings.effective_author()),
+            UiAction::SetViewSettings(s) => *view.settings = s,
+            UiAction::SetPointStyle(s) => *view.points = s,
+            UiAction::SetHiddenCategories(hidden) => view.filter.hidden = hidden,
+            UiAction::SetPlaceCategory(c) => tools.place_category = c,
+            UiAction::SetEyeHeight(m) => tools.eye_height_m = m,
         }
     }
 }

@@ -22,7 +22,7 @@ pub const MEASURE_TOOLS: [(MeasurementKind, &str, &str); 5] = [
 pub fn toolbar_ui(
     root: &mut egui::Ui,
     scene: &CaseScene,
-    tools: &mut ToolState,
+    tools: &ToolState,
     status: &EditStatus,
     settings: &Settings,
     actions: &mut Vec<UiAction>,
@@ -34,6 +34,8 @@ pub fn toolbar_ui(
         ui.horizontal_wrapped(|ui| {
             let editable = scene.editable();
             let annotate = scene.can_annotate();
+            // The tools' options, collected apart: the buttons' closure holds `actions`.
+            let mut options = Vec::new();
             let mut tool_button = |ui: &mut egui::Ui, tool: Tool, text: &str, key: &str, tip: &str| {
                 let allowed = match tool {
                     Tool::Select => true,
@@ -58,7 +60,12 @@ pub fn toolbar_ui(
                     .width(90.0)
                     .show_ui(ui, |ui| {
                         for c in Category::ALL {
-                            ui.selectable_value(&mut tools.place_category, c, c.label());
+                            if ui
+                                .selectable_label(tools.place_category == c, c.label())
+                                .clicked()
+                            {
+                                options.push(UiAction::SetPlaceCategory(c));
+                            }
                         }
                     });
             }
@@ -70,14 +77,19 @@ pub fn toolbar_ui(
             tool_button(ui, Tool::Sight, "👁 Line of sight", "O", "Could an observer standing here see that spot?");
             if tools.tool == Tool::Sight {
                 ui.label("eye");
+                let mut eye = tools.eye_height_m;
                 ui.add(
-                    egui::DragValue::new(&mut tools.eye_height_m)
+                    egui::DragValue::new(&mut eye)
                         .range(0.0..=100.0)
                         .speed(0.05)
                         .suffix(" m"),
                 );
+                if eye != tools.eye_height_m {
+                    options.push(UiAction::SetEyeHeight(eye));
+                }
             }
             ui.separator();
+            actions.extend(options);
             let history = scene.session().history();
             let undo = history.can_undo();
             let redo = history.can_redo();

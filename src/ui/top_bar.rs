@@ -14,8 +14,8 @@ use crate::view::scene::ViewSettings;
 pub fn top_bar_ui(
     root: &mut egui::Ui,
     scene: &CaseScene,
-    settings: &mut ViewSettings,
-    (points, stats): (&mut PointStyle, PointStats),
+    settings: &ViewSettings,
+    (points, stats): (&PointStyle, PointStats),
     control: &TimeControl,
     state: &mut UiState,
     open: &mut OpenCaseState,
@@ -81,13 +81,17 @@ pub fn top_bar_ui(
                 }
             });
             ui.menu_button("👁 View", |ui| {
-                ui.checkbox(&mut settings.labels, "Labels (L)");
-                ui.checkbox(&mut settings.uncertainty, "Uncertainty discs");
-                ui.checkbox(&mut settings.tracks, "Tracks");
+                let mut view = settings.clone();
+                ui.checkbox(&mut view.labels, "Labels (L)");
+                ui.checkbox(&mut view.uncertainty, "Uncertainty discs");
+                ui.checkbox(&mut view.tracks, "Tracks");
                 ui.checkbox(
-                    &mut settings.lit,
+                    &mut view.lit,
                     "Light the model (U) — off shows the photographed colours as captured",
                 );
+                if view != *settings {
+                    actions.push(UiAction::SetViewSettings(view));
+                }
                 let mut all = control.show_all;
                 if ui
                     .checkbox(&mut all, "Show all items regardless of time (T)")
@@ -98,7 +102,11 @@ pub fn top_bar_ui(
                     )));
                 }
                 if stats.total > 0 {
-                    point_options(ui, points, stats);
+                    let mut style = points.clone();
+                    point_options(ui, &mut style, stats);
+                    if style != *points {
+                        actions.push(UiAction::SetPointStyle(style));
+                    }
                 }
             });
             if ui.button("ℹ Case").clicked() {

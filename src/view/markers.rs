@@ -73,7 +73,7 @@ impl Selection {
 }
 
 /// Which categories the user has hidden (filter in the evidence list).
-#[derive(Resource, Default, Debug)]
+#[derive(Resource, Default, Debug, Clone, PartialEq)]
 pub struct CategoryFilter {
     pub hidden: Vec<Category>,
 }

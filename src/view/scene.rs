@@ -22,7 +22,7 @@ use crate::background::Background;
 use crate::case_scene::{CaseEdits, CaseEntity, CaseScene};
 
 /// View settings that affect how the site is drawn.
-#[derive(Resource, Debug, Clone)]
+#[derive(Resource, Debug, Clone, PartialEq)]
 pub struct ViewSettings {
     /// Show photogrammetry with lighting (off: its baked-in lighting only).
     pub lit: bool,

@@ -1,8 +1,13 @@
 //! CSV (and semicolon- or tab-separated) event tables: columns found by header, line numbers
 //! counted as a text editor shows them.
 
-#[allow(unused_imports)]
-use super::*;
+use super::fields::Fields;
+use super::fields::RawFile;
+use super::fields::ReadError;
+use super::fields::record_from_fields;
+use super::fields::strip_bom;
+use crate::events::ColumnMapping;
+use crate::events::Rejected;
 
 pub(super) fn read_csv(bytes: &[u8], mapping: &ColumnMapping) -> Result<RawFile, ReadError> {
     let body = strip_bom(bytes);

@@ -10,8 +10,7 @@ use chrono_tz::Tz;
 
 use crate::time::{EvidenceTime, Precision};
 
-#[allow(unused_imports)]
-use super::*;
+use super::fields::norm;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateOrder {

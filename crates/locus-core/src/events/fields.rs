@@ -2,14 +2,14 @@
 //! file each came from), the column names recognised for each field, and the shared cell
 //! readers: coordinates with the uncertainty their decimals imply, source links, categories.
 
+use crate::events::ColumnMapping;
+use crate::events::M_PER_DEG;
+use crate::events::Rejected;
 use std::collections::HashSet;
 
 use serde_json::Value;
 
 use crate::case::{Category, Source};
-
-#[allow(unused_imports)]
-use super::*;
 
 #[derive(Debug, Clone, Default)]
 pub(super) struct RawRecord {

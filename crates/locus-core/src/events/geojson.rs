@@ -3,8 +3,12 @@
 
 use serde_json::Value;
 
-#[allow(unused_imports)]
-use super::*;
+use super::fields::RawFile;
+use super::fields::json_text;
+use super::fields::record_from_properties;
+use super::fields::strip_bom;
+use crate::events::ColumnMapping;
+use crate::events::Rejected;
 
 pub(super) fn read_geojson(bytes: &[u8], mapping: &ColumnMapping) -> Result<RawFile, String> {
     let v: Value = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {

@@ -24,28 +24,13 @@ mod kml;
 mod pipeline;
 mod timemap;
 
+use fields::strip_bom;
 use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::case::{EvidenceItem, Location};
-#[allow(unused_imports)]
-use csv::*;
-#[allow(unused_imports)]
-use dates::*;
-#[allow(unused_imports)]
-use duplicates::*;
-#[allow(unused_imports)]
-use fields::*;
-#[allow(unused_imports)]
-use geojson::*;
-#[allow(unused_imports)]
-use kml::*;
-#[allow(unused_imports)]
-use pipeline::*;
-#[allow(unused_imports)]
-use timemap::*;
 
 pub use dates::DateOrder;
 pub use pipeline::{
@@ -316,6 +301,7 @@ pub fn report_text(report: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::dates::DateOption;
     use super::*;
     use crate::case::{Case, Category, Location, VerificationStatus};
     use crate::time::Precision;

@@ -1,14 +1,20 @@
 //! TimeMap JSON exports (Forensic Architecture's timemap / datasheet-server): events with
 //! their sources and associations.
 
+use super::dates::DateOrder;
 use std::collections::HashMap;
 
 use serde_json::Value;
 
 use crate::case::Source;
 
-#[allow(unused_imports)]
-use super::*;
+use super::fields::RawFile;
+use super::fields::json_sources;
+use super::fields::json_text;
+use super::fields::record_from_properties;
+use super::fields::strip_bom;
+use crate::events::ColumnMapping;
+use crate::events::Rejected;
 
 /// TimeMap's own date format (its DATE_FMT default) is month first.
 pub(super) const TIMEMAP_DEFAULT_ORDER: DateOrder = DateOrder::MonthFirst;

@@ -2,9 +2,6 @@
 //! chain made when the model is read; KTX2 (uncompressed, Zstandard, or Basis Universal
 //! transcoded by the pure-Rust `basisu`) and the pixel layouts the `gltf` crate decodes.
 
-#[allow(unused_imports)]
-use super::model::*;
-
 /// A decoded sRGB texture, RGBA8, with its mip chain.
 #[derive(Debug, Clone)]
 pub struct Texture {

@@ -227,6 +227,8 @@ pub struct PlacementMap {
     exact: Exact,
 }
 
+// One per model: the size of the projected variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Exact {
     Affine,

@@ -6,8 +6,14 @@ use std::collections::HashMap;
 
 use pdf_writer::{Content, Name, Str};
 
-#[allow(unused_imports)]
-use super::*;
+use super::pdf::BOLD_TTF;
+use super::pdf::FontSlot;
+use super::pdf::MONO_TTF;
+use super::pdf::SANS_TTF;
+use super::pdf::deflate;
+use super::pdf::png_paeth_rows;
+use crate::report::ReportError;
+use crate::report::StepImage;
 
 pub(super) const PAGE_W: f32 = 595.276;
 pub(super) const PAGE_H: f32 = 841.89;

@@ -26,15 +26,7 @@ use chrono::{DateTime, Utc};
 use crate::case::Case;
 use crate::time::parse_time_zone;
 use layout::Writer;
-#[allow(unused_imports)]
-use layout::*;
 use method::method_section;
-#[allow(unused_imports)]
-use method::*;
-#[allow(unused_imports)]
-use pdf::*;
-#[allow(unused_imports)]
-use sections::*;
 use sections::{evidence_section, measurement_section, storyline_section, title_page};
 
 /// One storyline step as rendered for the report.
@@ -136,6 +128,7 @@ fn build(input: &ReportInput) -> Result<Built, ReportError> {
 
 #[cfg(test)]
 mod tests {
+    use super::layout::MONO;
     use super::*;
     use crate::case::Location;
     use crate::case::{Category, EvidenceItem};

@@ -2,6 +2,7 @@
 //! ToUnicode maps (so text is selectable and searchable), pictures as deflated PNG-predicted
 //! streams, page footers; the same input always gives the same bytes.
 
+use super::layout::Writer;
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Timelike};
@@ -11,8 +12,18 @@ use sha2::{Digest, Sha256};
 
 use crate::time::to_rfc3339;
 
-#[allow(unused_imports)]
-use super::*;
+use super::layout::CONTENT_W;
+use super::layout::FACES;
+use super::layout::FONT_RES;
+use super::layout::FOOTER_Y;
+use super::layout::Face;
+use super::layout::MARGIN_X;
+use super::layout::NOTE;
+use super::layout::PAGE_H;
+use super::layout::PAGE_W;
+use crate::report::Built;
+use crate::report::ReportError;
+use crate::report::ReportInput;
 
 pub(super) static SANS_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 pub(super) static BOLD_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");

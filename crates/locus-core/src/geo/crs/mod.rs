@@ -28,18 +28,10 @@ mod wkt;
 use serde::{Deserialize, Serialize};
 
 use crate::geo::geodesy::{Ecef, Geodetic, WGS84_A, WGS84_F};
-#[allow(unused_imports)]
-use las_header::*;
 pub use las_header::{crs_from_geokeys, las_crs};
 pub use lcc::LambertConic;
-#[allow(unused_imports)]
-use lcc::*;
-#[allow(unused_imports)]
-use tm::*;
 pub use tm::{TransverseMercator, utm};
 pub use wkt::crs_from_wkt;
-#[allow(unused_imports)]
-use wkt::*;
 
 /// An ellipsoid: semi-major axis (metres) and flattening.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -454,6 +446,7 @@ impl Crs {
 
 #[cfg(test)]
 mod tests {
+    use super::tm::wrap_deg;
     use super::*;
     use approx::assert_abs_diff_eq;
     use proptest::prelude::*;
@@ -507,8 +500,8 @@ mod tests {
         // less in easting, exactly as proj4rs's etmerc does: 577 274.9838, 69 740.4923.
         assert_abs_diff_eq!(e, 577_274.99, epsilon = 0.01);
         assert_abs_diff_eq!(n, 69_740.50, epsilon = 0.01);
-        assert_abs_diff_eq!(e, 577_274.9838, epsilon = 1e-4);
-        assert_abs_diff_eq!(n, 69_740.4923, epsilon = 1e-4);
+        assert_abs_diff_eq!(e, 577_274.983_8, epsilon = 1e-4);
+        assert_abs_diff_eq!(n, 69_740.492_3, epsilon = 1e-4);
         let (lat, lon) = tm.inverse(577_274.99, 69_740.50);
         assert_abs_diff_eq!(lat, 50.5, epsilon = 1e-7);
         assert_abs_diff_eq!(lon, 0.5, epsilon = 1e-7);

@@ -19,21 +19,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-#[allow(unused_imports)]
-use export::*;
 pub use export::{ExportReport, case_members, export};
-#[allow(unused_imports)]
-use keys::*;
 pub use keys::{fingerprint, keygen, public_key_hex, read_public_key, read_signing_key};
-#[allow(unused_imports)]
-use open::*;
 pub use open::{open_for_viewing, save_as_new_case};
 pub use screen::unsafe_name;
-#[allow(unused_imports)]
-use screen::*;
 pub use tempfile::TempDir;
-#[allow(unused_imports)]
-use verify::*;
 pub use verify::{Problem, VerifyReport, verify};
 
 pub const MANIFEST: &str = "manifest.json";
