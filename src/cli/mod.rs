@@ -1,5 +1,10 @@
 //! The command line (DESIGN.md §3): parses arguments, runs the windowless commands and
 //! maps every outcome to an exit code: 0 success, 1 the operation failed, 2 usage error.
+//!
+//! One file per command group (`events`, `package`, `sight`, `frames`, `report`, and the
+//! hidden test helpers in `debug`); `inspect`, `render`, `derive-surface` and `open` are
+//! dispatched here. Depends on `locus_core`, and on `render` and `case_scene` for the commands
+//! that draw; never on the window's `ui` or `editing`.
 
 mod debug;
 mod events;

@@ -12,7 +12,7 @@ use crate::view::markers::{Selection, Target};
 
 use super::saving::save;
 use super::tools::finish_measurement;
-use super::*;
+use super::{EditCommand, EditCommands, EditStatus, Tool, ToolState};
 
 /// Ids of what is selected, to find it again after an edit shifts indices.
 pub(super) fn selected_ids(scene: &CaseScene, selection: &Selection) -> Vec<(Target, String)> {

@@ -6,6 +6,10 @@
 //! mouse over the 3D view into `PointerEvent`s carrying rays in case ENU (f64);
 //! `handle_pointer` turns those into edits. Every change goes through the case's `Session`:
 //! recorded in the audit log before it counts, undoable, saved atomically.
+//!
+//! `pointer` makes the events, `tools` turns them into edits, `commands` applies the panels'
+//! and keys' `EditCommand`s, `saving` saves. Depends on `case_scene` (through `CaseEdits`),
+//! `view` (markers, selection, camera) and `locus_core`; never on `ui`.
 
 mod commands;
 mod pointer;

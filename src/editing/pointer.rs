@@ -12,7 +12,7 @@ use crate::case_scene::CaseScene;
 use crate::view::camera::{FlyMode, MainCamera};
 use crate::view::markers::{Selection, Target};
 
-use super::*;
+use super::{Picked, PointerCapture, PointerEvent, PointerEvents, Tool, ToolState, ViewRay};
 
 const CLICK_SLOP_PX: f32 = 4.0;
 

@@ -7,7 +7,7 @@ use chrono::Utc;
 use crate::case_scene::CaseEdits;
 use crate::settings::Settings;
 
-use super::*;
+use super::{Drag, EditStatus};
 
 pub(super) fn save(scene: &mut CaseEdits, status: &mut EditStatus) {
     match scene.save() {

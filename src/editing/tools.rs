@@ -15,7 +15,7 @@ use crate::settings::Settings;
 use crate::view::markers::{Marker, Selection, Target};
 
 use super::pointer::{cast, picked};
-use super::*;
+use super::{Drag, EditStatus, PointerEvent, PointerEvents, Tool, ToolState};
 
 /// A new evidence item at a point on the surface, with honest defaults: time unknown,
 /// unverified, half a metre of horizontal uncertainty, recorded as created by the author.

@@ -1,6 +1,10 @@
 //! The window's panels (egui): top bar, evidence list, item details, timeline, plus keyboard
 //! shortcuts. Panels are functions of the state they show and return `UiAction`s; one system
 //! applies the actions, so the panels never reach into the ECS ad hoc.
+//!
+//! Depends on everything it shows (`case_scene`, `view`, `editing`'s commands and tool state,
+//! `present`). Outside `ui` only `app` (adds its plugin), `frame_timing` (waits for the
+//! loading) and `view::overlay` (draws after the panels, in the space they leave) refer to it.
 
 pub mod attach;
 mod details;

@@ -1,13 +1,8 @@
 //! CSV (and semicolon- or tab-separated) event tables: columns found by header, line numbers
 //! counted as a text editor shows them.
 
-use super::fields::Fields;
-use super::fields::RawFile;
-use super::fields::ReadError;
-use super::fields::record_from_fields;
-use super::fields::strip_bom;
-use crate::events::ColumnMapping;
-use crate::events::Rejected;
+use super::fields::{Fields, RawFile, ReadError, record_from_fields, strip_bom};
+use super::{ColumnMapping, Rejected};
 
 pub(super) fn read_csv(bytes: &[u8], mapping: &ColumnMapping) -> Result<RawFile, ReadError> {
     let body = strip_bom(bytes);

@@ -2,8 +2,9 @@
 //! same sources (in any order). Reported, never merged.
 
 use crate::case::Source;
-use crate::events::M_PER_DEG;
 use crate::time::EvidenceTime;
+
+use super::M_PER_DEG;
 
 pub(super) fn approx_distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     let dn = (a.0 - b.0) * M_PER_DEG;

@@ -2,14 +2,13 @@
 //! file each came from), the column names recognised for each field, and the shared cell
 //! readers: coordinates with the uncertainty their decimals imply, source links, categories.
 
-use crate::events::ColumnMapping;
-use crate::events::M_PER_DEG;
-use crate::events::Rejected;
 use std::collections::HashSet;
 
 use serde_json::Value;
 
 use crate::case::{Category, Source};
+
+use super::{ColumnMapping, M_PER_DEG, Rejected};
 
 #[derive(Debug, Clone, Default)]
 pub(super) struct RawRecord {
@@ -49,6 +48,17 @@ pub(super) enum ReadError {
 
 pub(super) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// A JSON event file (GeoJSON, TimeMap), with where it stops being JSON.
+pub(super) fn parse_json(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
+        format!(
+            "not valid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 /// Header names compared without case, spaces or punctuation.

@@ -3,21 +3,11 @@
 
 use serde_json::Value;
 
-use super::fields::RawFile;
-use super::fields::json_text;
-use super::fields::record_from_properties;
-use super::fields::strip_bom;
-use crate::events::ColumnMapping;
-use crate::events::Rejected;
+use super::fields::{RawFile, json_text, parse_json, record_from_properties};
+use super::{ColumnMapping, Rejected};
 
 pub(super) fn read_geojson(bytes: &[u8], mapping: &ColumnMapping) -> Result<RawFile, String> {
-    let v: Value = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
-        format!(
-            "not valid JSON at line {}, column {}: {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let v = parse_json(bytes)?;
     let features: Vec<&Value> = match v.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => v
             .get("features")

@@ -7,10 +7,8 @@ use serde_json::Value;
 
 use crate::case::Source;
 
-use super::fields::RawFile;
-use super::fields::record_from_properties;
-use crate::events::ColumnMapping;
-use crate::events::Rejected;
+use super::fields::{RawFile, record_from_properties};
+use super::{ColumnMapping, Rejected};
 
 pub(super) fn kml_from_kmz(bytes: &[u8]) -> Result<(String, String), String> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))

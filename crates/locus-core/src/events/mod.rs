@@ -14,6 +14,10 @@
 //! provenance source naming the import file, its SHA-256 and the record's location in it
 //! (and, when the CLI or app copied the file into the case's evidence store, the archived
 //! copy). The import file itself is only read.
+//!
+//! One file per format (`csv`, `geojson`, `kml`, `timemap`) reads into `fields::RawRecord`;
+//! `dates`, `duplicates` and `pipeline` decide the facts. Depends on `case` (items, edits),
+//! `time` and `integrity::attach` (archiving the file); no format reader uses another's.
 
 mod csv;
 mod dates;
@@ -24,13 +28,14 @@ mod kml;
 mod pipeline;
 mod timemap;
 
-use fields::strip_bom;
 use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::case::{EvidenceItem, Location};
+
+use fields::strip_bom;
 
 pub use dates::DateOrder;
 pub use pipeline::{

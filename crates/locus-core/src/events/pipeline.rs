@@ -2,7 +2,6 @@
 //! facts (coordinates, time, category, sources, duplicates) with every assumption listed,
 //! and the one undoable edit that adds the imported items with fresh ids.
 
-use super::dates::DateOrder;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -15,35 +14,19 @@ use crate::case::{
 };
 
 use super::csv::read_csv;
-use super::dates::DateOption;
-use super::dates::Stamp;
-use super::dates::detect_order;
-use super::dates::evidence_time;
-use super::dates::order_label;
-use super::dates::parse_stamp;
-use super::dates::record_stamp;
-use super::dates::resolve;
-use super::duplicates::approx_distance_m;
-use super::duplicates::duplicate_hash;
-use super::duplicates::source_set;
-use super::fields::RawRecord;
-use super::fields::ReadError;
-use super::fields::category_of;
-use super::fields::coordinates;
-use super::fields::strip_bom;
+use super::dates::{
+    DateOption, DateOrder, Stamp, detect_order, evidence_time, order_label, parse_stamp,
+    record_stamp, resolve,
+};
+use super::duplicates::{approx_distance_m, duplicate_hash, source_set};
+use super::fields::{RawRecord, ReadError, category_of, coordinates, strip_bom};
 use super::geojson::read_geojson;
-use super::kml::kml_from_kmz;
-use super::kml::read_kml;
-use super::timemap::TIMEMAP_DEFAULT_ORDER;
-use super::timemap::read_timemap;
-use crate::events::DUPLICATE_DISTANCE_M;
-use crate::events::Duplicate;
-use crate::events::EventFileError;
-use crate::events::EventFormat;
-use crate::events::EventImport;
-use crate::events::ImportOptions;
-use crate::events::ImportedItem;
-use crate::events::Rejected;
+use super::kml::{kml_from_kmz, read_kml};
+use super::timemap::{TIMEMAP_DEFAULT_ORDER, read_timemap};
+use super::{
+    DUPLICATE_DISTANCE_M, Duplicate, EventFileError, EventFormat, EventImport, ImportOptions,
+    ImportedItem, Rejected,
+};
 
 /// Reads and parses an event file. `display_time_zone` is the case's (naive times are read
 /// in it unless `options.time_zone` says otherwise).

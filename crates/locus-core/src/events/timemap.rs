@@ -1,32 +1,21 @@
 //! TimeMap JSON exports (Forensic Architecture's timemap / datasheet-server): events with
 //! their sources and associations.
 
-use super::dates::DateOrder;
 use std::collections::HashMap;
 
 use serde_json::Value;
 
 use crate::case::Source;
 
-use super::fields::RawFile;
-use super::fields::json_sources;
-use super::fields::json_text;
-use super::fields::record_from_properties;
-use super::fields::strip_bom;
-use crate::events::ColumnMapping;
-use crate::events::Rejected;
+use super::dates::DateOrder;
+use super::fields::{RawFile, json_sources, json_text, parse_json, record_from_properties};
+use super::{ColumnMapping, Rejected};
 
 /// TimeMap's own date format (its DATE_FMT default) is month first.
 pub(super) const TIMEMAP_DEFAULT_ORDER: DateOrder = DateOrder::MonthFirst;
 
 pub(super) fn read_timemap(bytes: &[u8], mapping: &ColumnMapping) -> Result<RawFile, String> {
-    let v: Value = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
-        format!(
-            "not valid JSON at line {}, column {}: {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let v = parse_json(bytes)?;
     let (events, sources, associations) = match &v {
         Value::Array(a) => (a.clone(), Value::Null, Value::Null),
         Value::Object(o) => (

@@ -2,19 +2,14 @@
 //! primitives and their attributes (with `gltf_ext` for the compression extensions), images
 //! decoded beside the geometry; a missing texture is a warning, not a failed model.
 
-use super::model::Material;
-use super::model::ModelData;
-use super::model::ModelError;
-use super::model::Primitive;
-use super::model::smooth_normals;
-use super::texture::Texture;
-use super::texture::decode_ktx2;
-use super::texture::to_rgba8;
 use std::path::Path;
 
 use nalgebra::{Matrix4, Quaternion, UnitQuaternion, Vector3};
 
 use crate::geo::placement::gltf_to_z_up;
+
+use super::model::{Material, ModelData, ModelError, Primitive, smooth_normals};
+use super::texture::{Texture, decode_ktx2, to_rgba8};
 
 /// Extensions whose absence only degrades appearance; anything else that is *required*
 /// and unknown stops the load with a clear message.

@@ -6,14 +6,8 @@ use std::collections::HashMap;
 
 use pdf_writer::{Content, Name, Str};
 
-use super::pdf::BOLD_TTF;
-use super::pdf::FontSlot;
-use super::pdf::MONO_TTF;
-use super::pdf::SANS_TTF;
-use super::pdf::deflate;
-use super::pdf::png_paeth_rows;
-use crate::report::ReportError;
-use crate::report::StepImage;
+use super::pdf::{BOLD_TTF, FontSlot, MONO_TTF, SANS_TTF, deflate, png_paeth_rows};
+use super::{ReportError, StepImage};
 
 pub(super) const PAGE_W: f32 = 595.276;
 pub(super) const PAGE_H: f32 = 841.89;

@@ -1,27 +1,15 @@
 //! The method appendix: every model with its file hash, placement (with the fit's residuals),
 //! capture facts and stated accuracy, the software and the audit-log head.
 
-use super::layout::Writer;
 use chrono_tz::Tz;
 
 use crate::case::Model;
 use crate::geo::placement::Placement;
 use crate::time::format_local;
 
-use super::layout::BODY;
-use super::layout::CELL;
-use super::layout::CELL_B;
-use super::layout::H1;
-use super::layout::H2;
-use super::layout::MONO;
-use super::layout::NOTE;
-use super::layout::Para;
-use super::layout::SMALL;
-use super::sections::count;
-use super::sections::latlon;
-use super::sections::metres;
-use crate::report::ModelFacts;
-use crate::report::ReportInput;
+use super::layout::{BODY, CELL, CELL_B, H1, H2, MONO, NOTE, Para, SMALL, Writer};
+use super::sections::{count, latlon, metres};
+use super::{ModelFacts, ReportInput};
 
 fn placement_paras(p: &Placement) -> Vec<Para> {
     let mut v = vec![(CELL_B, p.method_label().to_string())];

@@ -15,6 +15,10 @@
 //! contextual forms or right-to-left ordering (Arabic, Hebrew) are set as isolated letters in
 //! logical order: extractable and searchable, but not typographically correct. Characters no
 //! DejaVu face has (e.g. CJK) are drawn as the missing-glyph box and cannot be extracted.
+//!
+//! `layout` is the page engine and `pdf` the PDF writer; neither knows of cases. `sections`
+//! and `method` write the case into them. Depends on `case`, `geo` and `time`; the pictures
+//! and model facts come from the caller (the app renders them).
 
 mod layout;
 mod method;
@@ -25,6 +29,7 @@ use chrono::{DateTime, Utc};
 
 use crate::case::Case;
 use crate::time::parse_time_zone;
+
 use layout::Writer;
 use method::method_section;
 use sections::{evidence_section, measurement_section, storyline_section, title_page};

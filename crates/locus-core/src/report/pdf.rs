@@ -2,7 +2,6 @@
 //! ToUnicode maps (so text is selectable and searchable), pictures as deflated PNG-predicted
 //! streams, page footers; the same input always gives the same bytes.
 
-use super::layout::Writer;
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Timelike};
@@ -12,18 +11,10 @@ use sha2::{Digest, Sha256};
 
 use crate::time::to_rfc3339;
 
-use super::layout::CONTENT_W;
-use super::layout::FACES;
-use super::layout::FONT_RES;
-use super::layout::FOOTER_Y;
-use super::layout::Face;
-use super::layout::MARGIN_X;
-use super::layout::NOTE;
-use super::layout::PAGE_H;
-use super::layout::PAGE_W;
-use crate::report::Built;
-use crate::report::ReportError;
-use crate::report::ReportInput;
+use super::layout::{
+    CONTENT_W, FACES, FONT_RES, FOOTER_Y, Face, MARGIN_X, NOTE, PAGE_H, PAGE_W, Writer,
+};
+use super::{Built, ReportError, ReportInput};
 
 pub(super) static SANS_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 pub(super) static BOLD_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");

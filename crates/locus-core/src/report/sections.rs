@@ -1,7 +1,6 @@
 //! The report's sections about the case: title page, evidence table, measurements and lines
 //! of sight, and the storyline's pictures.
 
-use super::layout::Writer;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -9,24 +8,11 @@ use crate::case::{Case, Location};
 use crate::geo::geodesy::Enu;
 use crate::time::{describe, format_local, to_rfc3339};
 
-use super::layout::BODY;
-use super::layout::BODY_B;
-use super::layout::BOTTOM;
-use super::layout::CELL;
-use super::layout::CELL_B;
-use super::layout::CONTENT_W;
-use super::layout::Col;
-use super::layout::H1;
-use super::layout::H2;
-use super::layout::MONO;
-use super::layout::NOTE;
-use super::layout::Para;
-use super::layout::Row;
-use super::layout::SMALL;
-use super::layout::TITLE;
-use super::layout::TOP;
-use crate::report::ReportError;
-use crate::report::ReportInput;
+use super::layout::{
+    BODY, BODY_B, BOTTOM, CELL, CELL_B, CONTENT_W, Col, H1, H2, MONO, NOTE, Para, Row, SMALL,
+    TITLE, TOP, Writer,
+};
+use super::{ReportError, ReportInput};
 
 pub(super) fn latlon(lat: f64, lon: f64) -> String {
     let ns = if lat < 0.0 { 'S' } else { 'N' };

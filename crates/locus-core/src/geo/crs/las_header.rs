@@ -1,9 +1,7 @@
 //! The CRS a LAS/LAZ file declares: its WKT record, else its GeoTIFF GeoKeyDirectory.
 
 use super::wkt::crs_from_wkt;
-use crate::geo::crs::Crs;
-use crate::geo::crs::Datum;
-use crate::geo::crs::LinearUnit;
+use super::{Crs, Datum, LinearUnit};
 
 /// The CRS a LAS/LAZ file declares, from its OGC WKT record (2112) when that names one Locus
 /// reads, else from its GeoTIFF GeoKeyDirectory (34735, with 34736 doubles and 34737 ASCII).

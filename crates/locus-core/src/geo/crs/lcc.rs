@@ -3,8 +3,8 @@
 
 use std::f64::consts::{FRAC_PI_2, FRAC_PI_4};
 
+use super::Ellipsoid;
 use super::tm::wrap_deg;
-use crate::geo::crs::Ellipsoid;
 
 /// Lambert conformal conic, two standard parallels (EPSG 9802, Guidance Note 7-2 §3.1.1),
 /// in metres.

@@ -19,6 +19,9 @@
 //! LAS files and surveys often carry orthometric heights (above the geoid, e.g. NAVD88),
 //! which differ from ellipsoidal ones by the geoid undulation (about −20 m in Oregon); a
 //! placement may state that separation (see `placement::Placement::Projected`).
+//!
+//! `tm` and `lcc` hold the projections, `wkt` and `las_header` read the CRS a file declares.
+//! Depends on `geo::geodesy` only (and the `las` crate's header types).
 
 mod las_header;
 mod lcc;
@@ -28,6 +31,7 @@ mod wkt;
 use serde::{Deserialize, Serialize};
 
 use crate::geo::geodesy::{Ecef, Geodetic, WGS84_A, WGS84_F};
+
 pub use las_header::{crs_from_geokeys, las_crs};
 pub use lcc::LambertConic;
 pub use tm::{TransverseMercator, utm};

@@ -2,7 +2,7 @@
 //! (2011, "Transverse Mercator with an accuracy of a few nanometres", J. Geodesy 85), with
 //! its inverse.
 
-use crate::geo::crs::Ellipsoid;
+use super::Ellipsoid;
 
 /// The UTM projection of a zone (k0 = 0.9996, false easting 500 000 m, false northing 0 or
 /// 10 000 000 m in the south).

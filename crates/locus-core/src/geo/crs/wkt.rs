@@ -1,10 +1,7 @@
 //! OGC WKT version 1 (as LAS record 2112 carries it): a small parser and the recognition of
 //! the projected CRSs Locus implements, by EPSG authority code or by method and parameters.
 
-use crate::geo::crs::Crs;
-use crate::geo::crs::Datum;
-use crate::geo::crs::Ellipsoid;
-use crate::geo::crs::LinearUnit;
+use super::{Crs, Datum, Ellipsoid, LinearUnit};
 
 /// Parses an OGC WKT (version 1, as in LAS record 2112) projected CRS into a [`Crs`]: first by
 /// the PROJCS's own EPSG authority code, else by recognising a Lambert_Conformal_Conic_2SP or

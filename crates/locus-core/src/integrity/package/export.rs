@@ -2,16 +2,6 @@
 //! with fixed timestamps, the manifest of SHA-256s and its signature; the same state always
 //! gives the same bytes.
 
-use super::keys::fingerprint;
-use crate::integrity::package::CASE_PREFIX;
-use crate::integrity::package::MANIFEST;
-use crate::integrity::package::Manifest;
-use crate::integrity::package::Member;
-use crate::integrity::package::PACKAGE_FORMAT;
-use crate::integrity::package::PackageError;
-use crate::integrity::package::SIGNATURE;
-use crate::integrity::package::SignatureFile;
-use crate::integrity::package::read_err;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -24,6 +14,12 @@ use sha2::{Digest, Sha256};
 use crate::case::Case;
 use crate::case::audit::{audit_path, read_audit_log};
 use crate::case::file::{check_relative_path, load_case};
+
+use super::keys::fingerprint;
+use super::{
+    CASE_PREFIX, MANIFEST, Manifest, Member, PACKAGE_FORMAT, PackageError, SIGNATURE,
+    SignatureFile, read_err,
+};
 
 /// Every file a case references, relative to its folder, sorted: the case file, the audit
 /// log, models (and the buffers/images of a `.gltf`), attachments, archived sources.

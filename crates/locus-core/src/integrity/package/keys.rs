@@ -1,12 +1,12 @@
 //! Signing keys: generating a key pair, reading private and public keys, fingerprints.
 
-use crate::integrity::package::PackageError;
-use crate::integrity::package::read_err;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
+
+use super::{PackageError, read_err};
 
 /// A short, readable fingerprint of a public key: the first 16 bytes of its SHA-256, hex in
 /// groups of four.

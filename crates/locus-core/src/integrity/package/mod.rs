@@ -6,6 +6,9 @@
 //! Layout inside the zip: `case/<path relative to the case folder>` for every member, then
 //! `manifest.json` and (when signed) `manifest.sig`. Entries are in a fixed order with a fixed
 //! timestamp, so the same case exported twice gives the same manifest (and the same bytes).
+//!
+//! `export` seals, `screen` and `verify` check, `open` unpacks for viewing, `keys` signs.
+//! Depends on `case` (the case file, its references, the audit log) and `integrity::fsio`.
 
 mod export;
 mod keys;

@@ -1,9 +1,6 @@
 //! Opening a package for viewing (verified, unpacked into a fresh temporary folder, never
 //! beside the package) and saving what was viewed as a new case folder.
 
-use super::verify::{Problem, VerifyReport, verify};
-use crate::integrity::package::PackageError;
-use crate::integrity::package::read_err;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -11,6 +8,9 @@ use ed25519_dalek::VerifyingKey;
 
 use crate::case::Case;
 use crate::case::file::parse_case;
+
+use super::verify::{Problem, VerifyReport, verify};
+use super::{PackageError, read_err};
 
 /// Verifies a package and unpacks it into a fresh temporary folder, for viewing. Hostile or
 /// unreadable packages are refused (nothing is kept); altered ones are unpacked so that the

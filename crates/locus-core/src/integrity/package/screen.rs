@@ -1,12 +1,12 @@
 //! Screening a package before anything in it is read: entry names (absolute paths, `..`,
 //! drive letters), entry kinds (symlinks), duplicates, sizes and compression ratios capped.
 
-use super::verify::Problem;
-use crate::integrity::package::MAX_RATIO;
-use crate::integrity::package::MAX_TOTAL_BYTES;
 use std::io::{Read, Seek};
 
 use sha2::{Digest, Sha256};
+
+use super::verify::Problem;
+use super::{MAX_RATIO, MAX_TOTAL_BYTES};
 
 /// Why an entry name is unsafe, if it is.
 pub fn unsafe_name(name: &str) -> Option<&'static str> {

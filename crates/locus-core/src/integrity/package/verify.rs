@@ -1,7 +1,6 @@
 //! Verifying a package: every member read to its declared size and hashed against the
 //! manifest, the manifest's form and signature, the audit chain; every problem named.
 
-use super::keys::fingerprint;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
@@ -13,15 +12,12 @@ use sha2::{Digest, Sha256};
 
 use crate::case::audit::check;
 
+use super::keys::fingerprint;
 use super::screen::{Entry, read_entry, screen, unsafe_name};
-use crate::integrity::package::CASE_PREFIX;
-use crate::integrity::package::MANIFEST;
-use crate::integrity::package::MAX_MANIFEST_BYTES;
-use crate::integrity::package::Manifest;
-use crate::integrity::package::Member;
-use crate::integrity::package::PACKAGE_FORMAT;
-use crate::integrity::package::SIGNATURE;
-use crate::integrity::package::SignatureFile;
+use super::{
+    CASE_PREFIX, MANIFEST, MAX_MANIFEST_BYTES, Manifest, Member, PACKAGE_FORMAT, SIGNATURE,
+    SignatureFile,
+};
 
 /// One thing wrong with a package, naming the member or check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
