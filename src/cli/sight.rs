@@ -48,13 +48,19 @@ pub fn run_sight(case: &Path, from: &str, to: &str, eye_height: f64, json_out: b
             loaded.file.display()
         );
     }
+    let Some(origin) = &loaded.case.origin else {
+        bail!(
+            "the case has no origin, so latitudes and longitudes have no place in it; set one (Case → Settings): {}",
+            loaded.file.display()
+        );
+    };
     let frame = loaded.case.frame();
     let place = |(lat, lon, h): (f64, f64, Option<f64>), lift: f64, what: &str| -> Result<Enu> {
         match h {
             Some(h) => Ok(frame.geodetic_to_enu(Geodetic::new(lat, lon, h))),
             None => {
                 let flat =
-                    frame.geodetic_to_enu(Geodetic::new(lat, lon, loaded.case.origin.height_m));
+                    frame.geodetic_to_enu(Geodetic::new(lat, lon, origin.height_m));
                 eye_above_surface(&site.surface, flat.east_m, flat.north_m, lift)
                     .with_context(|| format!("{what} {lat},{lon} is not over any model, so it has no surface height; give a height"))
             }

@@ -262,12 +262,19 @@ fn case_info_ui<'a>(
     }
     ui.add_space(6.0);
     ui.strong("Origin of the local frame");
-    ui.label(format!(
-        "{:.7}°, {:.7}°, {:.2} m (WGS84, ellipsoidal)",
-        case.origin.lat_deg, case.origin.lon_deg, case.origin.height_m
-    ));
-    if !case.origin.note.is_empty() {
-        ui.label(egui::RichText::new(&case.origin.note).italics());
+    match &case.origin {
+        Some(o) => {
+            ui.label(format!(
+                "{:.7}°, {:.7}°, {:.2} m (WGS84, ellipsoidal)",
+                o.lat_deg, o.lon_deg, o.height_m
+            ));
+            if !o.note.is_empty() {
+                ui.label(egui::RichText::new(&o.note).italics());
+            }
+        }
+        None => {
+            ui.label("None yet: the case is not placed on Earth; positions are metres in the models' own coordinates.");
+        }
     }
     ui.label(format!("Times shown in {} ", case.display_time_zone));
     ui.add_space(6.0);

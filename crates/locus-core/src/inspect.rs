@@ -153,8 +153,8 @@ pub fn inspect_case(path: &Path) -> Result<Value, InspectError> {
         "format_version": case.format_version,
         "title": case.title,
         "notice": case.notice,
-        "origin": {"lat_deg": case.origin.lat_deg, "lon_deg": case.origin.lon_deg, "height_m": case.origin.height_m,
-                   "note": case.origin.note},
+        "origin": case.origin.as_ref().map(|o| json!({"lat_deg": o.lat_deg, "lon_deg": o.lon_deg, "height_m": o.height_m,
+                   "note": o.note})),
         "display_time_zone": case.display_time_zone,
         "time_span": span.map(|s| json!({"start": to_rfc3339(s.start), "end": to_rfc3339(s.end), "events": s.events.len()})),
         "models": models,
@@ -279,17 +279,21 @@ pub fn to_text(report: &Value) -> String {
             }
             out += &format!("File: {}\n", s(&report["path"]));
             let o = &report["origin"];
-            out += &format!(
-                "Origin: {:.7}°, {:.7}°, {:.3} m (WGS84 ellipsoidal){}\n",
-                o["lat_deg"].as_f64().unwrap_or(0.0),
-                o["lon_deg"].as_f64().unwrap_or(0.0),
-                o["height_m"].as_f64().unwrap_or(0.0),
-                o["note"]
-                    .as_str()
-                    .filter(|n| !n.is_empty())
-                    .map(|n| format!("\n  {n}"))
-                    .unwrap_or_default()
-            );
+            if o.is_null() {
+                out += "Origin: none yet (not placed on Earth)\n";
+            } else {
+                out += &format!(
+                    "Origin: {:.7}°, {:.7}°, {:.3} m (WGS84 ellipsoidal){}\n",
+                    o["lat_deg"].as_f64().unwrap_or(0.0),
+                    o["lon_deg"].as_f64().unwrap_or(0.0),
+                    o["height_m"].as_f64().unwrap_or(0.0),
+                    o["note"]
+                        .as_str()
+                        .filter(|n| !n.is_empty())
+                        .map(|n| format!("\n  {n}"))
+                        .unwrap_or_default()
+                );
+            }
             out += &format!("Time zone: {}\n", s(&report["display_time_zone"]));
             if let Some(span) = report["time_span"].as_object() {
                 out += &format!(

@@ -12,7 +12,6 @@ use crate::case::Model;
 use crate::case::file::LoadedCase;
 use crate::case::timeline::Layout;
 use crate::formats::model::{ModelData, ReadProgress, load_model_with};
-use crate::geo::geodesy::EnuFrame;
 use crate::geo::placement::{Fit, model_to_enu};
 use crate::integrity::fsio::sha256_file;
 use crate::progress::{Cancelled, Progress};
@@ -41,7 +40,7 @@ impl OpenedModel {
     /// be used turns the model into one that cannot be shown, saying why.
     fn place(&mut self, loaded: &LoadedCase) {
         let Ok(data) = &self.data else { return };
-        let frame = EnuFrame::new(loaded.case.origin.geodetic());
+        let frame = loaded.case.frame();
         match model_to_enu(
             &self.model.placement,
             &frame,
@@ -298,7 +297,7 @@ pub fn is_model_file(path: &std::path::Path) -> bool {
 /// placed by it, with the case origin at the cloud's centre; anything else is shown in its own
 /// coordinates, said to be not georeferenced.
 pub fn bare_model_case(path: &std::path::Path) -> Result<LoadedCase, String> {
-    use crate::case::{Capture, Case, Origin, Shading};
+    use crate::case::{Case, Origin};
     use crate::geo::placement::Placement;
     let path = path
         .canonicalize()
@@ -308,59 +307,26 @@ pub fn bare_model_case(path: &std::path::Path) -> Result<LoadedCase, String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let dir = path.parent().map(PathBuf::from).unwrap_or_default();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    // Without a declared CRS there is no origin: the file's own coordinates, taken as metres.
     let mut placement = Placement::Identity;
-    let mut origin = Origin {
-        lat_deg: 0.0,
-        lon_deg: 0.0,
-        height_m: 0.0,
-        note: "not georeferenced: the file's own coordinates, taken as metres".into(),
-    };
-    if ext == "las" || ext == "laz" {
-        let reader =
-            las::Reader::from_path(&path).map_err(|e| format!("{e}: {}", path.display()))?;
-        let header = reader.header();
-        if let Ok(Some(crs)) = crate::geo::crs::las_crs(header) {
-            let b = header.bounds();
-            let g = crs.to_geodetic(
-                (b.min.x + b.max.x) / 2.0,
-                (b.min.y + b.max.y) / 2.0,
-                (b.min.z + b.max.z) / 2.0,
-            );
-            origin = Origin {
-                lat_deg: g.lat_deg,
-                lon_deg: g.lon_deg,
-                height_m: g.height_m,
-                note: format!(
-                    "the centre of {name}, from the CRS it declares ({})",
-                    crs.label()
-                ),
-            };
-            placement = Placement::Projected {
-                crs,
-                offset: [0.0; 3],
-                geoid_separation_m: None,
-            };
-        }
+    let mut origin = None;
+    if let Some(declared) = crate::formats::las::declared_placement(&path)? {
+        origin = Some(Origin {
+            note: format!(
+                "the centre of {name}, from the CRS it declares ({})",
+                declared.crs_label
+            ),
+            ..Origin::at(declared.centre)
+        });
+        placement = declared.placement;
     }
     let case = Case {
         description: format!("The model file {} opened on its own.", path.display()),
         origin,
         models: vec![Model {
-            id: "model".into(),
             title: name.clone(),
-            path: name.clone(),
-            sha256: None,
-            format: Some(ext),
             placement,
-            capture: Capture::default(),
-            accuracy_m: None,
-            shading: Shading::default(),
-            derived_from: vec![],
+            ..Model::new("model", name.clone())
         }],
         ..Case::in_memory(
             name,

@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::case::storyline::Step;
-use crate::case::{Case, EvidenceItem, Measurement, SightLine};
+use crate::case::{
+    Bookmark, Case, CaseSettings, EvidenceItem, Measurement, Model, Origin, SightLine, Track,
+};
 use crate::geo::placement::Placement;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +76,46 @@ pub enum Edit {
         before: Box<Placement>,
         after: Box<Placement>,
     },
+    /// A model file added to the case (its copy already stored in the case folder).
+    AddModel {
+        index: usize,
+        model: Box<Model>,
+    },
+    /// A model taken out of the case (its file stays in the folder: evidence is never
+    /// deleted).
+    RemoveModel {
+        index: usize,
+        model: Box<Model>,
+    },
+    /// A model's record changed: a new file for the same id (replaced), or its placement by
+    /// an origin change.
+    ReplaceModel {
+        before: Box<Model>,
+        after: Box<Model>,
+    },
+    ReplaceSightLine {
+        before: SightLine,
+        after: SightLine,
+    },
+    ReplaceTrack {
+        before: Box<Track>,
+        after: Box<Track>,
+    },
+    ReplaceBookmark {
+        before: Box<Bookmark>,
+        after: Box<Bookmark>,
+    },
+    /// Title, description, notice, display time zone.
+    SetSettings {
+        before: Box<CaseSettings>,
+        after: Box<CaseSettings>,
+    },
+    /// The case's origin field alone; an origin change that keeps everything where it is on
+    /// Earth is a batch of this and the records it re-expresses (see `case::reframe`).
+    SetOrigin {
+        before: Option<Origin>,
+        after: Option<Origin>,
+    },
     /// Several edits as one step (e.g. deleting a multi-selection).
     Batch {
         label: String,
@@ -115,6 +157,27 @@ impl Record for Step {
     const KIND: &'static str = "storyline step";
     fn id(&self) -> &str {
         &self.id
+    }
+}
+
+impl Record for Model {
+    const KIND: &'static str = "model";
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Record for Track {
+    const KIND: &'static str = "track";
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Record for Bookmark {
+    const KIND: &'static str = "bookmark";
+    fn id(&self) -> &str {
+        &self.name
     }
 }
 
@@ -241,6 +304,40 @@ impl Edit {
                 model.placement = (**after).clone();
                 Ok(())
             }
+            Edit::AddModel { index, model } => add(&mut case.models, *index, model.as_ref()),
+            Edit::RemoveModel { model, .. } => remove(&mut case.models, model.as_ref()),
+            Edit::ReplaceModel { before, after } => {
+                replace(&mut case.models, before.as_ref(), after.as_ref())
+            }
+            Edit::ReplaceSightLine { before, after } => {
+                replace(&mut case.sight_lines, before, after)
+            }
+            Edit::ReplaceTrack { before, after } => {
+                replace(&mut case.tracks, before.as_ref(), after.as_ref())
+            }
+            Edit::ReplaceBookmark { before, after } => {
+                replace(&mut case.bookmarks, before.as_ref(), after.as_ref())
+            }
+            Edit::SetSettings { before, after } => {
+                if case.settings() != **before {
+                    return Err(EditError::Conflict {
+                        kind: "case settings",
+                        id: before.title.clone(),
+                    });
+                }
+                case.set_settings((**after).clone());
+                Ok(())
+            }
+            Edit::SetOrigin { before, after } => {
+                if case.origin != *before {
+                    return Err(EditError::Conflict {
+                        kind: "case origin",
+                        id: String::new(),
+                    });
+                }
+                case.origin = after.clone();
+                Ok(())
+            }
             Edit::Batch { edits, .. } => {
                 // All or nothing: work on a copy.
                 let mut scratch = case.clone();
@@ -290,6 +387,32 @@ impl Edit {
             },
             Edit::PlaceModel { id, before, after } => Edit::PlaceModel {
                 id,
+                before: after,
+                after: before,
+            },
+            Edit::AddModel { index, model } => Edit::RemoveModel { index, model },
+            Edit::RemoveModel { index, model } => Edit::AddModel { index, model },
+            Edit::ReplaceModel { before, after } => Edit::ReplaceModel {
+                before: after,
+                after: before,
+            },
+            Edit::ReplaceSightLine { before, after } => Edit::ReplaceSightLine {
+                before: after,
+                after: before,
+            },
+            Edit::ReplaceTrack { before, after } => Edit::ReplaceTrack {
+                before: after,
+                after: before,
+            },
+            Edit::ReplaceBookmark { before, after } => Edit::ReplaceBookmark {
+                before: after,
+                after: before,
+            },
+            Edit::SetSettings { before, after } => Edit::SetSettings {
+                before: after,
+                after: before,
+            },
+            Edit::SetOrigin { before, after } => Edit::SetOrigin {
                 before: after,
                 after: before,
             },
@@ -349,6 +472,45 @@ impl Edit {
             Edit::PlaceModel { id, after, .. } => {
                 format!("place model {id} by {}", after.method_label())
             }
+            Edit::AddModel { model, .. } => format!("add model {} ({})", model.id, model.path),
+            Edit::RemoveModel { model, .. } => format!("remove model {}", model.id),
+            Edit::ReplaceModel { before, after } => {
+                if before.path != after.path || before.sha256 != after.sha256 {
+                    format!("replace model {} by {}", after.id, after.path)
+                } else {
+                    format!("edit model {}", after.id)
+                }
+            }
+            Edit::ReplaceSightLine { after, .. } => format!("edit line of sight {}", after.id),
+            Edit::ReplaceTrack { after, .. } => format!("edit track {}", after.id),
+            Edit::ReplaceBookmark { after, .. } => format!("edit bookmark {}", after.name),
+            Edit::SetSettings { before, after } => {
+                let mut changed = Vec::new();
+                if before.title != after.title {
+                    changed.push(format!("title {:?}", after.title));
+                }
+                if before.description != after.description {
+                    changed.push("description".to_string());
+                }
+                if before.notice != after.notice {
+                    changed.push(format!("notice {:?}", after.notice.as_deref().unwrap_or("")));
+                }
+                if before.display_time_zone != after.display_time_zone {
+                    changed.push(format!("time zone {}", after.display_time_zone));
+                }
+                if changed.is_empty() {
+                    "case settings unchanged".into()
+                } else {
+                    format!("set the case's {}", changed.join(", "))
+                }
+            }
+            Edit::SetOrigin { after, .. } => match after {
+                Some(o) => format!(
+                    "set the case origin to {:.7}°, {:.7}°, {:.3} m",
+                    o.lat_deg, o.lon_deg, o.height_m
+                ),
+                None => "clear the case origin".into(),
+            },
             Edit::Batch { label, .. } => label.clone(),
         }
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::case::{Case, FORMAT_VERSION};
+use crate::case::{Case, FORMAT_VERSION, Location};
 use crate::integrity::fsio::atomic_write;
 use crate::time::parse_time_zone;
 
@@ -169,10 +169,21 @@ fn strip_position(msg: &str) -> String {
 /// Checks what serde cannot: ranges, uniqueness, time order, time zone names.
 /// Returns the offending field path and a message.
 pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
-    case.origin
-        .geodetic()
-        .validate()
-        .map_err(|m| ("origin".to_string(), m))?;
+    if let Some(origin) = &case.origin {
+        origin
+            .geodetic()
+            .validate()
+            .map_err(|m| ("origin".to_string(), m))?;
+    } else if let Some(i) = case
+        .evidence
+        .iter()
+        .position(|i| matches!(i.position.location, Location::Geodetic { .. }))
+    {
+        return Err((
+            format!("evidence[{i}].position"),
+            "a latitude/longitude position needs the case to have an origin".into(),
+        ));
+    }
     parse_time_zone(&case.display_time_zone).map_err(|m| ("display_time_zone".to_string(), m))?;
     let mut ids = HashSet::new();
     for (i, m) in case.models.iter().enumerate() {

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod edit;
 pub mod file;
 mod model;
+pub mod reframe;
 pub mod session;
 pub mod storyline;
 pub mod timeline;

@@ -23,7 +23,11 @@ pub struct Case {
     /// A notice shown wherever the case is shown, e.g. "Exercise — fictional events".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
-    pub origin: Origin,
+    /// The point that defines the case's ENU frame. A new case may have none yet: its
+    /// models are then in their own coordinates (metres) and nothing in it has a place on
+    /// Earth until one is set (typed, or the centre of the first georeferenced model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
     /// IANA zone in which times are shown ("Europe/Amsterdam"); stored times are UTC.
     pub display_time_zone: String,
     #[serde(default)]
@@ -67,6 +71,18 @@ pub struct DerivedFromPackage {
     pub saved_at: DateTime<Utc>,
 }
 
+/// What Case → Settings edits: how the case names and presents itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSettings {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    pub display_time_zone: String,
+}
+
 /// The geodetic point that defines the case's local ENU frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,6 +97,16 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// An origin at a geodetic point, with no note.
+    pub fn at(g: Geodetic) -> Origin {
+        Origin {
+            lat_deg: g.lat_deg,
+            lon_deg: g.lon_deg,
+            height_m: g.height_m,
+            note: String::new(),
+        }
+    }
+
     pub fn geodetic(&self) -> Geodetic {
         Geodetic::new(self.lat_deg, self.lon_deg, self.height_m)
     }
@@ -113,6 +139,58 @@ pub struct Model {
     /// What this file was derived from, when it is not an original.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub derived_from: Vec<Derivation>,
+    /// Size of the file in bytes when it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+    /// The file's own name when it was added (the copy in the case may be named otherwise).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub original_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub added_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_at: Option<DateTime<Utc>>,
+    /// The files the model references (an OBJ's MTL and textures, a glTF's buffers and images,
+    /// a PLY's texture), each with its hash as added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub companions: Vec<ModelFile>,
+}
+
+/// A file that belongs to a model, as added to the case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// Path relative to the case folder.
+    pub path: String,
+    pub sha256: String,
+    pub size_bytes: u64,
+}
+
+impl Model {
+    /// A model record for the file at `path` (relative to the case folder), placed as is.
+    pub fn new(id: impl Into<String>, path: impl Into<String>) -> Model {
+        let path = path.into();
+        let format = std::path::Path::new(&path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        Model {
+            id: id.into(),
+            title: String::new(),
+            path,
+            sha256: None,
+            format,
+            placement: Placement::default(),
+            capture: Capture::default(),
+            accuracy_m: None,
+            shading: Shading::default(),
+            derived_from: vec![],
+            size_bytes: None,
+            original_name: String::new(),
+            added_by: String::new(),
+            added_at: None,
+            companions: vec![],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -590,19 +668,14 @@ fn default_fov() -> f64 {
 
 impl Case {
     /// A case that exists only in memory (never saved): nothing in it but its title and
-    /// notice, its origin at 0° 0° 0 m, times shown in UTC.
+    /// notice, no origin, times shown in UTC.
     pub fn in_memory(title: impl Into<String>, notice: Option<String>) -> Case {
         Case {
             format_version: FORMAT_VERSION,
             title: title.into(),
             description: String::new(),
             notice,
-            origin: Origin {
-                lat_deg: 0.0,
-                lon_deg: 0.0,
-                height_m: 0.0,
-                note: String::new(),
-            },
+            origin: None,
             display_time_zone: "UTC".into(),
             models: vec![],
             evidence: vec![],
@@ -616,8 +689,30 @@ impl Case {
         }
     }
 
+    /// The case's ENU frame. Without an origin the frame sits at 0° 0° 0 m: the models' own
+    /// coordinates are used as they are, and geodetic positions mean nothing yet.
+    pub fn settings(&self) -> CaseSettings {
+        CaseSettings {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            notice: self.notice.clone(),
+            display_time_zone: self.display_time_zone.clone(),
+        }
+    }
+
+    pub fn set_settings(&mut self, s: CaseSettings) {
+        self.title = s.title;
+        self.description = s.description;
+        self.notice = s.notice;
+        self.display_time_zone = s.display_time_zone;
+    }
+
     pub fn frame(&self) -> EnuFrame {
-        EnuFrame::new(self.origin.geodetic())
+        EnuFrame::new(
+            self.origin
+                .as_ref()
+                .map_or(Geodetic::new(0.0, 0.0, 0.0), Origin::geodetic),
+        )
     }
 
     pub fn item(&self, id: &str) -> Option<&EvidenceItem> {

@@ -10,6 +10,50 @@ use std::path::Path;
 use nalgebra::{Matrix4, Vector3};
 
 use crate::formats::model::{ModelData, ModelError, PointSet, ReadProgress};
+use crate::geo::geodesy::Geodetic;
+use crate::geo::placement::Placement;
+
+/// How a LAS/LAZ file places itself on Earth by the CRS it declares.
+#[derive(Debug, Clone)]
+pub struct DeclaredPlacement {
+    pub placement: Placement,
+    /// The centre of the header's bounds, on Earth.
+    pub centre: Geodetic,
+    pub crs_label: String,
+}
+
+/// The placement a file declares: a LAS/LAZ header's CRS (WKT or GeoTIFF keys) when Locus
+/// can use it. `Ok(None)`: not a point cloud, or no usable CRS. Only the header is read.
+pub fn declared_placement(path: &Path) -> Result<Option<DeclaredPlacement>, String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ext != "las" && ext != "laz" {
+        return Ok(None);
+    }
+    let reader = las::Reader::from_path(path).map_err(|e| format!("{e}: {}", path.display()))?;
+    let header = reader.header();
+    let Ok(Some(crs)) = crate::geo::crs::las_crs(header) else {
+        return Ok(None);
+    };
+    let b = header.bounds();
+    let centre = crs.to_geodetic(
+        (b.min.x + b.max.x) / 2.0,
+        (b.min.y + b.max.y) / 2.0,
+        (b.min.z + b.max.z) / 2.0,
+    );
+    Ok(Some(DeclaredPlacement {
+        crs_label: crs.label(),
+        placement: Placement::Projected {
+            crs,
+            offset: [0.0; 3],
+            geoid_separation_m: None,
+        },
+        centre,
+    }))
+}
 
 pub fn load_las(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelError> {
     use las::Reader;

@@ -61,24 +61,35 @@ pub(super) fn title_page(w: &mut Writer, input: &ReportInput, tz: Tz) {
     }
     w.gap(4.0);
 
-    let o = &case.origin;
-    let mut origin = vec![
-        (
+    let origin = match &case.origin {
+        Some(o) => {
+            let mut origin = vec![
+                (
+                    CELL,
+                    format!(
+                        "{}, ellipsoidal height {} (WGS84)",
+                        latlon(o.lat_deg, o.lon_deg),
+                        metres(o.height_m)
+                    ),
+                ),
+                (
+                    NOTE,
+                    "All local positions are east/north/up (ENU) metres from this point."
+                        .to_string(),
+                ),
+            ];
+            if !o.note.is_empty() {
+                origin.push((CELL, o.note.clone()));
+            }
+            origin
+        }
+        None => vec![(
             CELL,
-            format!(
-                "{}, ellipsoidal height {} (WGS84)",
-                latlon(o.lat_deg, o.lon_deg),
-                metres(o.height_m)
-            ),
-        ),
-        (
-            NOTE,
-            "All local positions are east/north/up (ENU) metres from this point.".to_string(),
-        ),
-    ];
-    if !o.note.is_empty() {
-        origin.push((CELL, o.note.clone()));
-    }
+            "None: the case is not placed on Earth. Positions are metres in the models' own \
+             coordinates."
+                .to_string(),
+        )],
+    };
     let counts = [
         count(case.evidence.len(), "evidence item", "evidence items"),
         count(case.tracks.len(), "track", "tracks"),
