@@ -59,8 +59,7 @@ pub fn run_sight(case: &Path, from: &str, to: &str, eye_height: f64, json_out: b
         match h {
             Some(h) => Ok(frame.geodetic_to_enu(Geodetic::new(lat, lon, h))),
             None => {
-                let flat =
-                    frame.geodetic_to_enu(Geodetic::new(lat, lon, origin.height_m));
+                let flat = frame.geodetic_to_enu(Geodetic::new(lat, lon, origin.height_m));
                 eye_above_surface(&site.surface, flat.east_m, flat.north_m, lift)
                     .with_context(|| format!("{what} {lat},{lon} is not over any model, so it has no surface height; give a height"))
             }

@@ -11,6 +11,7 @@ pub mod events;
 pub mod formats;
 pub mod geo;
 pub mod inspect;
+pub mod intake;
 pub mod integrity;
 pub mod progress;
 pub mod report;

@@ -28,6 +28,8 @@ pub enum Action {
     Redo,
     /// Unsaved edits found after a crash were discarded: `edit` undoes them.
     Discard,
+    /// The case was created: `edit` sets what it started with (the first entry).
+    Create,
 }
 
 /// The hashed part of an entry, in a fixed field order (serde keeps declaration order).

@@ -493,7 +493,10 @@ impl Edit {
                     changed.push("description".to_string());
                 }
                 if before.notice != after.notice {
-                    changed.push(format!("notice {:?}", after.notice.as_deref().unwrap_or("")));
+                    changed.push(format!(
+                        "notice {:?}",
+                        after.notice.as_deref().unwrap_or("")
+                    ));
                 }
                 if before.display_time_zone != after.display_time_zone {
                     changed.push(format!("time zone {}", after.display_time_zone));

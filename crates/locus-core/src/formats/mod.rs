@@ -4,6 +4,7 @@
 //! reaches into another format's file. May depend on `geo` (axis conventions, a LAS file's
 //! CRS) and `progress`.
 
+pub mod companions;
 pub mod glb;
 mod gltf;
 pub mod gltf_ext;

@@ -2,14 +2,12 @@
 //! byte for byte, into the case's evidence store at `evidence/<sha256>/<original name>`; the
 //! copy is checked against the hash before it is recorded. Originals are never modified.
 
-use std::fs::File;
-use std::io::{Read, Write};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::case::Attachment;
+use crate::integrity::fsio::CopyError;
 
 pub const EVIDENCE_DIR: &str = "evidence";
 
@@ -73,29 +71,22 @@ pub fn attach_file(
         path: store.clone(),
         source: e,
     })?;
-    // Hash while copying into a temporary file in the store.
-    let tmp = store.join(format!(".incoming-{}", std::process::id()));
+    // Hash while copying into a temporary file in the store (a name no other writer uses).
+    let tmp = store.join(format!(
+        ".incoming-{}-{}",
+        std::process::id(),
+        crate::integrity::fsio::unique_suffix()
+    ));
     let write = |e| AttachError::Write {
         path: tmp.clone(),
         source: e,
     };
-    let mut input = File::open(source).map_err(read)?;
-    let mut output = File::create(&tmp).map_err(write)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = input.read(&mut buf).map_err(read)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        output.write_all(&buf[..n]).map_err(write)?;
-        size += n as u64;
-    }
-    output.sync_all().map_err(write)?;
-    drop(output);
-    let sha256 = hex::encode(hasher.finalize());
+    let (sha256, size) = crate::integrity::fsio::copy_hashed(source, &tmp, &mut |_| Ok(()))
+        .map_err(|e| match e {
+            CopyError::Read(e) => read(e),
+            CopyError::Write(e) => write(e),
+            CopyError::Cancelled => write(std::io::Error::other("cancelled")),
+        })?;
 
     let folder = store.join(&sha256);
     let final_path = folder.join(&safe);

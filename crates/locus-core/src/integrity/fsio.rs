@@ -41,6 +41,18 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// A suffix for temporary names that no other writer in this or another process uses at
+/// the same time (a per-process counter and the clock's nanoseconds; the caller adds the PID).
+pub fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{n}-{nanos:09}")
+}
+
 /// SHA-256 of a file, streamed, as lowercase hex.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut f = File::open(path)?;
@@ -54,6 +66,51 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
+}
+
+/// Why a hashed copy stopped.
+#[derive(Debug)]
+pub enum CopyError {
+    /// Reading the source failed.
+    Read(io::Error),
+    /// Writing the copy failed (a full disk, say).
+    Write(io::Error),
+    /// The caller's progress callback asked to stop.
+    Cancelled,
+}
+
+/// Copies `source` to a new file `dest`, hashing the bytes as they pass and fsyncing the copy;
+/// returns the SHA-256 and the size. `progress` hears the bytes copied so far after each MiB
+/// and stops the copy by returning `Err`. On any failure the partial copy is removed, so
+/// nothing half-written is ever left. The source is only read.
+pub fn copy_hashed(
+    source: &Path,
+    dest: &Path,
+    progress: &mut dyn FnMut(u64) -> Result<(), crate::progress::Cancelled>,
+) -> Result<(String, u64), CopyError> {
+    let result = (|| {
+        let mut input = File::open(source).map_err(CopyError::Read)?;
+        let mut output = File::create_new(dest).map_err(CopyError::Write)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        loop {
+            let n = input.read(&mut buf).map_err(CopyError::Read)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            output.write_all(&buf[..n]).map_err(CopyError::Write)?;
+            size += n as u64;
+            progress(size).map_err(|_| CopyError::Cancelled)?;
+        }
+        output.sync_all().map_err(CopyError::Write)?;
+        Ok((hex::encode(hasher.finalize()), size))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(dest);
+    }
+    result
 }
 
 pub fn sha256_bytes(bytes: &[u8]) -> String {

@@ -35,12 +35,19 @@ pub fn case_members(
     }
     for m in &case.models {
         set.insert(m.path.clone());
-        if m.path.to_ascii_lowercase().ends_with(".gltf") {
-            for uri in gltf_external_files(&case_dir.join(&m.path))? {
-                let parent = Path::new(&m.path).parent().unwrap_or(Path::new(""));
-                let joined = parent.join(&uri);
-                set.insert(joined.to_string_lossy().replace('\\', "/"));
-            }
+        set.extend(m.companions.iter().map(|c| c.path.clone()));
+        // Files the model references now (an OBJ's MTL and textures, a glTF's buffers and
+        // images, a PLY's texture), whether or not they were recorded when it was added.
+        let found = crate::formats::companions::companions(&case_dir.join(&m.path))
+            .map_err(PackageError::Invalid)?;
+        let parent = Path::new(&m.path).parent().unwrap_or(Path::new(""));
+        for c in found.into_iter().filter(|c| c.exists) {
+            set.insert(
+                parent
+                    .join(&c.relative)
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+            );
         }
     }
     for item in &case.evidence {
@@ -62,29 +69,6 @@ pub fn case_members(
         check_relative_path(p).map_err(|e| PackageError::Invalid(format!("{p}: {e}")))?;
     }
     Ok(set.into_iter().collect())
-}
-
-/// The relative `uri`s of a `.gltf` file's buffers and images (not `data:` URIs).
-fn gltf_external_files(path: &Path) -> Result<Vec<String>, PackageError> {
-    let text = std::fs::read(path).map_err(read_err(path))?;
-    let json: serde_json::Value = serde_json::from_slice(&text)
-        .map_err(|e| PackageError::Invalid(format!("{}: not JSON: {e}", path.display())))?;
-    let mut out = Vec::new();
-    for key in ["buffers", "images"] {
-        for entry in json
-            .get(key)
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-        {
-            if let Some(uri) = entry.get("uri").and_then(|u| u.as_str())
-                && !uri.starts_with("data:")
-            {
-                out.push(crate::formats::gltf_ext::decode_uri(uri));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Already-compressed formats are stored; text is deflated.
