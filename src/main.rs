@@ -12,6 +12,7 @@ mod case_scene;
 mod cli;
 mod editing;
 mod frame_timing;
+mod paths;
 mod present;
 mod render;
 mod settings;

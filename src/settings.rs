@@ -1,7 +1,7 @@
 //! The user's settings: the name recorded with every edit in a case's audit log, and how
-//! often unsaved edits are written. Kept in `$XDG_CONFIG_HOME/locus/settings.json` (or
-//! `~/.config/locus/settings.json`; `LOCUS_SETTINGS` names another file). `LOCUS_AUTHOR`
-//! overrides the stored name for one run (scripts, tests).
+//! often unsaved edits are written. Kept as `settings.json` in the config folder (see
+//! `paths`; `LOCUS_SETTINGS` names another file). `LOCUS_AUTHOR` overrides the stored name for
+//! one run (scripts, tests).
 
 use std::path::PathBuf;
 
@@ -32,11 +32,7 @@ pub fn settings_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("LOCUS_SETTINGS") {
         return Some(PathBuf::from(p));
     }
-    let config = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(config.join("locus").join("settings.json"))
+    Some(crate::paths::config_dir()?.join("settings.json"))
 }
 
 impl Settings {
@@ -86,7 +82,9 @@ impl Settings {
     /// Writes the settings atomically.
     pub fn save(&self) -> anyhow::Result<PathBuf> {
         let path = settings_path().ok_or_else(|| {
-            anyhow::anyhow!("no place for settings: neither XDG_CONFIG_HOME nor HOME is set")
+            anyhow::anyhow!(
+                "no place for settings: none of LOCUS_CONFIG_DIR, XDG_CONFIG_HOME or HOME is set"
+            )
         })?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;

@@ -155,6 +155,7 @@ pub fn run_import_events(a: ImportEventsArgs) -> Result<()> {
     .map_err(anyhow::Error::msg)?
     .context("nothing to import")?;
     let ids = added_ids(&edit);
+    let had_origin = session.case().origin.is_some();
     session.apply(edit)?;
     session.save()?;
     print_report(
@@ -163,6 +164,12 @@ pub fn run_import_events(a: ImportEventsArgs) -> Result<()> {
         Some((&ids, &archived, &session.loaded.file)),
         false,
     );
+    if let (false, Some(o)) = (had_origin || a.json, &session.case().origin) {
+        println!(
+            "the case had no origin: it is now {:.7}°, {:.7}°, {:.3} m, {}",
+            o.lat_deg, o.lon_deg, o.height_m, o.note
+        );
+    }
     Ok(())
 }
 

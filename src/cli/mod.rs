@@ -9,6 +9,7 @@
 mod debug;
 mod events;
 mod frames;
+mod intake;
 mod package;
 mod report;
 mod sight;
@@ -20,6 +21,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use locus_core::analysis::derive_surface::{SurfaceParams, derive_surface};
+use locus_core::geo::geodesy::Geodetic;
 use locus_core::inspect::{inspect, to_text};
 use locus_core::integrity::fsio::atomic_write;
 use locus_core::time::parse_rfc3339;
@@ -52,6 +54,13 @@ enum Command {
         #[arg(long, hide = true)]
         report_camera: bool,
     },
+    /// Make a new case folder: a valid case.json and an audit log whose first entry records
+    /// the creation. Refuses a folder that is not empty.
+    New(intake::NewArgs),
+    /// Add model files (glTF/GLB, OBJ, PLY, LAS/LAZ) to a case: each is read and checked,
+    /// copied with every file it references into models/ (hashed while copying), placed by
+    /// the CRS it declares, --epsg, --offset or --as-is, and recorded as one undoable edit.
+    AddModel(intake::AddModelArgs),
     /// Summarise a case, a glTF/GLB model or an event file (CSV, GeoJSON, KML/KMZ, TimeMap).
     Inspect {
         path: PathBuf,
@@ -186,6 +195,8 @@ pub fn main() -> ExitCode {
             },
         ),
         Some(Command::Inspect { path, json }) => run_inspect(&path, json),
+        Some(Command::New(args)) => intake::run_new(args),
+        Some(Command::AddModel(args)) => intake::run_add_model(args),
         Some(Command::Render {
             case,
             out,
@@ -419,6 +430,27 @@ fn run_derive_surface(input: &Path, out: &Path, cell: f64, texel: f64) -> Result
         product.method
     );
     Ok(())
+}
+
+/// A position argument: latitude, longitude and optionally an ellipsoidal height.
+pub(crate) fn parse_lat_lon(arg: &str, flag: &str) -> Result<(f64, f64, Option<f64>)> {
+    let parts: Vec<&str> = arg.split(',').map(str::trim).collect();
+    let nums: Option<Vec<f64>> = parts.iter().map(|p| p.parse::<f64>().ok()).collect();
+    let usage = || {
+        UsageError(format!(
+            "{flag} {arg:?}: expected LAT,LON or LAT,LON,H (degrees, degrees, metres)"
+        ))
+    };
+    let nums = nums.ok_or_else(usage)?;
+    let (lat, lon, h) = match nums.as_slice() {
+        [lat, lon] => (*lat, *lon, None),
+        [lat, lon, h] => (*lat, *lon, Some(*h)),
+        _ => return Err(usage().into()),
+    };
+    Geodetic::new(lat, lon, h.unwrap_or(0.0))
+        .validate()
+        .map_err(|e| UsageError(format!("{flag}: {e}")))?;
+    Ok((lat, lon, h))
 }
 
 /// Opens a case read-only for an export, its warnings on stderr.

@@ -9,31 +9,10 @@ use locus_core::geo::geodesy::{Enu, Geodetic};
 use locus_core::site::Site;
 use serde_json::json;
 
-use crate::cli::UsageError;
-
-/// A position argument: latitude, longitude and optionally an ellipsoidal height.
-fn parse_position(arg: &str, flag: &str) -> Result<(f64, f64, Option<f64>)> {
-    let parts: Vec<&str> = arg.split(',').map(str::trim).collect();
-    let nums: Option<Vec<f64>> = parts.iter().map(|p| p.parse::<f64>().ok()).collect();
-    let usage = || {
-        UsageError(format!(
-            "{flag} {arg:?}: expected LAT,LON or LAT,LON,H (degrees, degrees, metres)"
-        ))
-    };
-    let nums = nums.ok_or_else(usage)?;
-    let (lat, lon, h) = match nums.as_slice() {
-        [lat, lon] => (*lat, *lon, None),
-        [lat, lon, h] => (*lat, *lon, Some(*h)),
-        _ => return Err(usage().into()),
-    };
-    Geodetic::new(lat, lon, h.unwrap_or(0.0))
-        .validate()
-        .map_err(|e| UsageError(format!("{flag}: {e}")))?;
-    Ok((lat, lon, h))
-}
+use crate::cli::{UsageError, parse_lat_lon};
 
 pub fn run_sight(case: &Path, from: &str, to: &str, eye_height: f64, json_out: bool) -> Result<()> {
-    let (from, to) = (parse_position(from, "--from")?, parse_position(to, "--to")?);
+    let (from, to) = (parse_lat_lon(from, "--from")?, parse_lat_lon(to, "--to")?);
     if !(0.0..=1000.0).contains(&eye_height) {
         return Err(UsageError("--eye-height must be within 0–1000 m".into()).into());
     }

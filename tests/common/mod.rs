@@ -8,8 +8,21 @@ use std::path::{Path, PathBuf};
 use locus_core::formats::glb::{MeshExport, TextureExport, write_glb};
 use serde_json::{Value, json};
 
+/// The binary, with its config and data folders in a temporary folder of this test run (so
+/// no test reads or writes the user's settings, recent cases or demo copy).
 pub fn locus() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("locus").expect("the locus binary is built")
+    let mut cmd = assert_cmd::Command::cargo_bin("locus").expect("the locus binary is built");
+    let home = private_home();
+    cmd.env("LOCUS_CONFIG_DIR", home.join("config"))
+        .env("LOCUS_DATA_DIR", home.join("data"));
+    cmd
+}
+
+/// A folder for this test process's config and data, removed when the system cleans /tmp.
+pub fn private_home() -> PathBuf {
+    let p = std::env::temp_dir().join(format!("locus-test-home-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&p);
+    p
 }
 
 /// True when a rendering command failed only for want of a Vulkan driver and rendering is

@@ -10,8 +10,10 @@ use chrono_tz::Tz;
 
 use crate::case::edit::Edit;
 use crate::case::{
-    ArchivedFile, Case, Category, EvidenceItem, Location, Position, Source, VerificationStatus,
+    ArchivedFile, Case, Category, EvidenceItem, Location, Origin, Position, Source,
+    VerificationStatus,
 };
+use crate::geo::geodesy::Geodetic;
 
 use super::csv::read_csv;
 use super::dates::{
@@ -147,11 +149,27 @@ pub fn import_edit(
     }
     let mut ids = IdAllocator::new(case);
     let start = case.evidence.len();
-    let edits = import
-        .items
-        .iter()
-        .enumerate()
-        .map(|(n, imported)| {
+    // A case not yet placed on Earth takes the middle of the events as its origin, so that
+    // their latitudes and longitudes have a place in it.
+    let origin = case
+        .origin
+        .is_none()
+        .then(|| events_centre(import))
+        .flatten()
+        .map(|(lat, lon)| Origin {
+            note: format!(
+                "the middle of the events imported from {} (no model had placed the case yet)",
+                import.source_file_name
+            ),
+            ..Origin::at(Geodetic::new(lat, lon, 0.0))
+        })
+        .map(|o| Edit::SetOrigin {
+            before: None,
+            after: Some(o),
+        });
+    let edits = origin
+        .into_iter()
+        .chain(import.items.iter().enumerate().map(|(n, imported)| {
             let mut item = imported.item.clone();
             item.id = ids.next(id_prefix(item.category));
             item.created_by = author.to_string();
@@ -163,7 +181,7 @@ pub fn import_edit(
                 index: start + n,
                 item: Box::new(item),
             }
-        })
+        }))
         .collect();
     Some(Edit::Batch {
         label: format!(
@@ -173,6 +191,43 @@ pub fn import_edit(
         ),
         edits,
     })
+}
+
+/// The middle of the imported events' latitudes and longitudes (of their bounding box, with
+/// longitudes taken across the antimeridian when that is shorter).
+fn events_centre(import: &EventImport) -> Option<(f64, f64)> {
+    let points: Vec<(f64, f64)> = import
+        .items
+        .iter()
+        .filter_map(|i| match i.item.position.location {
+            Location::Geodetic {
+                lat_deg, lon_deg, ..
+            } => Some((lat_deg, lon_deg)),
+            Location::Enu { .. } => None,
+        })
+        .collect();
+    let lats = points.iter().map(|p| p.0);
+    let (lat_lo, lat_hi) = lats.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if !lat_lo.is_finite() {
+        return None;
+    }
+    let mid = |lons: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = lons.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+        (lo, hi)
+    };
+    let (lo, hi) = mid(&mut points.iter().map(|p| p.1));
+    let (lo2, hi2) = mid(&mut points.iter().map(|p| p.1.rem_euclid(360.0)));
+    let lon = if hi2 - lo2 < hi - lo {
+        let m = (lo2 + hi2) / 2.0;
+        if m > 180.0 { m - 360.0 } else { m }
+    } else {
+        (lo + hi) / 2.0
+    };
+    Some(((lat_lo + lat_hi) / 2.0, lon))
 }
 
 /// Ids of items in the case that were imported from a file with this SHA-256 (their import

@@ -85,6 +85,27 @@ impl PreparedModel {
     }
 }
 
+/// A model file read in full and found usable, with what adding it needs to know.
+#[derive(Debug, Clone)]
+pub struct CheckedModel {
+    pub file: PathBuf,
+    /// The geometry's bounds in the file's own (Z-up) coordinates.
+    bounds: Option<([f64; 3], [f64; 3])>,
+    /// What reading it noticed (a missing texture, an unknown extension).
+    pub warnings: Vec<String>,
+}
+
+/// Reads `file` in full (reporting to `progress`): only regular files, and only what Locus
+/// can show; anything else is refused by name before anything is copied.
+pub fn check_model(file: &Path, progress: &Progress) -> Result<CheckedModel, IntakeError> {
+    let data = read_checked(file, progress)?;
+    Ok(CheckedModel {
+        file: file.to_path_buf(),
+        bounds: data.bounds_under(&data.to_z_up),
+        warnings: data.warnings,
+    })
+}
+
 /// Prepares adding `file` to the case in `case_dir`. Reading and copying report to
 /// `progress` (reading ~40 %, copying the rest) and stop when it is cancelled.
 pub fn add_model(
@@ -96,8 +117,22 @@ pub fn add_model(
     now: DateTime<Utc>,
     progress: &Progress,
 ) -> Result<PreparedModel, IntakeError> {
-    let data = read_checked(file, progress)?;
-    let (placement, centre, how) = placement_of(file, &data, &options.place)?;
+    let checked = check_model(file, progress)?;
+    add_checked(case_dir, case, &checked, options, author, now, progress)
+}
+
+/// [`add_model`] for a file already read by [`check_model`].
+pub fn add_checked(
+    case_dir: &Path,
+    case: &Case,
+    checked: &CheckedModel,
+    options: &ModelOptions,
+    author: &str,
+    now: DateTime<Utc>,
+    progress: &Progress,
+) -> Result<PreparedModel, IntakeError> {
+    let file = checked.file.as_path();
+    let (placement, centre, how) = placement_of(file, checked.bounds, &options.place)?;
     let id = unique_id(case, file);
     let stored = store(case_dir, file, options.store, &id, progress)?;
     let mut model = Model {
@@ -135,7 +170,7 @@ pub fn add_model(
         },
         model,
         origin,
-        warnings: stored.warnings,
+        warnings: [checked.warnings.clone(), stored.warnings].concat(),
         written: stored.folder,
     })
 }
@@ -158,10 +193,10 @@ pub fn replace_model(
             "the case has no model {id:?}"
         )));
     };
-    let data = read_checked(file, progress)?;
+    let checked = check_model(file, progress)?;
     let placement = match &options.place {
         PlaceAs::Declared => before.placement.clone(),
-        other => placement_of(file, &data, other)?.0,
+        other => placement_of(file, checked.bounds, other)?.0,
     };
     let stored = store(case_dir, file, options.store, id, progress)?;
     let fresh = stored.record(id, options, author, now);
@@ -188,7 +223,7 @@ pub fn replace_model(
         },
         model: after,
         origin: None,
-        warnings: stored.warnings,
+        warnings: [checked.warnings, stored.warnings].concat(),
         written: stored.folder,
     })
 }
@@ -260,11 +295,11 @@ fn read_checked(file: &Path, progress: &Progress) -> Result<ModelData, IntakeErr
 /// where that came from (for the origin's note).
 fn placement_of(
     file: &Path,
-    data: &ModelData,
+    bounds: Option<([f64; 3], [f64; 3])>,
     place: &PlaceAs,
 ) -> Result<(Placement, Option<Geodetic>, String), IntakeError> {
     let projected = |crs: Crs| {
-        let centre = data.bounds_under(&data.to_z_up).map(|(lo, hi)| {
+        let centre = bounds.map(|(lo, hi)| {
             let c: [f64; 3] = std::array::from_fn(|k| 0.5 * (lo[k] + hi[k]));
             crs.to_geodetic(c[0], c[1], c[2])
         });
