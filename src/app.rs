@@ -42,9 +42,12 @@ pub struct ViewerOptions {
     pub report_camera: bool,
 }
 
-pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
+/// Opens the window on `path` (a case, package or model file), or on the start screen.
+pub fn run_viewer(path: Option<PathBuf>, options: ViewerOptions) -> anyhow::Result<()> {
     let measure_frames = options.measure_frames;
-    if !path.exists() {
+    if let Some(path) = &path
+        && !path.exists()
+    {
         anyhow::bail!("no such case, package or model file: {}", path.display());
     }
     let (settings, settings_problem) = crate::settings::Settings::load();
@@ -53,7 +56,10 @@ pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
     }
     // The window opens at once on an empty scene; the case is read off the frame loop, with
     // progress and Cancel after half a second, like any case opened from the window.
-    let scene = CaseScene::opening(&path);
+    let scene = match &path {
+        Some(p) => CaseScene::opening(p),
+        None => CaseScene::nothing_open(),
+    };
     let title = format!("Locus — {}", scene.title());
     let mut app = App::new();
     app.add_plugins(
@@ -90,13 +96,16 @@ pub fn run_viewer(path: PathBuf, options: ViewerOptions) -> anyhow::Result<()> {
     crate::editing::input_plugin(&mut app);
     crate::ui::plugin(&mut app);
     crate::present::plugin(&mut app);
+    crate::screenshot::plugin(&mut app);
     let author = settings.effective_author();
     app.insert_resource(settings);
     app.insert_resource(scene)
         .add_systems(
             Startup,
             move |mut loading: ResMut<crate::ui::loading::Loading>| {
-                loading.start(path.clone(), author.clone());
+                if let Some(path) = &path {
+                    loading.start(path.clone(), author.clone());
+                }
             },
         )
         .add_systems(

@@ -53,10 +53,13 @@ pub struct CaseScene {
     recovery: Option<Recovery>,
     /// Bumped on every change to the case's content (edit, undo, redo, recovery).
     revision: u64,
-    /// Bumped when a model was placed anew (its meshes and the surface index follow).
-    placement_revision: u64,
+    /// Bumped when the models were placed anew or read anew (their meshes and the surface
+    /// index follow).
+    site_revision: u64,
     /// No case: the empty scene shown while the first one opens, or after that failed.
     placeholder: Option<Placeholder>,
+    /// Set for a model file opened on its own (an in-memory case around it).
+    bare_model: Option<std::path::PathBuf>,
     site: Site,
     tz: Tz,
     span: Option<TimeSpan>,
@@ -135,10 +138,12 @@ impl CaseScene {
         let loaded = locus_core::site::bare_model_case(path).map_err(anyhow::Error::msg)?;
         let session = Session::viewer(
             loaded,
-            "a model file opened on its own is not a case: create a case to place evidence",
+            "a model file opened on its own is not a case: make a case from it to place evidence",
             viewer,
         );
-        Ok(Self::from_session_with(session, progress, index)?)
+        let mut scene = Self::from_session_with(session, progress, index)?;
+        scene.bare_model = Some(path.to_path_buf());
+        Ok(scene)
     }
 
     /// Opens a case folder (editable) or a sealed `.locus` package (verified, read-only).
@@ -221,7 +226,7 @@ impl CaseScene {
         Self::empty_scene(
             Placeholder::NothingOpen,
             "No case open".into(),
-            "No case open: 📂 Open case… opens a case, a sealed package or a model file".into(),
+            "No case open: start a new case, open one (a folder, a sealed package or a model file), or try the demo".into(),
             "no case is open",
         )
     }
@@ -268,8 +273,9 @@ impl CaseScene {
             session,
             recovery: None,
             revision: 0,
-            placement_revision: 0,
+            site_revision: 0,
             placeholder: None,
+            bare_model: None,
             site,
             tz,
             span,
@@ -300,14 +306,20 @@ impl CaseScene {
         self.revision
     }
 
-    /// Bumped when a model was placed anew (its meshes and the surface index follow).
-    pub fn placement_revision(&self) -> u64 {
-        self.placement_revision
+    /// Bumped when the models were placed anew or read anew (their meshes and the surface
+    /// index follow).
+    pub fn site_revision(&self) -> u64 {
+        self.site_revision
     }
 
     /// Set while no case is open (the first one is opening, or it failed).
     pub fn placeholder(&self) -> Option<Placeholder> {
         self.placeholder
+    }
+
+    /// The model file, when it was opened on its own rather than as part of a case.
+    pub fn bare_model(&self) -> Option<&Path> {
+        self.bare_model.as_deref()
     }
 
     /// The models as read and placed, the surface index, item layout and warnings.
@@ -396,7 +408,7 @@ impl CaseScene {
         if self.site.follow_placements(&self.session.loaded) {
             // The render origin stays: everything is drawn relative to it anyway.
             (self.centre, self.radius_m) = extent(&self.site);
-            self.placement_revision += 1;
+            self.site_revision += 1;
         }
         let case = &self.session.loaded.case;
         self.site.layout = if self.site.surface_ready {
@@ -406,6 +418,26 @@ impl CaseScene {
         };
         self.span = TimeSpan::of_case(&self.session.loaded.case);
         self.revision += 1;
+    }
+
+    /// True when the case's models (added, replaced, removed, or such an edit undone) are no
+    /// longer the ones the site was read from: the site must be read anew.
+    pub fn models_out_of_date(&self) -> bool {
+        let key = |m: &locus_core::case::Model| (m.id.clone(), m.path.clone(), m.sha256.clone());
+        !self
+            .site
+            .models
+            .iter()
+            .map(|om| key(&om.model))
+            .eq(self.case().models.iter().map(key))
+    }
+
+    /// Takes a site read anew for the case's current models (its surface index follows).
+    fn take_site(&mut self, site: Site) {
+        self.site = site;
+        (self.centre, self.radius_m) = extent(&self.site);
+        self.site_revision += 1;
+        self.refresh();
     }
 
     /// Takes the surface index built after opening (`SurfaceIndex::Later`): items without a
@@ -508,6 +540,11 @@ impl CaseEdits<'_> {
     /// marker goes back where the case says it is).
     pub fn refresh(&mut self) {
         self.scene().refresh();
+    }
+
+    /// Takes a site read anew after the case's models changed.
+    pub fn take_site(&mut self, site: Site) {
+        self.scene().take_site(site);
     }
 
     /// Takes the surface index built after opening (`SurfaceIndex::Later`).

@@ -159,7 +159,36 @@ fn gltf_comparison(scene: &CaseScene, open_to_frame: Option<Duration>) -> Option
 
 /// Prints "ready" once frames are being shown, then one line per camera move.
 pub fn camera_report_plugin(app: &mut App) {
-    app.add_systems(Last, report_camera);
+    REPORTING.store(true, std::sync::atomic::Ordering::Relaxed);
+    app.add_systems(Last, (report_camera, report_case));
+}
+
+/// Set by `--report-camera`: the window prints what automated tests wait for.
+static REPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Prints one line on stdout when the window reports for automated tests.
+pub fn report_line(line: &str) {
+    use std::io::Write as _;
+    if REPORTING.load(std::sync::atomic::Ordering::Relaxed) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+}
+
+/// "case TITLE" when a case is shown, "surface indexed" once clicks can use it.
+fn report_case(scene: Option<Res<CaseScene>>, mut indexed: Local<bool>) {
+    let Some(scene) = scene else { return };
+    if scene.is_changed() {
+        *indexed = false;
+        if scene.placeholder().is_none() {
+            report_line(&format!("case {}", scene.title()));
+        }
+    }
+    if !*indexed && scene.placeholder().is_none() && scene.site().surface_ready {
+        *indexed = true;
+        report_line("surface indexed");
+    }
 }
 
 fn report_camera(

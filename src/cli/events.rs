@@ -96,6 +96,9 @@ pub fn run_import_events(a: ImportEventsArgs) -> Result<()> {
         time_zone: a.time_zone,
         keep_duplicates: a.keep_duplicates,
     };
+    if !a.dry_run {
+        super::refuse_bundled_demo(&a.into)?;
+    }
     let author = crate::settings::Settings::load().0.effective_author();
     let (mut session, recovery) = Session::open(&a.into, &author)?;
     if let Some(r) = recovery {

@@ -163,6 +163,7 @@ impl AddModelArgs {
 
 pub fn run_add_model(a: AddModelArgs) -> Result<()> {
     let options = a.options()?;
+    super::refuse_bundled_demo(&a.case)?;
     let author = crate::settings::Settings::load().0.effective_author();
     let (mut session, recovery) = Session::open(&a.case, &author)?;
     if let Some(r) = recovery {

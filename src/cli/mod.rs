@@ -42,9 +42,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Open a case folder (or its case.json) in the 3D viewer.
+    /// Open a case folder (or its case.json), a sealed .locus package or a model file in the
+    /// window; without PATH, the start screen (new case, open, recent cases, the demo).
     Open {
-        path: PathBuf,
+        path: Option<PathBuf>,
         /// Measure: print the time to the first rendered frame and the mean frame time over
         /// this many frames (after 60 warm-up frames), then exit.
         #[arg(long, value_name = "FRAMES")]
@@ -182,7 +183,7 @@ pub struct UsageError(pub String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => crate::app::run_viewer(demo_case_path(), Default::default()),
+        None => crate::app::run_viewer(Some(demo_case_path()), Default::default()),
         Some(Command::Open {
             path,
             measure_frames,
@@ -451,6 +452,17 @@ pub(crate) fn parse_lat_lon(arg: &str, flag: &str) -> Result<(f64, f64, Option<f
         .validate()
         .map_err(|e| UsageError(format!("{flag}: {e}")))?;
     Ok((lat, lon, h))
+}
+
+/// Writing commands never change the demo as shipped (the app edits a copy of it).
+fn refuse_bundled_demo(case: &Path) -> Result<()> {
+    if crate::demo::is_bundled(case) {
+        bail!(
+            "the bundled demo case is never changed; the app works on a copy of it (`locus` opens it): {}",
+            case.display()
+        );
+    }
+    Ok(())
 }
 
 /// Opens a case read-only for an export, its warnings on stderr.

@@ -352,12 +352,12 @@ mod tests {
                 after: Box::new(raised.clone()),
             }),
         );
-        assert_eq!(scene(&app).placement_revision(), 1);
+        assert_eq!(scene(&app).site_revision(), 1);
         assert_eq!(scene(&app).case().models[0].placement, raised);
         wait_for_surface(&mut app);
         assert!((height(&app) - ground - 10.0).abs() < 1e-3);
         command(&mut app, EditCommand::Undo);
-        assert_eq!(scene(&app).placement_revision(), 2);
+        assert_eq!(scene(&app).site_revision(), 2);
         wait_for_surface(&mut app);
         assert!((height(&app) - ground).abs() < 1e-3);
         assert_eq!(scene(&app).case().models[0].placement, Placement::Identity);

@@ -35,11 +35,25 @@ struct Job {
 impl Loading {
     /// Starts opening `path`; a load already running is cancelled.
     pub fn start(&mut self, path: PathBuf, author: String) {
+        self.start_with(path, author, false);
+    }
+
+    /// Restores the demo's working copy to the demo as shipped, then opens it.
+    pub fn reset_demo(&mut self, author: String) {
+        self.start_with(crate::demo::bundled(), author, true);
+    }
+
+    fn start_with(&mut self, path: PathBuf, author: String, reset_demo: bool) {
         self.cancel();
         let progress = Arc::new(Progress::default());
         let p = progress.clone();
         let target = path.clone();
         let task = Background::spawn("open case", move || {
+            if reset_demo {
+                crate::demo::reset()?;
+            }
+            // The bundled demo opens as its working copy in the data folder.
+            let target = crate::demo::redirect(&target)?;
             CaseScene::open_any_with(&target, &author, &p, SurfaceIndex::Later)
         });
         self.job = Some(Job {
@@ -104,6 +118,7 @@ fn poll_loading(
             for w in &scene.site().warnings {
                 warn!("{w}");
             }
+            super::start::remember(&job.path);
             commands.insert_resource(scene);
         }
         Err(e) => {

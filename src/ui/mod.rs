@@ -7,14 +7,18 @@
 //! loading) and `view::overlay` (draws after the panels, in the space they leave) refer to it.
 
 pub mod attach;
+mod case_settings;
 mod details;
 mod evidence_list;
 pub mod export;
+pub mod file_dialog;
 pub mod import_events;
+pub mod intake;
 pub mod item_form;
 pub mod loading;
 mod open_case;
 pub mod placement;
+mod start;
 pub mod storyline;
 mod timeline_bar;
 mod toolbar;
@@ -71,6 +75,18 @@ pub enum UiAction {
     SetPlaceCategory(locus_core::case::Category),
     /// The observer's eye height for the line-of-sight tool, metres.
     SetEyeHeight(f64),
+    /// The New case form, with model files to add at once ("Make a case from this…").
+    NewCase(Vec<PathBuf>),
+    ShowOpen,
+    ShowStart,
+    /// The Add model form.
+    AddModel,
+    ReplaceModel(String),
+    /// Ask what becomes of the items on the model's surface, then remove it.
+    RemoveModel(String),
+    CaseSettings,
+    /// Restore the demo's working copy to the demo as shipped, and open it.
+    ResetDemo,
 }
 
 #[derive(Resource, Default)]
@@ -94,6 +110,9 @@ pub struct UiState {
     pub autosave_s: f64,
     pub storyline: storyline::StorylineEditor,
     pub placement: placement::PlacementEditor,
+    /// The start screen (always shown while no case is open).
+    pub show_start: bool,
+    pub case_settings: Option<case_settings::CaseSettingsForm>,
 }
 
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
@@ -108,6 +127,7 @@ pub fn plugin(app: &mut App) {
     loading::plugin(app);
     import_events::plugin(app);
     export::plugin(app);
+    intake::plugin(app);
     app.init_resource::<UiState>()
         .init_resource::<OpenCaseState>()
         .init_resource::<PendingActions>()
@@ -150,6 +170,7 @@ struct WindowParams<'w> {
     loading: ResMut<'w, loading::Loading>,
     import: ResMut<'w, import_events::ImportState>,
     export: ResMut<'w, export::ExportState>,
+    intake: ResMut<'w, intake::IntakeState>,
 }
 
 /// The storyline as the view shows it, and the camera for "add the current view".
@@ -225,7 +246,6 @@ fn panels_system(
         (&points.style, *points.stats),
         &control,
         &mut ui_state,
-        &mut open_state,
         &fly,
         &mut actions,
     );
@@ -268,6 +288,19 @@ fn panels_system(
         points.import.window_open = true;
     }
     import_events::import_window(ctx, &mut points.import, &scene);
+    intake::intake_windows(ctx, &scene, &mut points.intake, &mut actions);
+    let form_open = points.intake.new_case.is_some() || open_state.window_open;
+    if !form_open
+        && (ui_state.show_start
+            || scene.placeholder() == Some(crate::case_scene::Placeholder::NothingOpen))
+    {
+        start::start_window(ctx, &mut ui_state.show_start, &scene, &mut actions);
+    }
+    if let Some(edit) =
+        case_settings::case_settings_window(ctx, &mut ui_state.case_settings, &scene)
+    {
+        actions.push(UiAction::Edit(EditCommand::apply(edit)));
+    }
     let selected_ids = selection
         .selected
         .iter()
@@ -335,9 +368,19 @@ struct ViewParams<'w> {
     filter: ResMut<'w, CategoryFilter>,
 }
 
+/// The windows the actions open, and the loading of another case.
+#[derive(SystemParam)]
+struct WindowsMut<'w, 's> {
+    loading: ResMut<'w, loading::Loading>,
+    intake: ResMut<'w, intake::IntakeState>,
+    open: ResMut<'w, OpenCaseState>,
+    commands: Commands<'w, 's>,
+}
+
 fn apply_ui_actions(
     mut pending: ResMut<PendingActions>,
     mut view: ViewParams,
+    mut windows: WindowsMut,
     mut selection: ResMut<Selection>,
     mut time_commands: ResMut<TimeCommands>,
     mut camera_commands: ResMut<CameraCommands>,
@@ -347,7 +390,6 @@ fn apply_ui_actions(
     mut edit_commands: ResMut<EditCommands>,
     mut tools: ResMut<ToolState>,
     mut settings: ResMut<Settings>,
-    mut loading: ResMut<loading::Loading>,
     mut present: ResMut<crate::present::PresentCommands>,
 ) {
     for action in std::mem::take(&mut pending.0) {
@@ -405,7 +447,39 @@ fn apply_ui_actions(
                 }
                 camera_commands.0.push(c);
             }
-            UiAction::OpenCase(path) => loading.start(path, settings.effective_author()),
+            UiAction::OpenCase(path) => {
+                ui_state.show_start = false;
+                windows.loading.start(path, settings.effective_author())
+            }
+            UiAction::NewCase(models) => {
+                windows.intake.new_case = Some(intake::NewCaseForm::new(models));
+                ui_state.show_start = false;
+            }
+            UiAction::ShowOpen => {
+                windows.open.window_open = true;
+                ui_state.show_start = false;
+            }
+            UiAction::ShowStart => ui_state.show_start = true,
+            UiAction::AddModel => windows.intake.add_files(vec![]),
+            UiAction::ReplaceModel(id) => {
+                windows.intake.add_model = Some(intake::AddModelForm::replacing(&id))
+            }
+            UiAction::RemoveModel(id) => windows.intake.remove = Some(id),
+            UiAction::CaseSettings => {
+                if let Some(scene) = &scene {
+                    ui_state.case_settings = Some(case_settings::CaseSettingsForm::of(scene));
+                }
+            }
+            UiAction::ResetDemo => {
+                // The open demo (and anything unsaved in it) is dropped first, so that nothing
+                // of it is written into the fresh copy.
+                let bundled = crate::demo::bundled();
+                windows
+                    .commands
+                    .insert_resource(CaseScene::opening(&bundled));
+                windows.loading.reset_demo(settings.effective_author());
+                ui_state.show_start = false;
+            }
             UiAction::SetViewSettings(s) => *view.settings = s,
             UiAction::SetPointStyle(s) => *view.points = s,
             UiAction::SetHiddenCategories(hidden) => view.filter.hidden = hidden,
@@ -489,17 +563,23 @@ fn presenter_controls(
         });
 }
 
-/// A case folder, `.locus` package or model file dropped on the window opens; an event file
-/// is imported into the open case.
+/// A case folder or `.locus` package dropped on the window opens; an event file is imported
+/// into the open case; a model file is offered to Add model… when a case is open for editing
+/// (and opens on its own otherwise).
 fn dropped_files(
     mut drops: MessageReader<bevy::window::FileDragAndDrop>,
     mut pending: ResMut<PendingActions>,
     mut import: ResMut<import_events::ImportState>,
+    mut intake: ResMut<intake::IntakeState>,
+    scene: Option<Res<CaseScene>>,
 ) {
+    let editable = scene.is_some_and(|s| s.editable());
     for d in drops.read() {
         if let bevy::window::FileDragAndDrop::DroppedFile { path_buf, .. } = d {
             if import_events::is_event_file(path_buf) {
                 import.pending = Some(path_buf.clone());
+            } else if editable && locus_core::site::is_model_file(path_buf) {
+                intake.add_files(vec![path_buf.clone()]);
             } else {
                 pending.0.push(UiAction::OpenCase(path_buf.clone()));
             }
@@ -594,6 +674,15 @@ fn keyboard_shortcuts(
         }
         if keys.just_pressed(KeyCode::KeyS) {
             edit_commands.0.push(EditCommand::Save);
+        }
+        for (key, action) in [
+            (KeyCode::KeyN, UiAction::NewCase(vec![])),
+            (KeyCode::KeyO, UiAction::ShowOpen),
+            (KeyCode::KeyM, UiAction::AddModel),
+        ] {
+            if keys.just_pressed(key) {
+                pending.0.push(action);
+            }
         }
         return;
     }

@@ -18,7 +18,6 @@ pub fn top_bar_ui(
     (points, stats): (&PointStyle, PointStats),
     control: &TimeControl,
     state: &mut UiState,
-    open: &mut OpenCaseState,
     fly: &FlyMode,
     actions: &mut Vec<UiAction>,
 ) {
@@ -26,12 +25,17 @@ pub fn top_bar_ui(
         ui.horizontal(|ui| {
             ui.strong(egui::RichText::new("Locus").size(16.0));
             ui.separator();
-            if ui
-                .button("📂 Open case…")
-                .on_hover_text("Open another case folder")
-                .clicked()
-            {
-                open.window_open = true;
+            case_menu(ui, scene, actions);
+            if let Some(model) = scene.bare_model() {
+                if ui
+                    .button("🗂 Make a case from this…")
+                    .on_hover_text(
+                        "A new case folder with this model copied in (hashed), to place evidence on it",
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::NewCase(vec![model.to_path_buf()]));
+                }
             }
             if ui
                 .add_enabled(scene.editable(), egui::Button::new("📥 Import events…"))
@@ -109,7 +113,7 @@ pub fn top_bar_ui(
                     }
                 }
             });
-            if ui.button("ℹ Case").clicked() {
+            if ui.button("ℹ About this case").clicked() {
                 state.show_case_info = !state.show_case_info;
             }
             let warnings = scene.site().warnings.len();
@@ -191,7 +195,7 @@ pub fn windows_ui(
             .open(&mut state.show_case_info)
             .default_width(520.0)
             .show(ctx, |ui| {
-                if let Some(model) = case_info_ui(ui, scene) {
+                if let Some(model) = case_info_ui(ui, scene, actions) {
                     state.placement.open(model);
                 }
             });
@@ -249,10 +253,80 @@ fn help_ui(ui: &mut egui::Ui) {
     });
 }
 
+/// The Case menu: making, opening and changing cases.
+fn case_menu(ui: &mut egui::Ui, scene: &CaseScene, actions: &mut Vec<UiAction>) {
+    ui.menu_button("📂 Case", |ui| {
+        let mut item =
+            |ui: &mut egui::Ui, enabled: bool, label: &str, hover: &str, action: UiAction| {
+                if ui
+                    .add_enabled(enabled, egui::Button::new(label))
+                    .on_hover_text(hover)
+                    .clicked()
+                {
+                    actions.push(action);
+                    ui.close();
+                }
+            };
+        item(
+            ui,
+            true,
+            "🗋 New case…",
+            "A new case folder, to build from your own scans",
+            UiAction::NewCase(vec![]),
+        );
+        item(
+            ui,
+            true,
+            "📂 Open case…",
+            "A case folder, a sealed .locus package or a model file",
+            UiAction::ShowOpen,
+        );
+        item(
+            ui,
+            true,
+            "🏠 Start screen…",
+            "New case, open, recent cases, the demo",
+            UiAction::ShowStart,
+        );
+        ui.separator();
+        let editable = scene.editable();
+        item(
+            ui,
+            editable,
+            "➕ Add model…",
+            "Add scans to this case (also by dropping them on the window)",
+            UiAction::AddModel,
+        );
+        item(
+            ui,
+            editable,
+            "⚙ Case settings…",
+            "Title, description, notice, time zone, origin",
+            UiAction::CaseSettings,
+        );
+        ui.separator();
+        item(
+            ui,
+            true,
+            "🎓 Demo case",
+            "Open the demo (you work on a copy of it)",
+            UiAction::OpenCase(crate::demo::bundled()),
+        );
+        item(
+            ui,
+            true,
+            "↺ Reset demo",
+            "Restore the demo's working copy to the demo as shipped (changes made to it are lost)",
+            UiAction::ResetDemo,
+        );
+    });
+}
+
 /// The case's facts and models; returns the model whose placement is to be edited.
 fn case_info_ui<'a>(
     ui: &mut egui::Ui,
     scene: &'a CaseScene,
+    actions: &mut Vec<UiAction>,
 ) -> Option<&'a locus_core::case::Model> {
     let mut place = None;
     let case = &scene.case();
@@ -311,7 +385,47 @@ fn case_info_ui<'a>(
                 {
                     place = scene.case().models.iter().find(|m| m.id == om.model.id);
                 }
+                if ui
+                    .add_enabled(scene.editable(), egui::Button::new("Replace…"))
+                    .on_hover_text("A new file for this model: same id and placement, items stay")
+                    .clicked()
+                {
+                    actions.push(UiAction::ReplaceModel(om.model.id.clone()));
+                }
+                if ui
+                    .add_enabled(scene.editable(), egui::Button::new("Remove…"))
+                    .on_hover_text("Take the model out of the case (its files stay in the folder)")
+                    .clicked()
+                {
+                    actions.push(UiAction::RemoveModel(om.model.id.clone()));
+                }
             });
+            if !om.model.original_name.is_empty() || om.model.added_at.is_some() {
+                ui.label(format!(
+                    "Added as {} by {}{}",
+                    if om.model.original_name.is_empty() {
+                        &om.model.path
+                    } else {
+                        &om.model.original_name
+                    },
+                    if om.model.added_by.is_empty() {
+                        "—"
+                    } else {
+                        &om.model.added_by
+                    },
+                    om.model
+                        .added_at
+                        .map(|t| format!(", {}", locus_core::time::format_local(t, scene.tz())))
+                        .unwrap_or_default()
+                ));
+            }
+            for c in &om.model.companions {
+                ui.label(
+                    egui::RichText::new(format!("with {} (SHA-256 {})", c.path, c.sha256))
+                        .monospace()
+                        .small(),
+                );
+            }
             placement_details(ui, om);
             if !om.model.capture.tool.is_empty() {
                 ui.label(format!("Captured with: {}", om.model.capture.tool));

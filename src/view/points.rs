@@ -129,8 +129,8 @@ fn spawn_points(
     mut built: Local<Option<(PointColour, usize, u64)>>,
 ) {
     // Edits bypass change detection on the scene; it changes only when a case is opened.
-    // A model placed anew bumps `placement_revision`.
-    let key = (style.colour, style.budget, scene.placement_revision());
+    // A model placed anew bumps `site_revision`.
+    let key = (style.colour, style.budget, scene.site_revision());
     if !scene.is_changed() && *built == Some(key) {
         return;
     }

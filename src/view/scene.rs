@@ -15,6 +15,7 @@ use bevy::shader::ShaderRef;
 use locus_core::analysis::surface::{Surface, primitive_to_enu};
 use locus_core::case::Shading;
 use locus_core::formats::model::{ModelData, Texture};
+use locus_core::site::Site;
 use nalgebra::Matrix4;
 use std::time::Instant;
 
@@ -131,8 +132,8 @@ pub fn warm_up_pipelines(
 /// A new case, or a model of the open one placed anew.
 fn site_changed(scene: Option<Res<CaseScene>>, mut last: Local<Option<u64>>) -> bool {
     let Some(scene) = scene else { return false };
-    let changed = scene.is_changed() || *last != Some(scene.placement_revision());
-    *last = Some(scene.placement_revision());
+    let changed = scene.is_changed() || *last != Some(scene.site_revision());
+    *last = Some(scene.site_revision());
     changed
 }
 
@@ -140,7 +141,60 @@ fn site_changed(scene: Option<Res<CaseScene>>, mut last: Local<Option<u64>>) -> 
 /// placed anew), off the frame loop.
 pub fn surface_index_plugin(app: &mut App) {
     app.init_resource::<SurfaceJob>()
-        .add_systems(Update, index_surface.run_if(resource_exists::<CaseScene>));
+        .init_resource::<RereadJob>()
+        .add_systems(
+            Update,
+            (reread_site, index_surface)
+                .chain()
+                .run_if(resource_exists::<CaseScene>),
+        );
+}
+
+/// The open case's models being read anew on another thread after they changed (a model
+/// added, replaced or removed, or such an edit undone): the editing session and its undo
+/// history stay; the meshes and the surface index follow the new site.
+#[derive(Resource, Default)]
+pub struct RereadJob {
+    task: Option<Background<Result<Site, locus_core::progress::Cancelled>>>,
+}
+
+fn reread_site(
+    mut scene: CaseEdits,
+    mut job: ResMut<RereadJob>,
+    camera: Option<ResMut<crate::view::camera::CameraCommands>>,
+) {
+    if scene.opened_anew() {
+        job.task = None;
+    }
+    if let Some(task) = &job.task {
+        let Some(result) = task.poll() else {
+            return;
+        };
+        job.task = None;
+        match result {
+            Ok(Ok(site)) => {
+                // Only if the case still has the models that were read (else read again).
+                let read: Vec<_> = site.models.iter().map(|om| &om.model).collect();
+                if read.iter().copied().eq(scene.case().models.iter()) {
+                    let was_empty = scene.site().models.is_empty();
+                    scene.take_site(site);
+                    // The first model of a case: show it.
+                    if let (true, Some(mut camera)) = (was_empty, camera) {
+                        camera.0.push(crate::view::camera::CameraCommand::Home);
+                    }
+                }
+            }
+            Ok(Err(_)) => {}
+            Err(e) => error!("reading the case's models anew: {e}"),
+        }
+        return;
+    }
+    if scene.placeholder().is_none() && scene.models_out_of_date() {
+        let loaded = scene.loaded().clone();
+        job.task = Some(Background::spawn("read models", move || {
+            Site::read_with(&loaded, &locus_core::progress::Progress::default())
+        }));
+    }
 }
 
 /// The surface index of the open case being built on another thread (cases opened with
@@ -150,16 +204,16 @@ pub fn surface_index_plugin(app: &mut App) {
 pub struct SurfaceJob {
     task: Option<Background<Surface>>,
     /// The placement revision the index is being built for.
-    placement_revision: u64,
+    site_revision: u64,
     started: Option<Instant>,
     triangles: usize,
 }
 
 fn index_surface(mut scene: CaseEdits, mut job: ResMut<SurfaceJob>) {
-    if scene.opened_anew() || job.placement_revision != scene.placement_revision() {
+    if scene.opened_anew() || job.site_revision != scene.site_revision() {
         // A different case, or a model moved: the index being built is no longer wanted.
         job.task = None;
-        job.placement_revision = scene.placement_revision();
+        job.site_revision = scene.site_revision();
         if !scene.site().surface_ready {
             let source = scene.site().surface_source();
             job.triangles = source.triangle_count();

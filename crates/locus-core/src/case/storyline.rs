@@ -413,6 +413,80 @@ pub fn range_times(from: DateTime<Utc>, to: DateTime<Utc>, frames: u64) -> Vec<D
         .collect()
 }
 
+/// How far (minutes) a clock time named in a caption may lie outside its step's moment or
+/// range before it is questioned: "shortly before noon" for a step ending 11:52 is fine.
+pub const CAPTION_TIME_SLACK_MIN: i64 = 15;
+
+/// Clock times a step's caption names ("between about 10:02 and 10:03") that are not within
+/// its moment or range as shown in `tz`, the case's display zone — the sign of a caption
+/// written in UTC or another zone while the view's clock shows local time. One message each.
+pub fn caption_time_problems(step: &Step, tz: chrono_tz::Tz) -> Vec<String> {
+    use chrono::Timelike;
+    let Some(time) = step.time else {
+        return vec![];
+    };
+    let (from, to) = (
+        time.from.with_timezone(&tz),
+        time.to.unwrap_or(time.from).with_timezone(&tz),
+    );
+    let minute_of_day = |t: &chrono::DateTime<chrono_tz::Tz>| i64::from(t.hour() * 60 + t.minute());
+    let (lo, hi) = (minute_of_day(&from), minute_of_day(&to));
+    // A range across midnight is judged on a 48-hour clock.
+    let hi = if hi < lo { hi + 24 * 60 } else { hi };
+    let shown = if lo == hi % (24 * 60) && time.to.is_none() {
+        from.format("%H:%M %Z").to_string()
+    } else {
+        format!("{}–{}", from.format("%H:%M"), to.format("%H:%M %Z"))
+    };
+    clock_times(&step.caption)
+        .into_iter()
+        .filter(|&(h, m)| {
+            let t = i64::from(h * 60 + m);
+            [t, t + 24 * 60]
+                .iter()
+                .all(|&t| t < lo - CAPTION_TIME_SLACK_MIN || t > hi + CAPTION_TIME_SLACK_MIN)
+        })
+        .map(|(h, m)| {
+            format!(
+                "the caption names {h:02}:{m:02}, but this step shows {shown} ({}); give clock times in the case's display time zone",
+                tz.name()
+            )
+        })
+        .collect()
+}
+
+/// Clock times written as H:MM or HH:MM (00:00–23:59) in a text, in order.
+fn clock_times(text: &str) -> Vec<(u32, u32)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    for (i, &c) in b.iter().enumerate() {
+        if c != b':' || i == 0 {
+            continue;
+        }
+        let digits_before = b[..i]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let after = &b[i + 1..];
+        let digits_after = after.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=2).contains(&digits_before) || digits_after != 2 {
+            continue;
+        }
+        // Not part of a longer number or a date-time with seconds ("10:02:30" counts once).
+        let start = i - digits_before;
+        if start > 0 && (b[start - 1].is_ascii_digit() || b[start - 1] == b':') {
+            continue;
+        }
+        let h: u32 = text[start..i].parse().unwrap_or(99);
+        let m: u32 = text[i + 1..i + 3].parse().unwrap_or(99);
+        if h < 24 && m < 60 {
+            out.push((h, m));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -648,5 +722,45 @@ mod tests {
         })
         .unwrap();
         assert!(json.contains("\"op\":\"move_step\""), "{json}");
+    }
+
+    #[test]
+    fn captions_naming_times_outside_their_step_are_questioned() {
+        let tz: chrono_tz::Tz = "Europe/Amsterdam".parse().unwrap();
+        let t = |s: &str| crate::time::parse_rfc3339(s).unwrap();
+        let mut step = Step {
+            caption: "Shots are heard between about 10:02 and 10:03.".into(),
+            time: Some(StepTime {
+                from: t("2025-06-14T10:01:30Z"),
+                to: Some(t("2025-06-14T10:04:00Z")),
+            }),
+            ..Step::new("s1".into(), StepView::Bookmark { name: "x".into() })
+        };
+        // Written in UTC while the clock shows CEST (12:01–12:04): both times questioned.
+        let p = caption_time_problems(&step, tz);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p[0].contains("10:02") && p[0].contains("12:01–12:04 CEST"),
+            "{p:?}"
+        );
+        step.caption = "Shots are heard between about 12:02 and 12:03.".into();
+        assert!(caption_time_problems(&step, tz).is_empty());
+        // "Shortly before 12:00" for a step ending 11:52 is within the slack.
+        step.caption = "Shortly before 12:00, at 11:45:10.".into();
+        step.time = Some(StepTime {
+            from: t("2025-06-14T09:45:00Z"),
+            to: Some(t("2025-06-14T09:52:00Z")),
+        });
+        assert!(caption_time_problems(&step, tz).is_empty());
+        step.time = None;
+        step.caption = "At 03:00.".into();
+        assert!(
+            caption_time_problems(&step, tz).is_empty(),
+            "no moment, no check"
+        );
+        assert_eq!(
+            clock_times("a 9:05, b 23:59, not 24:00 or 123:45 or 1:2"),
+            [(9, 5), (23, 59)]
+        );
     }
 }

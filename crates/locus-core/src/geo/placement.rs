@@ -106,6 +106,15 @@ impl Placement {
         )
     }
 
+    /// True when the placement puts the model on Earth by itself (a CRS or surveyed control
+    /// points), without the case's origin.
+    pub fn is_georeferenced(&self) -> bool {
+        matches!(
+            self,
+            Placement::Projected { .. } | Placement::ControlPoints { .. }
+        )
+    }
+
     pub fn method_label(&self) -> &'static str {
         match self {
             Placement::Identity => "identity (model coordinates are case ENU)",
