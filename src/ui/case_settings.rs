@@ -10,7 +10,7 @@ use locus_core::case::reframe::set_origin_edit;
 use locus_core::case::{CaseSettings, Origin};
 use locus_core::geo::geodesy::{Enu, Geodetic};
 
-use super::intake::{TimeZonePicker, origin_fields, parse_origin};
+use super::intake_forms::{TimeZonePicker, origin_fields, parse_origin};
 use crate::case_scene::CaseScene;
 
 pub struct CaseSettingsForm {

@@ -14,6 +14,7 @@ pub mod export;
 pub mod file_dialog;
 pub mod import_events;
 pub mod intake;
+mod intake_forms;
 pub mod item_form;
 pub mod loading;
 mod open_case;

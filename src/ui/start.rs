@@ -31,7 +31,9 @@ pub fn remember(path: &Path) {
         return;
     };
     let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    if crate::demo::working_copy_dir().is_ok_and(|d| path.starts_with(&d)) {
+    if crate::demo::is_bundled(&path)
+        || crate::demo::working_copy_dir().is_ok_and(|d| path.starts_with(&d))
+    {
         return;
     }
     let mut list = recent_cases();

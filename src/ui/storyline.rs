@@ -238,6 +238,12 @@ pub fn storyline_window(
                         {
                             actions.push(UiAction::Present(PresentCommand::Preview(i)));
                         }
+                        let problems =
+                            locus_core::case::storyline::caption_time_problems(step, scene.tz());
+                        if !problems.is_empty() {
+                            ui.colored_label(egui::Color32::from_rgb(255, 190, 60), "⚠")
+                                .on_hover_text(problems.join("\n"));
+                        }
                         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                             ui.add_enabled_ui(editable, |ui| {
                                 if ui.small_button("🗑").on_hover_text("Delete this step").clicked() {
@@ -306,6 +312,18 @@ fn draft_ui(
             .desired_rows(2)
             .desired_width(f32::INFINITY),
     );
+    // Clock times in the caption are checked against the step's moment as typed so far.
+    let mut probe = d.original.clone();
+    probe.caption = d.caption.clone();
+    if let Ok(from) = parse_local(&d.from, scene.tz()) {
+        probe.time = Some(StepTime {
+            from,
+            to: parse_local(&d.to, scene.tz()).ok(),
+        });
+    }
+    for p in locus_core::case::storyline::caption_time_problems(&probe, scene.tz()) {
+        ui.colored_label(egui::Color32::from_rgb(255, 190, 60), format!("⚠ {p}"));
+    }
     egui::Grid::new("step_fields")
         .num_columns(2)
         .show(ui, |ui| {
