@@ -3,7 +3,7 @@
 //! evidence only). The file is written atomically; its path is logged, and printed on stdout
 //! when the window reports for automated tests (`open --report-camera`).
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
@@ -30,7 +30,7 @@ fn take_screenshot(keys: Res<ButtonInput<KeyCode>>, mut commands: Commands) {
         .observe(move |c: On<ScreenshotCaptured>| save(&c.image, &path));
 }
 
-fn save(image: &Image, path: &PathBuf) {
+fn save(image: &Image, path: &Path) {
     let result = (|| -> anyhow::Result<()> {
         let rgb = image
             .clone()

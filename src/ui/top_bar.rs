@@ -26,16 +26,15 @@ pub fn top_bar_ui(
             ui.strong(egui::RichText::new("Locus").size(16.0));
             ui.separator();
             case_menu(ui, scene, actions);
-            if let Some(model) = scene.bare_model() {
-                if ui
+            if let Some(model) = scene.bare_model()
+                && ui
                     .button("🗂 Make a case from this…")
                     .on_hover_text(
                         "A new case folder with this model copied in (hashed), to place evidence on it",
                     )
                     .clicked()
-                {
-                    actions.push(UiAction::NewCase(vec![model.to_path_buf()]));
-                }
+            {
+                actions.push(UiAction::NewCase(vec![model.to_path_buf()]));
             }
             if ui
                 .add_enabled(scene.editable(), egui::Button::new("📥 Import events…"))

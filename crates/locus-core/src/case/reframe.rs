@@ -88,7 +88,7 @@ pub fn set_origin_edit(case: &Case, new: Option<Origin>) -> Edit {
     for step in &case.storyline.steps {
         if let StepView::Camera(pose) = &step.view {
             let mut after = step.clone();
-            let mut moved = pose.clone();
+            let mut moved = *pose;
             moved.eye = map.point(pose.eye);
             moved.target = map.point(pose.target);
             after.view = StepView::Camera(moved);
@@ -169,7 +169,7 @@ impl<'a> Reframe<'a> {
                     up_m: up_m.map(|_| p.up_m),
                 }
             }
-            Location::Geodetic { .. } => l.clone(),
+            Location::Geodetic { .. } => *l,
         }
     }
 

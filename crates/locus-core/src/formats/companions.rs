@@ -14,16 +14,29 @@ pub struct Companion {
     pub exists: bool,
 }
 
+/// Why the companions of a model could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompanionError {
+    /// The model file cannot be read as its format (it is reported when the model is opened).
+    #[error("{0}")]
+    Unreadable(String),
+    /// It names a file outside its own folder, or by a URI: refused.
+    #[error("{0}")]
+    Outside(String),
+}
+
 /// The files `model` references, in the order first referenced, without repeats. Errs when
 /// the model cannot be read or names a file outside its own folder.
-pub fn companions(model: &Path) -> Result<Vec<Companion>, String> {
+pub fn companions(model: &Path) -> Result<Vec<Companion>, CompanionError> {
     let ext = model
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
     let base = model.parent().unwrap_or_else(|| Path::new("."));
-    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{e}: {}", p.display()));
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|e| CompanionError::Unreadable(format!("{e}: {}", p.display())))
+    };
     let mut refs: Vec<String> = Vec::new();
     match ext.as_str() {
         "gltf" => refs = gltf_uris(&read(model)?, model)?,
@@ -63,13 +76,13 @@ pub fn companions(model: &Path) -> Result<Vec<Companion>, String> {
 }
 
 /// A reference as a clean relative path inside the model's folder, or why it is refused.
-fn checked(reference: &str, model: &Path) -> Result<String, String> {
+fn checked(reference: &str, model: &Path) -> Result<String, CompanionError> {
     let r = reference.trim().replace('\\', "/");
     let refuse = |why: &str| {
-        Err(format!(
+        Err(CompanionError::Outside(format!(
             "{} refers to {reference:?}, {why}; a case must hold its own files (put them in the model's folder)",
             model.display()
-        ))
+        )))
     };
     if r.contains("://") || r.starts_with("file:") {
         return refuse("a URI, not a file beside the model");
@@ -96,8 +109,13 @@ fn checked(reference: &str, model: &Path) -> Result<String, String> {
 }
 
 /// The JSON chunk of a GLB.
-fn glb_json<'a>(bytes: &'a [u8], model: &Path) -> Result<&'a [u8], String> {
-    let bad = || format!("not a valid GLB (no JSON chunk): {}", model.display());
+fn glb_json<'a>(bytes: &'a [u8], model: &Path) -> Result<&'a [u8], CompanionError> {
+    let bad = || {
+        CompanionError::Unreadable(format!(
+            "not a valid GLB (no JSON chunk): {}",
+            model.display()
+        ))
+    };
     let len = bytes
         .get(12..16)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
@@ -106,9 +124,10 @@ fn glb_json<'a>(bytes: &'a [u8], model: &Path) -> Result<&'a [u8], String> {
 }
 
 /// The external `uri`s of a glTF's buffers and images (not `data:` URIs), decoded.
-fn gltf_uris(json: &[u8], model: &Path) -> Result<Vec<String>, String> {
-    let v: serde_json::Value = serde_json::from_slice(json)
-        .map_err(|e| format!("not valid glTF JSON ({e}): {}", model.display()))?;
+fn gltf_uris(json: &[u8], model: &Path) -> Result<Vec<String>, CompanionError> {
+    let v: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
+        CompanionError::Unreadable(format!("not valid glTF JSON ({e}): {}", model.display()))
+    })?;
     let mut out = Vec::new();
     for key in ["buffers", "images"] {
         for entry in v.get(key).and_then(|v| v.as_array()).into_iter().flatten() {
@@ -211,6 +230,8 @@ mod tests {
             let p = dir.path().join(name);
             std::fs::write(&p, text).unwrap();
             let e = companions(&p).unwrap_err();
+            assert!(matches!(e, CompanionError::Outside(_)), "{e}");
+            let e = e.to_string();
             assert!(
                 e.contains(name) && e.contains("case must hold its own files"),
                 "{e}"

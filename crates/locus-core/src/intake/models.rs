@@ -178,6 +178,7 @@ pub fn add_checked(
 /// Prepares replacing model `id` by `file`: the same id, placement, title, capture facts and
 /// accuracy (unless `options` give new ones), so every item placed on it stays where it is.
 /// The old file stays in the case folder.
+#[allow(clippy::too_many_arguments)] // add_model's arguments, plus which model
 pub fn replace_model(
     case_dir: &Path,
     case: &Case,
@@ -389,7 +390,7 @@ fn store(
     id: &str,
     progress: &Progress,
 ) -> Result<Stored, IntakeError> {
-    let listed = companions(file).map_err(IntakeError::Refused)?;
+    let listed = companions(file).map_err(|e| IntakeError::Refused(e.to_string()))?;
     let base = file.parent().unwrap_or_else(|| Path::new("."));
     let mut warnings = Vec::new();
     let mut files: Vec<(PathBuf, String)> = vec![(file.to_path_buf(), display_name(file))];
@@ -814,6 +815,59 @@ mod tests {
                 .count(),
             0,
             "no folder or partial copy is left"
+        );
+    }
+
+    #[test]
+    fn a_copy_that_fails_half_way_removes_what_it_wrote() {
+        // The second file cannot be read (as a full disk cannot be written): the first file's
+        // copy, already in place, goes too, and the case folder is as it was.
+        let tmp = tempfile::tempdir().unwrap();
+        let obj = textured_obj(&tmp.path().join("scan"));
+        let case_dir = tmp.path().join("case");
+        std::fs::create_dir(&case_dir).unwrap();
+        let files = vec![
+            (obj.clone(), "corner.obj".to_string()),
+            (
+                tmp.path().join("scan/vanished.png"),
+                "vanished.png".to_string(),
+            ),
+        ];
+        let e = copy(
+            &case_dir,
+            "corner",
+            &files,
+            "corner.obj".into(),
+            vec![],
+            &Progress::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("vanished.png"), "{e}");
+        assert_eq!(
+            std::fs::read_dir(case_dir.join(MODELS_DIR))
+                .unwrap()
+                .count(),
+            0
+        );
+        // Where the models folder cannot be made, nothing is written either.
+        std::fs::remove_dir(case_dir.join(MODELS_DIR)).unwrap();
+        std::fs::write(case_dir.join(MODELS_DIR), b"not a folder").unwrap();
+        let case = Case::in_memory("t", None);
+        assert!(matches!(
+            add_model(
+                &case_dir,
+                &case,
+                &obj,
+                &ModelOptions::default(),
+                "a",
+                Utc::now(),
+                &Progress::default()
+            ),
+            Err(IntakeError::Io { .. })
+        ));
+        assert_eq!(
+            std::fs::read(case_dir.join(MODELS_DIR)).unwrap(),
+            b"not a folder"
         );
     }
 

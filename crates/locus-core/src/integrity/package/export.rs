@@ -38,8 +38,16 @@ pub fn case_members(
         set.extend(m.companions.iter().map(|c| c.path.clone()));
         // Files the model references now (an OBJ's MTL and textures, a glTF's buffers and
         // images, a PLY's texture), whether or not they were recorded when it was added.
-        let found = crate::formats::companions::companions(&case_dir.join(&m.path))
-            .map_err(PackageError::Invalid)?;
+        // A model that cannot be read has none to find (opening it says why); one that names
+        // files outside its folder is not sealed.
+        use crate::formats::companions::{CompanionError, companions};
+        let found = match companions(&case_dir.join(&m.path)) {
+            Ok(found) => found,
+            Err(CompanionError::Unreadable(_)) => vec![],
+            Err(e @ CompanionError::Outside(_)) => {
+                return Err(PackageError::Invalid(e.to_string()));
+            }
+        };
         let parent = Path::new(&m.path).parent().unwrap_or(Path::new(""));
         for c in found.into_iter().filter(|c| c.exists) {
             set.insert(
