@@ -473,3 +473,60 @@ fn remove_ui(
     }
     answer
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Make a case from this…": the case is made, the model copied in and recorded, all saved.
+    #[test]
+    fn a_bare_model_becomes_a_case_in_one_go() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("crater");
+        let glb = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mars/mars_crater_L4_centre_crop.glb");
+        let fields = NewCaseFields {
+            title: "Crater".into(),
+            description: String::new(),
+            notice: None,
+            display_time_zone: "UTC".into(),
+            origin: Some([10.0, 20.0, 0.0]),
+        };
+        let Ok(Done::Created(made, notes)) = create(
+            &dir,
+            &fields,
+            std::slice::from_ref(&glb),
+            "Ana",
+            &Progress::default(),
+        ) else {
+            panic!("the case is made");
+        };
+        assert_eq!(made, dir);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("mars_crater_L4_centre_crop.glb")),
+            "{notes:?}"
+        );
+        let loaded = locus_core::load_case(&dir).unwrap();
+        assert_eq!(loaded.case.models.len(), 1);
+        let m = &loaded.case.models[0];
+        assert_eq!(m.added_by, "Ana");
+        assert_eq!(
+            m.sha256.as_deref(),
+            Some(
+                locus_core::integrity::fsio::sha256_file(&glb)
+                    .unwrap()
+                    .as_str()
+            )
+        );
+        assert!(dir.join(&m.path).is_file());
+        // The log: the creation, then the model, and the saved state includes both.
+        let log = locus_core::case::audit::read_audit_log(&dir.join("audit.jsonl")).unwrap();
+        assert_eq!(log.entries.len(), 2);
+        assert_eq!(loaded.case.audit_head.as_deref(), log.head());
+        // A second time into the same folder is refused and leaves it as it is.
+        assert!(create(&dir, &fields, &[glb], "Ana", &Progress::default()).is_err());
+        assert_eq!(locus_core::load_case(&dir).unwrap().case, loaded.case);
+    }
+}
