@@ -193,8 +193,11 @@ fn a_case_built_from_raw_files_with_the_cli_alone_seals_and_verifies() {
         .arg("--json")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    // Intact; unsigned, so amber (exit 3) rather than green.
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["intact"], true);
+    assert_eq!(v["outcome"], "amber");
     let members = v.to_string();
     for f in [
         "models/autzen_trim/autzen_trim.laz",

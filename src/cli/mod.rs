@@ -10,7 +10,7 @@ mod debug;
 mod events;
 mod frames;
 mod intake;
-mod package;
+pub(crate) mod package;
 mod report;
 mod sight;
 
@@ -134,17 +134,24 @@ enum Command {
         #[arg(long)]
         time: Option<String>,
     },
-    /// Make an Ed25519 key pair for signing packages: KEYFILE (private, owner-only) and
-    /// KEYFILE.pub.
+    /// Make an Ed25519 key pair for signing packages, in OpenSSH's formats: KEYFILE (private,
+    /// owner-only) and KEYFILE.pub (an `ssh-ed25519 …` line). Keys made by ssh-keygen work too.
     Keygen {
         #[arg(long, value_name = "KEYFILE")]
         out: PathBuf,
+        /// Protect the private key with the passphrase in LOCUS_KEY_PASSPHRASE.
+        #[arg(long)]
+        encrypt: bool,
     },
+    /// Whose seals you trust (OpenSSH allowed_signers in the config folder): add, list, remove.
+    #[command(subcommand)]
+    Trust(package::TrustCommand),
     /// Check a package: every member against the manifest, nothing missing or extra, the
-    /// signature (by KEY when given) and the audit chain. Exit 0 only when all of it holds.
+    /// signature and the audit chain. Exit 0 green (intact, signed by a trusted key or by
+    /// --pubkey KEY), 3 amber (intact but unsigned or signed by a key not trusted), 1 red.
     Verify {
         package: PathBuf,
-        /// The expected signer: a .pub file or 64 hex digits.
+        /// The expected signer: a .pub file or an `ssh-ed25519 AAAA…` line.
         #[arg(long, value_name = "KEY")]
         pubkey: Option<String>,
         #[arg(long)]
@@ -239,7 +246,8 @@ pub fn main() -> ExitCode {
             time,
         }) => package::run_export(&case, &out, key.as_deref(), time.as_deref()),
         Some(Command::ImportEvents(args)) => events::run_import_events(args),
-        Some(Command::Keygen { out }) => package::run_keygen(&out),
+        Some(Command::Keygen { out, encrypt }) => package::run_keygen(&out, encrypt),
+        Some(Command::Trust(command)) => package::run_trust(command),
         Some(Command::Verify {
             package,
             pubkey,
@@ -253,6 +261,10 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<package::Amber>().is_some() => {
+            eprintln!("warning: {e:#}");
+            ExitCode::from(3)
+        }
         Err(e) if e.downcast_ref::<UsageError>().is_some() => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -278,6 +290,9 @@ pub fn demo_case_path() -> PathBuf {
 }
 
 fn run_inspect(path: &Path, json: bool) -> Result<()> {
+    if crate::case_scene::is_package(path) {
+        return package::inspect_package(path, json);
+    }
     let report = inspect(path)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

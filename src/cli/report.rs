@@ -144,17 +144,21 @@ pub fn model_facts(scene: &CaseScene) -> Vec<locus_core::report::ModelFacts> {
 fn source_note(scene: &CaseScene) -> String {
     match scene.package() {
         Some(p) => {
-            let r = &p.report;
-            let state = if r.intact() { "intact" } else { "ALTERED" };
-            let signed = r
-                .signed_by
-                .as_deref()
-                .map(|f| format!("signed by key {f}"))
-                .unwrap_or_else(|| "not signed".into());
+            // The seal judged as everywhere else: green only for a trusted signer.
+            let trust = super::package::trust_store_path()
+                .ok()
+                .and_then(|path| locus_core::integrity::trust::TrustStore::load(&path).ok())
+                .unwrap_or_default();
+            let verdict = locus_core::integrity::trust::judge(&p.report, &trust, false);
             format!(
-                "sealed package {} — verified {state}, {signed}; {} members checked",
+                "sealed package {} — {}: {}; {} members checked",
                 p.path.display(),
-                r.members_checked
+                serde_json::to_value(verdict.seal)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_uppercase))
+                    .unwrap_or_default(),
+                verdict.summary,
+                p.report.members_checked
             )
         }
         None => format!("case folder {}", scene.loaded().dir.display()),

@@ -25,6 +25,7 @@ pub mod storyline;
 mod timeline_bar;
 mod toolbar;
 mod top_bar;
+mod trust;
 
 use std::path::PathBuf;
 
@@ -89,6 +90,10 @@ pub enum UiAction {
     CaseSettings,
     /// Restore the demo's working copy to the demo as shipped, and open it.
     ResetDemo,
+    /// The Trusted signers window.
+    ShowTrust,
+    /// The Trusted signers window with this key (an `ssh-ed25519 …` line) ready to trust.
+    TrustSigner(String),
 }
 
 #[derive(Resource, Default)]
@@ -130,6 +135,7 @@ pub fn plugin(app: &mut App) {
     import_events::plugin(app);
     export::plugin(app);
     intake::plugin(app);
+    trust::plugin(app);
     app.init_resource::<UiState>()
         .init_resource::<OpenCaseState>()
         .init_resource::<PendingActions>()
@@ -173,6 +179,7 @@ struct WindowParams<'w> {
     import: ResMut<'w, import_events::ImportState>,
     export: ResMut<'w, export::ExportState>,
     intake: ResMut<'w, intake::IntakeState>,
+    trust: ResMut<'w, trust::TrustState>,
 }
 
 /// The storyline as the view shows it, and the camera for "add the current view".
@@ -254,6 +261,7 @@ fn panels_system(
     toolbar::toolbar_ui(
         &mut root,
         &scene,
+        &points.trust.store,
         &edit.tools,
         &edit.status,
         &edit.settings,
@@ -283,7 +291,15 @@ fn panels_system(
     view_rect.0 = Some(central);
 
     top_bar::windows_ui(ctx, &scene, &mut ui_state, &mut open_state, &mut actions);
-    toolbar::windows_ui(ctx, &scene, &mut ui_state, &edit.settings, &mut actions);
+    toolbar::windows_ui(
+        ctx,
+        &scene,
+        &points.trust.store,
+        &mut ui_state,
+        &edit.settings,
+        &mut actions,
+    );
+    trust::trust_window(ctx, &mut points.trust);
     let replacing = scene.placeholder().is_none();
     loading::loading_window(ctx, &mut points.loading, replacing);
     if std::mem::take(&mut ui_state.show_import) {
@@ -375,6 +391,7 @@ struct ViewParams<'w> {
 struct WindowsMut<'w, 's> {
     loading: ResMut<'w, loading::Loading>,
     intake: ResMut<'w, intake::IntakeState>,
+    trust: ResMut<'w, trust::TrustState>,
     open: ResMut<'w, OpenCaseState>,
     commands: Commands<'w, 's>,
 }
@@ -472,6 +489,11 @@ fn apply_ui_actions(
                     ui_state.case_settings = Some(case_settings::CaseSettingsForm::of(scene));
                 }
             }
+            UiAction::ShowTrust => {
+                windows.trust.reload();
+                windows.trust.window_open = true;
+            }
+            UiAction::TrustSigner(line) => windows.trust.offer(&line),
             UiAction::ResetDemo => {
                 // The open demo (and anything unsaved in it) is dropped first, so that nothing
                 // of it is written into the fresh copy.

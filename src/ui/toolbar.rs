@@ -22,13 +22,14 @@ pub const MEASURE_TOOLS: [(MeasurementKind, &str, &str); 5] = [
 pub fn toolbar_ui(
     root: &mut egui::Ui,
     scene: &CaseScene,
+    trust: &locus_core::integrity::trust::TrustStore,
     tools: &ToolState,
     status: &EditStatus,
     settings: &Settings,
     actions: &mut Vec<UiAction>,
 ) {
     if let Some(pkg) = scene.package() {
-        package_banner(root, pkg, actions);
+        package_banner(root, pkg, trust, actions);
     }
     egui::Panel::top("tool_bar").show(root, |ui| {
         ui.horizontal_wrapped(|ui| {
@@ -165,16 +166,20 @@ pub fn toolbar_ui(
 }
 
 /// The verification result of a sealed package, always visible while it is open.
+/// The seal's outcome, always on top of a package: green only for a trusted signer.
 fn package_banner(
     root: &mut egui::Ui,
     pkg: &crate::case_scene::PackageView,
+    trust: &locus_core::integrity::trust::TrustStore,
     actions: &mut Vec<UiAction>,
 ) {
+    use locus_core::integrity::trust::{Seal, judge};
     let r = &pkg.report;
-    let (fill, text) = match (r.intact(), r.signed_by.is_some()) {
-        (true, true) => (egui::Color32::from_rgb(30, 110, 50), egui::Color32::WHITE),
-        (true, false) => (egui::Color32::from_rgb(230, 170, 40), egui::Color32::BLACK),
-        (false, _) => (egui::Color32::from_rgb(180, 30, 30), egui::Color32::WHITE),
+    let verdict = judge(r, trust, false);
+    let (fill, text) = match verdict.seal {
+        Seal::Green => (egui::Color32::from_rgb(30, 110, 50), egui::Color32::WHITE),
+        Seal::Amber => (egui::Color32::from_rgb(230, 170, 40), egui::Color32::BLACK),
+        Seal::Red => (egui::Color32::from_rgb(180, 30, 30), egui::Color32::WHITE),
     };
     egui::Panel::top("package_banner")
         .frame(
@@ -184,18 +189,32 @@ fn package_banner(
         )
         .show(root, |ui| {
             ui.horizontal(|ui| {
-                let icon = if r.intact() { "🔒" } else { "⚠" };
+                let icon = match verdict.seal {
+                    Seal::Green => "🔒",
+                    Seal::Amber => "⚠",
+                    Seal::Red => "✖",
+                };
                 ui.label(
                     egui::RichText::new(format!(
                         "{icon} SEALED PACKAGE {} — {}",
                         file_name(&pkg.path),
-                        r.summary()
+                        verdict.summary
                     ))
                     .color(text)
                     .strong(),
-                );
+                )
+                .on_hover_text(verdict.advice.clone().unwrap_or_default());
                 if ui.button("Details…").clicked() {
                     actions.push(UiAction::ShowPackage);
+                }
+                if verdict.seal == Seal::Amber
+                    && let Some(line) = super::trust::signer_line(r)
+                    && ui
+                        .button("Trust this signer…")
+                        .on_hover_text("Only after checking its fingerprint with its owner")
+                        .clicked()
+                {
+                    actions.push(UiAction::TrustSigner(line));
                 }
             });
         });
@@ -208,13 +227,22 @@ fn file_name(p: &std::path::Path) -> String {
 }
 
 /// Everything the verification checked, member by member.
-fn package_window(ctx: &egui::Context, pkg: &crate::case_scene::PackageView, open: &mut bool) {
+fn package_window(
+    ctx: &egui::Context,
+    pkg: &crate::case_scene::PackageView,
+    trust: &locus_core::integrity::trust::TrustStore,
+    open: &mut bool,
+) {
     let r = &pkg.report;
+    let verdict = locus_core::integrity::trust::judge(r, trust, false);
     egui::Window::new("Sealed package")
         .open(open)
         .default_width(640.0)
         .show(ctx, |ui| {
-            ui.label(egui::RichText::new(r.summary()).strong());
+            ui.label(egui::RichText::new(&verdict.summary).strong());
+            if let Some(a) = &verdict.advice {
+                ui.label(a);
+            }
             ui.label(format!("File: {}", pkg.path.display()));
             if let Some(m) = &r.manifest {
                 ui.label(format!(
@@ -283,6 +311,7 @@ fn package_window(ctx: &egui::Context, pkg: &crate::case_scene::PackageView, ope
 pub fn windows_ui(
     ctx: &egui::Context,
     scene: &CaseScene,
+    trust: &locus_core::integrity::trust::TrustStore,
     state: &mut UiState,
     settings: &Settings,
     actions: &mut Vec<UiAction>,
@@ -291,7 +320,7 @@ pub fn windows_ui(
         && state.show_package
     {
         let mut open = true;
-        package_window(ctx, pkg, &mut open);
+        package_window(ctx, pkg, trust, &mut open);
         state.show_package = open;
     }
     if scene.package().is_some() && state.show_save_as {

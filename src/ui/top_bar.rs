@@ -303,6 +303,13 @@ fn case_menu(ui: &mut egui::Ui, scene: &CaseScene, actions: &mut Vec<UiAction>) 
             "Title, description, notice, time zone, origin",
             UiAction::CaseSettings,
         );
+        item(
+            ui,
+            true,
+            "🔑 Trusted signers…",
+            "Whose sealed packages show green",
+            UiAction::ShowTrust,
+        );
         ui.separator();
         item(
             ui,

@@ -132,15 +132,18 @@ fn export_verify_open_round_trip_is_exact_and_reproducible() {
     let root = tempfile::tempdir().unwrap();
     let case = make_case(root.path());
     let key_path = root.path().join("seal.key");
-    let (public, pub_path) = keygen(&key_path).unwrap();
+    let (public, pub_path) = keygen(&key_path, None, "test").unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "private key readable by its owner only");
     }
-    assert!(keygen(&key_path).is_err(), "never overwrites a key");
-    let key = read_signing_key(&key_path).unwrap();
+    assert!(
+        keygen(&key_path, None, "test").is_err(),
+        "never overwrites a key"
+    );
+    let key = read_signing_key(&key_path, None).unwrap();
     assert_eq!(read_public_key(pub_path.to_str().unwrap()).unwrap(), public);
 
     let a = root.path().join("a.locus");
@@ -212,12 +215,12 @@ fn every_change_to_every_member_is_detected_and_named() {
     let case = make_case(root.path());
     let key = {
         let p = root.path().join("k");
-        keygen(&p).unwrap();
-        read_signing_key(&p).unwrap()
+        keygen(&p, None, "test").unwrap();
+        read_signing_key(&p, None).unwrap()
     };
     let pkg = root.path().join("sealed.locus");
     export(&case, &pkg, Some(&key), None, VERSION).unwrap();
-    let public = key.verifying_key();
+    let public = key.public_key().clone();
     let tampered = root.path().join("t.locus");
     let names = members_of(&pkg);
     for name in names.iter().filter(|n| n.starts_with("case/")) {
@@ -348,9 +351,9 @@ fn wrong_keys_and_tampered_signatures_are_detected() {
     let root = tempfile::tempdir().unwrap();
     let case = make_case(root.path());
     let (k1, k2) = (root.path().join("k1"), root.path().join("k2"));
-    keygen(&k1).unwrap();
-    let (other, _) = keygen(&k2).unwrap();
-    let key = read_signing_key(&k1).unwrap();
+    keygen(&k1, None, "test").unwrap();
+    let (other, _) = keygen(&k2, None, "test").unwrap();
+    let key = read_signing_key(&k1, None).unwrap();
     let pkg = root.path().join("p.locus");
     export(&case, &pkg, Some(&key), None, VERSION).unwrap();
 
@@ -369,10 +372,15 @@ fn wrong_keys_and_tampered_signatures_are_detected() {
         &tampered,
         |n, b| {
             Some(if n == SIGNATURE {
+                // One base64 letter of the signature itself (at the end of the SSHSIG blob).
                 let text = String::from_utf8(b).unwrap();
-                let at = text.find("\"signature\": \"").unwrap() + 14;
+                let end = text.find("-----END").unwrap();
+                let at = text[..end]
+                    .rfind(|c: char| c.is_ascii_alphanumeric())
+                    .unwrap()
+                    - 4;
                 let mut bytes = text.into_bytes();
-                bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
+                bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
                 bytes
             } else {
                 b
@@ -395,12 +403,12 @@ fn wrong_keys_and_tampered_signatures_are_detected() {
     let r = verify(&unsigned, None, None);
     assert!(r.intact() && r.signed_by.is_none());
     assert!(r.summary().contains("NOT SIGNED"));
-    let r = verify(&unsigned, Some(&key.verifying_key()), None);
+    let r = verify(&unsigned, Some(&key.public_key().clone()), None);
     assert_eq!(r.problems, vec![Problem::Unsigned]);
     // Stripping the signature from a signed package is the same as unsigned.
     rewrite(&pkg, &tampered, |n, b| (n != SIGNATURE).then_some(b), None);
     assert_eq!(
-        verify(&tampered, Some(&key.verifying_key()), None).problems,
+        verify(&tampered, Some(&key.public_key().clone()), None).problems,
         vec![Problem::Unsigned]
     );
 }

@@ -6,3 +6,4 @@
 pub mod attach;
 pub mod fsio;
 pub mod package;
+pub mod trust;

@@ -8,17 +8,15 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha256};
 
 use crate::case::Case;
 use crate::case::audit::{audit_path, read_audit_log};
 use crate::case::file::{check_relative_path, load_case};
 
-use super::keys::fingerprint;
+use super::keys::{PrivateKey, fingerprint, sign};
 use super::{
-    CASE_PREFIX, MANIFEST, Manifest, Member, PACKAGE_FORMAT, PackageError, SIGNATURE,
-    SignatureFile, read_err,
+    CASE_PREFIX, MANIFEST, Manifest, Member, PACKAGE_FORMAT, PackageError, SIGNATURE, read_err,
 };
 
 /// Every file a case references, relative to its folder, sorted: the case file, the audit
@@ -113,7 +111,7 @@ pub struct ExportReport {
 pub fn export(
     case_path: &Path,
     out: &Path,
-    key: Option<&SigningKey>,
+    key: Option<&PrivateKey>,
     exported_at: Option<DateTime<Utc>>,
     locus_version: &str,
 ) -> Result<ExportReport, PackageError> {
@@ -212,19 +210,13 @@ pub fn export(
         zip.write_all(&bytes).map_err(write_err)?;
         let mut fp = None;
         if let Some(key) = key {
-            let public = key.verifying_key();
-            let sig = SignatureFile {
-                algorithm: "ed25519".into(),
-                public_key: hex::encode(public.to_bytes()),
-                fingerprint: fingerprint(&public),
-                signature: hex::encode(key.sign(&bytes).to_bytes()),
-            };
-            fp = Some(sig.fingerprint.clone());
+            // An SSH signature (deterministic for Ed25519): the same state and key give the
+            // same package bytes.
+            let sig = sign(key, &bytes)?;
+            fp = Some(fingerprint(key.public_key()));
             zip.start_file(SIGNATURE, fixed_options(zip::CompressionMethod::Deflated))
                 .map_err(|e| PackageError::Invalid(format!("zip: {e}")))?;
-            let mut s = serde_json::to_vec_pretty(&sig).unwrap_or_default();
-            s.push(b'\n');
-            zip.write_all(&s).map_err(write_err)?;
+            zip.write_all(&sig).map_err(write_err)?;
         }
         let w = zip
             .finish()

@@ -23,7 +23,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use export::{ExportReport, case_members, export};
-pub use keys::{fingerprint, keygen, public_key_hex, read_public_key, read_signing_key};
+pub use keys::{
+    NAMESPACE, PrivateKey, PublicKey, check_signature, fingerprint, keygen, public_key_line,
+    read_public_key, read_signing_key,
+};
 pub use open::{open_for_viewing, save_as_new_case};
 pub use screen::unsafe_name;
 pub use tempfile::TempDir;

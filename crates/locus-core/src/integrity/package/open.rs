@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::keys::PublicKey;
 use chrono::Utc;
-use ed25519_dalek::VerifyingKey;
 
 use crate::case::Case;
 use crate::case::file::parse_case;
@@ -17,7 +17,7 @@ use super::{PackageError, read_err};
 /// viewer can see what was sealed and what differs, with the report saying so.
 pub fn open_for_viewing(
     package: &Path,
-    expected_key: Option<&VerifyingKey>,
+    expected_key: Option<&PublicKey>,
 ) -> Result<(VerifyReport, tempfile::TempDir, PathBuf), PackageError> {
     let tmp = tempfile::Builder::new()
         .prefix("locus-package-")

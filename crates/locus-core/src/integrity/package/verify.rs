@@ -6,17 +6,15 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::{Signature, VerifyingKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::case::audit::check;
 
-use super::keys::fingerprint;
+use super::keys::{PublicKey, check_signature, fingerprint, public_key_line};
 use super::screen::{Entry, read_entry, screen, unsafe_name};
 use super::{
     CASE_PREFIX, MANIFEST, MAX_MANIFEST_BYTES, Manifest, Member, PACKAGE_FORMAT, SIGNATURE,
-    SignatureFile,
 };
 
 /// One thing wrong with a package, naming the member or check.
@@ -112,8 +110,10 @@ pub struct VerifyReport {
     pub manifest: Option<Manifest>,
     /// SHA-256 of the canonical manifest (what the signature covers).
     pub manifest_sha256: Option<String>,
-    /// Fingerprint of the key that made a valid signature.
+    /// Fingerprint of the key that made a valid signature (`SHA256:…`).
     pub signed_by: Option<String>,
+    /// That key as an `ssh-ed25519 AAAA…` line (what a trust store holds).
+    pub signer_key: Option<String>,
     pub members_checked: usize,
     pub bytes_checked: u64,
     pub problems: Vec<Problem>,
@@ -163,7 +163,7 @@ impl VerifyReport {
 /// they are checked — only for packages that pass screening, and never elsewhere.
 pub fn verify(
     package: &Path,
-    expected_key: Option<&VerifyingKey>,
+    expected_key: Option<&PublicKey>,
     extract_to: Option<&Path>,
 ) -> VerifyReport {
     let mut report = VerifyReport {
@@ -171,6 +171,7 @@ pub fn verify(
         manifest: None,
         manifest_sha256: None,
         signed_by: None,
+        signer_key: None,
         members_checked: 0,
         bytes_checked: 0,
         problems: Vec::new(),
@@ -264,11 +265,16 @@ pub fn verify(
             Ok(key) => {
                 let fp = fingerprint(&key);
                 match expected_key {
-                    Some(k) if *k != key => report.problems.push(Problem::WrongSigner {
-                        expected: fingerprint(k),
-                        found: fp,
-                    }),
-                    _ => report.signed_by = Some(fp),
+                    Some(k) if k.key_data() != key.key_data() => {
+                        report.problems.push(Problem::WrongSigner {
+                            expected: fingerprint(k),
+                            found: fp,
+                        })
+                    }
+                    _ => {
+                        report.signed_by = Some(fp);
+                        report.signer_key = Some(public_key_line(&key));
+                    }
                 }
             }
         },
@@ -397,28 +403,4 @@ pub fn verify(
     }
     report.manifest = Some(manifest);
     report
-}
-
-/// The key that signed `manifest`, if the signature file is valid.
-fn check_signature(sig_file: &[u8], manifest: &[u8]) -> Result<VerifyingKey, String> {
-    let s: SignatureFile = serde_json::from_slice(sig_file)
-        .map_err(|e| format!("manifest.sig is not readable: {e}"))?;
-    if s.algorithm != "ed25519" {
-        return Err(format!("unknown algorithm {:?}", s.algorithm));
-    }
-    let key_bytes: [u8; 32] = hex::decode(&s.public_key)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or("the public key is not 32 bytes of hex")?;
-    let key = VerifyingKey::from_bytes(&key_bytes).map_err(|e| format!("bad public key: {e}"))?;
-    let sig_bytes: [u8; 64] = hex::decode(&s.signature)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or("the signature is not 64 bytes of hex")?;
-    key.verify_strict(manifest, &Signature::from_bytes(&sig_bytes))
-        .map_err(|_| {
-            "the signature does not match the manifest (the manifest or the signature was changed)"
-                .to_string()
-        })?;
-    Ok(key)
 }
