@@ -252,3 +252,145 @@ fn usage_errors_exit_2() {
     }
     assert!(!case.join("models").exists());
 }
+
+#[test]
+fn a_swapped_texture_or_mtl_is_named_altered_and_exports_never_harm_the_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("case");
+    locus()
+        .arg("new")
+        .arg(&case)
+        .args(["--title", "Wall"])
+        .assert()
+        .success();
+    let obj = textured_obj(&tmp.path().join("survey"));
+    locus()
+        .arg("add-model")
+        .arg(&case)
+        .arg(&obj)
+        .assert()
+        .success();
+    let texture = case.join("models/wall/textures/plaster.jpg");
+    let mtl = case.join("models/wall/wall.mtl");
+
+    // Export never harms the case: not onto its files, not inside it, not over a file.
+    for out in [
+        case.join("case.json"),
+        case.join("models/wall/wall.obj"),
+        case.join("sealed.locus"),
+    ] {
+        let before = std::fs::read(&out).ok();
+        let o = locus()
+            .arg("export")
+            .arg(&case)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{out:?}: {o:?}");
+        assert_eq!(std::fs::read(&out).ok(), before, "{out:?} untouched");
+    }
+    let existing = tmp.path().join("existing.locus");
+    std::fs::write(&existing, b"someone's file").unwrap();
+    locus()
+        .arg("export")
+        .arg(&case)
+        .arg("--out")
+        .arg(&existing)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("already exists"));
+    assert_eq!(std::fs::read(&existing).unwrap(), b"someone's file");
+
+    // A texture swapped after the model was added: named ALTERED; not sealed.
+    let original = std::fs::read(&texture).unwrap();
+    image::RgbImage::from_pixel(8, 8, image::Rgb([255, 0, 0]))
+        .save(&texture)
+        .unwrap();
+    let o = locus().arg("inspect").arg(&case).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.contains("ALTERED — its file models/wall/textures/plaster.jpg"),
+        "{text}"
+    );
+    assert!(
+        text.contains("with models/wall/textures/plaster.jpg — DIFFERS"),
+        "{text}"
+    );
+    locus()
+        .arg("export")
+        .arg(&case)
+        .arg("--out")
+        .arg(tmp.path().join("a.locus"))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "models/wall/textures/plaster.jpg is ALTERED",
+        ));
+    assert!(!tmp.path().join("a.locus").exists());
+    std::fs::write(&texture, &original).unwrap();
+    // The same for the MTL.
+    std::fs::write(&mtl, "newmtl plaster\nKd 1 0 0\n").unwrap();
+    let o = locus()
+        .args(["inspect", "--json"])
+        .arg(&case)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &v["models"][0]["companions"][0];
+    assert_eq!(c["path"], "models/wall/wall.mtl");
+    assert_eq!(c["integrity"], "DIFFERS from the recorded SHA-256");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_model_that_leads_outside_the_case_folder_is_refused_on_open_and_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("case");
+    locus()
+        .arg("new")
+        .arg(&case)
+        .args(["--title", "Links"])
+        .assert()
+        .success();
+    locus()
+        .arg("add-model")
+        .arg(&case)
+        .arg(fixture("mars/mars_crater_L4_centre_crop.glb"))
+        .assert()
+        .success();
+    let model = case.join("models/mars_crater_l4_centre_crop/mars_crater_L4_centre_crop.glb");
+    // Swapped for a link to a file outside the case (and then to a device that never ends).
+    let outside = tmp.path().join("elsewhere.glb");
+    std::fs::copy(&model, &outside).unwrap();
+    std::fs::remove_file(&model).unwrap();
+    std::os::unix::fs::symlink(&outside, &model).unwrap();
+    let o = locus().arg("inspect").arg(&case).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(text.contains("leads outside the case folder"), "{text}");
+    locus()
+        .arg("export")
+        .arg(&case)
+        .arg("--out")
+        .arg(tmp.path().join("p.locus"))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("leads outside the case folder"));
+    std::fs::remove_file(&model).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &model).unwrap();
+    let o = locus()
+        .arg("inspect")
+        .arg(&case)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(
+        text.contains("outside the case folder"),
+        "no hang, and said: {text}"
+    );
+}

@@ -94,6 +94,12 @@ pub fn inspect_case(path: &Path) -> Result<Value, InspectError> {
                 "recorded_sha256": om.model.sha256,
                 "integrity": om.integrity.label(),
                 "placement": om.model.placement.method_label(),
+                "companions": om.companions.iter().map(|c| json!({
+                    "path": c.path,
+                    "sha256": c.sha256,
+                    "recorded_sha256": c.recorded_sha256,
+                    "integrity": c.integrity.label(),
+                })).collect::<Vec<_>>(),
             });
             match &om.data {
                 Ok(d) => {
@@ -311,6 +317,9 @@ pub fn to_text(report: &Value) -> String {
                     s(&m["path"]),
                     s(&m["integrity"])
                 );
+                for c in m["companions"].as_array().into_iter().flatten() {
+                    out += &format!("    with {} — {}\n", s(&c["path"]), s(&c["integrity"]));
+                }
                 if let Some(e) = m["error"].as_str() {
                     out += &format!("    error: {e}\n");
                 } else {

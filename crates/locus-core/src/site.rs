@@ -24,6 +24,8 @@ pub struct OpenedModel {
     pub data: Result<Arc<ModelData>, String>,
     pub sha256: Option<String>,
     pub integrity: Integrity,
+    /// The files the model references (MTL, textures, buffers), each checked like the model.
+    pub companions: Vec<CompanionCheck>,
     /// The model's Z-up coordinates → case ENU, f64 (from its placement; for a projected CRS
     /// the tangent at the model's centre, see `placement::model_to_enu`).
     pub placed: Matrix4<f64>,
@@ -54,6 +56,16 @@ impl OpenedModel {
             Err(e) => self.data = Err(format!("its placement cannot be used: {e}")),
         }
     }
+}
+
+/// One of a model's companion files as found on opening.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanionCheck {
+    /// Relative to the case folder.
+    pub path: String,
+    pub recorded_sha256: Option<String>,
+    pub sha256: Option<String>,
+    pub integrity: Integrity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,16 +230,32 @@ impl Site {
 fn model_warnings(models: &[OpenedModel]) -> Vec<String> {
     let mut warnings = Vec::new();
     for om in models {
+        for c in &om.companions {
+            match c.integrity {
+                Integrity::Differs => warnings.push(format!(
+                    "model {}: ALTERED — its file {} has SHA-256 {}, recorded as {} when the model was added",
+                    om.model.id,
+                    c.path,
+                    c.sha256.as_deref().unwrap_or("?"),
+                    c.recorded_sha256.as_deref().unwrap_or("?")
+                )),
+                Integrity::Missing => warnings.push(format!(
+                    "model {}: MISSING — its file {} (recorded when the model was added) is not there",
+                    om.model.id, c.path
+                )),
+                Integrity::Matches | Integrity::NotRecorded => {}
+            }
+        }
         let shown = om.path.display();
         match (&om.data, om.integrity) {
+            (Err(e), _) => warnings.push(format!("model {}: {e}", om.model.id)),
             (_, Integrity::Missing) => {
                 warnings.push(format!("model {}: file missing: {shown}", om.model.id))
             }
-            (Err(e), _) => warnings.push(format!("model {}: {e}", om.model.id)),
             (Ok(d), integrity) => {
                 if integrity == Integrity::Differs {
                     warnings.push(format!(
-                        "model {}: the file's SHA-256 {} differs from the recorded {}: it was altered or replaced: {shown}",
+                        "model {}: ALTERED — the file's SHA-256 {} differs from the recorded {}: it was altered or replaced: {shown}",
                         om.model.id,
                         om.sha256.as_deref().unwrap_or("?"),
                         om.model.sha256.as_deref().unwrap_or("?")
@@ -253,6 +281,21 @@ fn model_warnings(models: &[OpenedModel]) -> Vec<String> {
 /// (the model is then unreadable, "cancelled", and the caller sees the cancellation).
 fn open_model(loaded: &LoadedCase, model: &Model, progress: ReadProgress) -> OpenedModel {
     let path = loaded.resolve(&model.path);
+    if let Err(why) = crate::integrity::fsio::case_file_inside(&loaded.dir, &path) {
+        let mut opened = OpenedModel {
+            model: model.clone(),
+            path,
+            data: Err(format!("refused: {why}")),
+            sha256: None,
+            integrity: Integrity::Missing,
+            companions: vec![],
+            placed: Matrix4::identity(),
+            placement_notes: Vec::new(),
+            fit: None,
+        };
+        opened.place(loaded);
+        return opened;
+    }
     // Hashing and parsing each read the whole file: side by side.
     let (sha256, read) = std::thread::scope(|s| {
         let hashing = s.spawn(|| sha256_file(&path).ok());
@@ -270,18 +313,71 @@ fn open_model(loaded: &LoadedCase, model: &Model, progress: ReadProgress) -> Ope
     } else {
         read.map(Arc::new).map_err(|e| e.to_string())
     };
+    let companions = check_companions(loaded, model);
     let mut opened = OpenedModel {
         model: model.clone(),
         path,
         data,
         sha256,
         integrity,
+        companions,
         placed: Matrix4::identity(),
         placement_notes: Vec::new(),
         fit: None,
     };
     opened.place(loaded);
     opened
+}
+
+/// Every companion the case recorded for `model`, hashed and compared, and any the model
+/// references now that was not recorded (shown, with its hash, as not recorded).
+fn check_companions(loaded: &LoadedCase, model: &Model) -> Vec<CompanionCheck> {
+    let integrity = |found: &Option<String>, recorded: Option<&str>| match (found, recorded) {
+        (None, _) => Integrity::Missing,
+        (Some(_), None) => Integrity::NotRecorded,
+        (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => Integrity::Matches,
+        (Some(_), Some(_)) => Integrity::Differs,
+    };
+    let mut out: Vec<CompanionCheck> = model
+        .companions
+        .iter()
+        .map(|c| {
+            let path = loaded.resolve(&c.path);
+            let sha256 = crate::integrity::fsio::case_file_inside(&loaded.dir, &path)
+                .ok()
+                .and_then(|p| sha256_file(&p).ok());
+            CompanionCheck {
+                integrity: integrity(&sha256, Some(&c.sha256)),
+                path: c.path.clone(),
+                recorded_sha256: Some(c.sha256.clone()),
+                sha256,
+            }
+        })
+        .collect();
+    let parent = std::path::Path::new(&model.path)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let found =
+        crate::formats::companions::companions(&loaded.resolve(&model.path)).unwrap_or_default();
+    for c in found.into_iter().filter(|c| c.exists) {
+        let path = parent
+            .join(&c.relative)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if out.iter().all(|o| o.path != path) {
+            let sha256 =
+                crate::integrity::fsio::case_file_inside(&loaded.dir, &loaded.resolve(&path))
+                    .ok()
+                    .and_then(|p| sha256_file(&p).ok());
+            out.push(CompanionCheck {
+                integrity: integrity(&sha256, None),
+                path,
+                recorded_sha256: None,
+                sha256,
+            });
+        }
+    }
+    out
 }
 
 /// Model files `locus open` accepts without a case.

@@ -53,6 +53,32 @@ pub fn unique_suffix() -> String {
     format!("{n}-{nanos:09}")
 }
 
+/// `path` (a file of the case in `root`) as it really is, when it is a regular file inside
+/// `root` once every symlink is followed; otherwise why it is not read. A case's files are
+/// never read from outside its folder, nor from a device or a FIFO (which would hang).
+pub fn case_file_inside(root: &Path, path: &Path) -> Result<std::path::PathBuf, String> {
+    let real = path
+        .canonicalize()
+        .map_err(|e| format!("{e}: {}", path.display()))?;
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("{e}: {}", root.display()))?;
+    if !real.starts_with(&root) {
+        return Err(format!(
+            "{} leads outside the case folder (to {}); a case's files must be inside it",
+            path.display(),
+            real.display()
+        ));
+    }
+    if !real.is_file() {
+        return Err(format!(
+            "{} is not a regular file (a folder, device or pipe); not read",
+            path.display()
+        ));
+    }
+    Ok(real)
+}
+
 /// SHA-256 of a file, streamed, as lowercase hex.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut f = File::open(path)?;

@@ -77,6 +77,71 @@ pub fn case_members(
     Ok(set.into_iter().collect())
 }
 
+/// A package must never harm what it seals: `out` may not already exist, lie inside the case
+/// folder, or be one of its files; and every member must be a regular file that resolves
+/// (through any symlink) inside the case folder.
+fn refuse_harm(dir: &Path, out: &Path, members: &[String]) -> Result<(), PackageError> {
+    let refuse = |why: String| Err(PackageError::Invalid(why));
+    let root = dir.canonicalize().map_err(read_err(dir))?;
+    if out.exists() || out.is_symlink() {
+        return refuse(format!(
+            "{} already exists; a package is never written over a file (choose a new name)",
+            out.display()
+        ));
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let out_dir = parent.canonicalize().map_err(read_err(parent))?;
+    if out_dir.starts_with(&root) {
+        return refuse(format!(
+            "{} is inside the case folder {}; write the package somewhere else",
+            out.display(),
+            root.display()
+        ));
+    }
+    for m in members {
+        let path = dir.join(m);
+        let real = path.canonicalize().map_err(read_err(&path))?;
+        if !real.starts_with(&root) {
+            return refuse(format!(
+                "{m} leads outside the case folder (to {}); only the case's own files are sealed",
+                real.display()
+            ));
+        }
+        if !real.is_file() {
+            return refuse(format!("{m} is not a regular file; only files are sealed"));
+        }
+    }
+    Ok(())
+}
+
+/// The SHA-256 the case recorded for each of its files, by path: models, their companions,
+/// attachments and archived sources.
+fn recorded_hashes(case: &Case) -> std::collections::BTreeMap<&str, &str> {
+    let mut r = std::collections::BTreeMap::new();
+    for m in &case.models {
+        if let Some(h) = &m.sha256 {
+            r.insert(m.path.as_str(), h.as_str());
+        }
+        for c in &m.companions {
+            r.insert(c.path.as_str(), c.sha256.as_str());
+        }
+    }
+    for item in &case.evidence {
+        for a in &item.attachments {
+            r.insert(a.path.as_str(), a.sha256.as_str());
+        }
+        for s in &item.sources {
+            if let Some(a) = &s.archived_file {
+                r.insert(a.path.as_str(), a.sha256.as_str());
+            }
+        }
+    }
+    r
+}
+
 /// Already-compressed formats are stored; text is deflated.
 fn compression_for(path: &str) -> zip::CompressionMethod {
     let lower = path.to_ascii_lowercase();
@@ -149,6 +214,8 @@ pub fn export(
         },
     };
     let paths = case_members(dir, &case_file, &loaded.case)?;
+    refuse_harm(dir, out, &paths)?;
+    let recorded = recorded_hashes(&loaded.case);
 
     let tmp = out.with_file_name(format!(
         ".{}.partial-{}",
@@ -188,10 +255,18 @@ pub fn export(
                 zip.write_all(&buf[..n]).map_err(write_err)?;
                 size += n as u64;
             }
+            let sha256 = hex::encode(h.finalize());
+            if let Some(r) = recorded.get(p.as_str())
+                && !r.eq_ignore_ascii_case(&sha256)
+            {
+                return Err(PackageError::Invalid(format!(
+                    "{p} is ALTERED: its SHA-256 {sha256} differs from the {r} recorded when it was added; an altered file is not sealed (nothing was written)"
+                )));
+            }
             members.push(Member {
                 path: p.clone(),
                 size,
-                sha256: hex::encode(h.finalize()),
+                sha256,
             });
         }
         let manifest = Manifest {
