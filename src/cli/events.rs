@@ -100,21 +100,28 @@ pub fn run_import_events(a: ImportEventsArgs) -> Result<()> {
         super::refuse_bundled_demo(&a.into)?;
     }
     let author = crate::settings::Settings::load().0.effective_author();
-    let (mut session, recovery) = Session::open(&a.into, &author)?;
-    if let Some(r) = recovery {
-        bail!(
-            "the case has {} edit(s) recorded but never saved (the last by {}): open it in the app to recover or discard them before importing: {}",
-            r.edits,
-            r.last_author,
-            session.loaded.file.display()
-        );
-    }
-    let import = match parse_event_file(&a.file, &options, &session.case().display_time_zone) {
+    // A dry run only reads: no lock, no session, nothing written (not even a torn log line cut).
+    let (session, case) = if a.dry_run {
+        (None, locus_core::case::file::load_case(&a.into)?.case)
+    } else {
+        let (session, recovery) = Session::open(&a.into, &author)?;
+        if let Some(r) = recovery {
+            bail!(
+                "the case has {} edit(s) recorded but never saved (the last by {}): open it in the app to recover or discard them before importing: {}",
+                r.edits,
+                r.last_author,
+                session.loaded.file.display()
+            );
+        }
+        let case = session.case().clone();
+        (Some(session), case)
+    };
+    let import = match parse_event_file(&a.file, &options, &case.display_time_zone) {
         Ok(i) => i,
         Err(EventFileError::Usage(m)) => return Err(UsageError(m).into()),
         Err(e) => return Err(e.into()),
     };
-    let earlier = previously_imported(session.case(), &import.source_sha256);
+    let earlier = previously_imported(&case, &import.source_sha256);
     if !earlier.is_empty() && !a.keep_duplicates {
         print_report(&import, a.json, None, a.dry_run);
         bail!(
@@ -141,10 +148,10 @@ pub fn run_import_events(a: ImportEventsArgs) -> Result<()> {
             import.duplicates.len()
         );
     }
-    if a.dry_run {
+    let Some(mut session) = session else {
         print_report(&import, a.json, None, true);
         return Ok(());
-    }
+    };
     // Keep the file as imported: a byte-for-byte copy in the case's evidence store, named
     // by every item's import source (checked against the SHA-256 taken while parsing).
     let (edit, archived) = prepare_import(

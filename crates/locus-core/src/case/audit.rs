@@ -2,6 +2,13 @@
 //! each carrying the SHA-256 of the previous entry, so that removing, reordering or altering
 //! an entry breaks the chain. Lines are appended and fsync'd before the edit takes effect,
 //! so the log also serves as the journal from which unsaved edits are recovered.
+//!
+//! **What is hashed.** Since format 2 an entry's identity is the SHA-256 of its line's exact
+//! bytes (without the newline), and the next entry's `prev` names it: nothing about how Locus
+//! reads or writes JSON can change what was chained, and a line with a field Locus does not
+//! know is refused rather than silently dropped. Lines of format 1 (written before; no `"v"`)
+//! carry their own `hash` of the re-serialised body and are still checked that way; a golden
+//! log in `tests/fixtures/audit/` pins both forms so that the hash of an old log never changes.
 
 use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -48,8 +55,61 @@ pub struct EntryBody {
 pub struct Entry {
     #[serde(flatten)]
     pub body: EntryBody,
-    /// SHA-256 of the body's canonical JSON.
+    /// The entry's identity: for format 2 the SHA-256 of its line's bytes; for format 1 the
+    /// hash written in the line (of the body's canonical JSON).
     pub hash: String,
+}
+
+/// The fields of a format-2 line, in order; anything else in a line is refused.
+const V2_FIELDS: [&str; 8] = [
+    "v", "seq", "time", "author", "action", "summary", "edit", "prev",
+];
+
+/// A format-2 line as written: the version, then the body.
+#[derive(Serialize)]
+struct LineV2<'a> {
+    v: u8,
+    #[serde(flatten)]
+    body: &'a EntryBody,
+}
+
+/// Reads one line of either format, checking what can be checked of the line alone.
+fn parse_line(line: &[u8]) -> Result<Entry, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(line).map_err(|e| format!("not valid JSON ({e})"))?;
+    let Some(object) = value.as_object() else {
+        return Err("not a JSON object".into());
+    };
+    match object.get("v") {
+        None => {
+            // Format 1: the hash is inside, over the re-serialised body.
+            let entry: Entry =
+                serde_json::from_value(value).map_err(|e| format!("not a valid entry ({e})"))?;
+            if entry.body.hash() != entry.hash {
+                return Err(format!(
+                    "entry {}: its content does not match its hash: altered",
+                    entry.body.seq
+                ));
+            }
+            Ok(entry)
+        }
+        Some(v) if v == 2 => {
+            if let Some(extra) = object.keys().find(|k| !V2_FIELDS.contains(&k.as_str())) {
+                return Err(format!("unknown field {extra:?}: refused, not ignored"));
+            }
+            let mut body = object.clone();
+            body.remove("v");
+            let body: EntryBody = serde_json::from_value(serde_json::Value::Object(body))
+                .map_err(|e| format!("not a valid entry ({e})"))?;
+            Ok(Entry {
+                body,
+                hash: sha256_bytes(line),
+            })
+        }
+        Some(v) => Err(format!(
+            "entry format {v} is newer than this version of Locus"
+        )),
+    }
 }
 
 impl EntryBody {
@@ -124,32 +184,32 @@ pub fn check(bytes: &[u8]) -> AuditReport {
         report.torn_tail = true;
     }
     let mut prev = GENESIS.to_string();
+    let mut last_line: Option<usize> = None;
     for (n, line) in bytes[..complete_len].split(|&b| b == b'\n').enumerate() {
         let line_no = n + 1;
         if line.is_empty() {
             continue;
         }
-        let entry: Entry = match serde_json::from_slice(line) {
+        let entry = match parse_line(line) {
             Ok(e) => e,
             Err(e) => {
-                report
-                    .problems
-                    .push(format!("line {line_no}: not a valid entry ({e})"));
+                report.problems.push(format!("line {line_no}: {e}"));
                 continue;
             }
         };
-        if entry.body.hash() != entry.hash {
-            report.problems.push(format!(
-                "line {line_no} (entry {}): its content does not match its hash: altered",
-                entry.body.seq
-            ));
-        }
         if entry.body.prev != prev {
+            // The chain names each line's predecessor by its bytes: either that line was
+            // altered, or lines were removed, inserted or reordered here.
+            let before = match last_line {
+                Some(l) => format!("line {l} was altered, or "),
+                None => String::new(),
+            };
             report.problems.push(format!(
-                "line {line_no} (entry {}): does not follow the previous entry: an entry was removed, inserted or reordered",
+                "line {line_no} (entry {}): does not follow the previous entry: {before}an entry was removed, inserted or reordered",
                 entry.body.seq
             ));
         }
+        last_line = Some(line_no);
         let expected_seq = report.entries.last().map_or(1, |e: &Entry| e.body.seq + 1);
         if entry.body.seq != expected_seq {
             report.problems.push(format!(
@@ -231,11 +291,12 @@ impl AuditLog {
             edit: edit.clone(),
             prev: self.head.clone(),
         };
+        let mut line = serde_json::to_vec(&LineV2 { v: 2, body: &body })
+            .map_err(|e| io(std::io::Error::other(e)))?;
         let entry = Entry {
-            hash: body.hash(),
+            hash: sha256_bytes(&line),
             body,
         };
-        let mut line = serde_json::to_vec(&entry).map_err(|e| io(std::io::Error::other(e)))?;
         line.push(b'\n');
         let mut f = OpenOptions::new()
             .create(true)

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod edit;
 pub mod file;
+pub mod lock;
 mod model;
 pub mod reframe;
 pub mod session;

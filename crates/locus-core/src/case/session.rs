@@ -28,6 +28,30 @@ pub enum SessionError {
     Io(#[from] std::io::Error),
     #[error("the case is open read-only: {0}")]
     ReadOnly(String),
+    #[error(transparent)]
+    Locked(#[from] crate::case::lock::LockError),
+    /// `case.json` records an audit head the log does not contain: the log was cut short,
+    /// replaced or deleted. Never silently accepted.
+    #[error(
+        "the audit log is missing entries: case.json records the edit {head} which {log}; the log was cut, replaced or deleted"
+    )]
+    LogCut { head: String, log: String },
+}
+
+/// When `case` records an audit head that `report` does not contain, what is wrong.
+pub fn log_cut(case: &Case, report: &AuditReport) -> Option<SessionError> {
+    let head = case.audit_head.as_deref()?;
+    if report.entries.iter().any(|e| e.hash == head) {
+        return None;
+    }
+    Some(SessionError::LogCut {
+        head: head.chars().take(16).collect::<String>() + "…",
+        log: if report.entries.is_empty() {
+            "is not in the log (the log is empty or missing)".into()
+        } else {
+            format!("is not among its {} entries", report.entries.len())
+        },
+    })
 }
 
 /// Edits found in the log that the saved case does not contain.
@@ -51,6 +75,8 @@ pub struct Session {
     scratch: bool,
     author: String,
     dirty: bool,
+    /// Held while the session may write (see `case::lock`).
+    _lock: Option<crate::case::lock::CaseLock>,
 }
 
 impl Session {
@@ -58,6 +84,13 @@ impl Session {
     /// when the log holds edits the saved state lacks.
     pub fn open(path: &Path, author: &str) -> Result<(Session, Option<Recovery>), SessionError> {
         let loaded = load_case(path)?;
+        // One writer per case: taken before anything is written.
+        let lock = crate::case::lock::CaseLock::acquire(&loaded.dir, author)?;
+        // Checked before anything is written (even the cut of a torn last line).
+        let report = read_audit_log(&audit_path(&loaded.dir))?;
+        if let Some(e) = log_cut(&loaded.case, &report) {
+            return Err(e);
+        }
         let log = AuditLog::open(&loaded.dir)?;
         let report = read_audit_log(&audit_path(&loaded.dir))?;
         let recovery = unsaved_edits(&loaded.case, &report);
@@ -70,6 +103,7 @@ impl Session {
                 scratch: false,
                 author: author.to_string(),
                 dirty: false,
+                _lock: Some(lock),
             },
             recovery,
         ))
@@ -86,6 +120,7 @@ impl Session {
             scratch: false,
             author: String::new(),
             dirty: false,
+            _lock: None,
         }
     }
 
@@ -341,6 +376,34 @@ mod tests {
         assert_eq!(saved.audit_head.as_deref(), report.head());
         // Reopening finds nothing to recover.
         assert!(Session::open(dir.path(), "alice").unwrap().1.is_none());
+    }
+
+    #[test]
+    fn a_log_cut_short_or_deleted_is_never_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        new_case(dir.path());
+        let (mut s, _) = Session::open(dir.path(), "alice").unwrap();
+        add(&mut s, "A");
+        add(&mut s, "B");
+        s.save().unwrap();
+        drop(s);
+        let log = audit_path(dir.path());
+        let full = std::fs::read_to_string(&log).unwrap();
+        // The last entry cut off (whole lines: not a torn write).
+        let first_line = full.lines().next().unwrap().to_string() + "\n";
+        std::fs::write(&log, &first_line).unwrap();
+        let e = Session::open(dir.path(), "alice").err().expect("refused");
+        assert!(matches!(e, SessionError::LogCut { .. }), "{e}");
+        assert!(e.to_string().contains("not among its 1 entries"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            first_line,
+            "nothing written"
+        );
+        std::fs::remove_file(&log).unwrap();
+        let e = Session::open(dir.path(), "alice").err().expect("refused");
+        assert!(e.to_string().contains("empty or missing"), "{e}");
+        assert!(!log.exists(), "no new log is started over the cut");
     }
 
     #[test]

@@ -195,6 +195,11 @@ pub fn export(
             log.problems.join("; ")
         )));
     }
+    if let Some(e) = crate::case::session::log_cut(&loaded.case, &log) {
+        return Err(PackageError::Invalid(format!(
+            "{e}; a case whose log was cut cannot be sealed"
+        )));
+    }
     if log.head() != loaded.case.audit_head.as_deref() && !log.entries.is_empty() {
         let after = log
             .entries_after(loaded.case.audit_head.as_deref())

@@ -287,6 +287,7 @@ pub fn verify(
         .map(|m| (m.path.as_str(), m))
         .collect();
     let mut audit_bytes: Option<Vec<u8>> = None;
+    let mut case_bytes: Option<Vec<u8>> = None;
     for e in &entries {
         if e.name == MANIFEST || e.name == SIGNATURE {
             continue;
@@ -327,7 +328,9 @@ pub fn verify(
             }
             None => None,
         };
-        let keep_audit = path == crate::case::audit::AUDIT_FILE_NAME;
+        // The log and the case file are kept to check that the case's recorded head is in the
+        // log (a log cut before sealing).
+        let keep_audit = path == crate::case::audit::AUDIT_FILE_NAME || path == manifest.case_file;
         let mut audit = Vec::new();
         let result = read_entry(&mut archive, e, |b| {
             if keep_audit {
@@ -359,7 +362,9 @@ pub fn verify(
                         found_sha256: sha,
                     });
                 }
-                if keep_audit {
+                if path == manifest.case_file {
+                    case_bytes = Some(audit);
+                } else if keep_audit {
                     audit_bytes = Some(audit);
                 }
             }
@@ -369,6 +374,26 @@ pub fn verify(
         if !by_name.contains_key(format!("{CASE_PREFIX}{}", m.path).as_str()) {
             report.problems.push(Problem::Missing {
                 path: m.path.clone(),
+            });
+        }
+    }
+    // The case file's recorded head must be in the sealed log (else the log was cut).
+    let recorded_head = case_bytes
+        .as_deref()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+        .and_then(|v| {
+            v.get("audit_head")
+                .and_then(|h| h.as_str())
+                .map(str::to_string)
+        });
+    if let Some(head) = recorded_head {
+        let log = audit_bytes.as_deref().map(check).unwrap_or_default();
+        if !log.entries.iter().any(|e| e.hash == head) {
+            report.problems.push(Problem::AuditBroken {
+                detail: format!(
+                    "{} records the edit {head}, which the sealed audit log does not contain: the log was cut, replaced or deleted",
+                    manifest.case_file
+                ),
             });
         }
     }
