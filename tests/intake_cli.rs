@@ -393,4 +393,21 @@ fn a_model_that_leads_outside_the_case_folder_is_refused_on_open_and_export() {
         text.contains("outside the case folder"),
         "no hang, and said: {text}"
     );
+    // A pipe inside the case folder: not read (it would block for ever).
+    std::fs::remove_file(&model).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&model).status();
+    if made.is_ok_and(|s| s.success()) {
+        let o = locus()
+            .arg("inspect")
+            .arg(&case)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let text =
+            String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(
+            text.contains("not a regular file"),
+            "no hang, and said: {text}"
+        );
+    }
 }

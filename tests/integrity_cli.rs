@@ -184,3 +184,40 @@ fn a_dry_run_never_trims_a_torn_log_line() {
         "a dry run writes nothing"
     );
 }
+
+#[test]
+fn a_storyline_step_of_a_million_seconds_is_refused_before_any_frame_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("demo");
+    std::fs::create_dir_all(case.join("models")).unwrap();
+    for f in ["case.json", "models/site.glb"] {
+        std::fs::copy(common::demo_case().join(f), case.join(f)).unwrap();
+    }
+    let text = std::fs::read_to_string(case.join("case.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["storyline"]["steps"][0]["seconds"] = serde_json::json!(1.0e6);
+    std::fs::write(
+        case.join("case.json"),
+        serde_json::to_vec_pretty(&v).unwrap(),
+    )
+    .unwrap();
+    let out = dir.path().join("frames");
+    let o = locus()
+        .arg("frames")
+        .arg(&case)
+        .arg("--out")
+        .arg(&out)
+        .arg("--storyline")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("seconds must be from 0 to 3600"),
+        "{o:?}"
+    );
+    assert!(
+        !out.exists() || std::fs::read_dir(&out).unwrap().count() == 0,
+        "no frame written"
+    );
+}

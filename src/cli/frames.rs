@@ -56,6 +56,9 @@ pub struct FramesArgs {
     progress: bool,
 }
 
+/// The most frames one export writes (over an hour at 30 fps).
+const MAX_FRAMES: u64 = 120_000;
+
 /// One frame to render and what the manifest says of it.
 struct FrameSpec {
     shot: Shot,
@@ -88,6 +91,13 @@ fn plan_frames(
             None => crate::view::camera::default_pose(scene),
         };
         let n = (args.seconds * fps).round() as u64 + 1;
+        if n > MAX_FRAMES {
+            return Err(UsageError(format!(
+                "{n} frames at {} fps; an export writes at most {MAX_FRAMES} (lower --fps or --seconds)",
+                args.fps
+            ))
+            .into());
+        }
         let frames = range_times(from, to, n)
             .into_iter()
             .enumerate()
@@ -116,6 +126,13 @@ fn plan_frames(
     }
     let plan = StoryPlan::new(case, &case.storyline).map_err(|e| anyhow!("{e}"))?;
     let n = plan.frame_count(args.fps);
+    if n > MAX_FRAMES {
+        return Err(UsageError(format!(
+            "the storyline would need {n} frames at {} fps; an export writes at most {MAX_FRAMES} (lower --fps or shorten the steps)",
+            args.fps
+        ))
+        .into());
+    }
     let fallback = default_time(scene);
     let frames = (0..n)
         .map(|k| {

@@ -281,7 +281,14 @@ fn model_warnings(models: &[OpenedModel]) -> Vec<String> {
 /// (the model is then unreadable, "cancelled", and the caller sees the cancellation).
 fn open_model(loaded: &LoadedCase, model: &Model, progress: ReadProgress) -> OpenedModel {
     let path = loaded.resolve(&model.path);
-    if let Err(why) = crate::integrity::fsio::case_file_inside(&loaded.dir, &path) {
+    // Neither the model nor a file it names may lead outside the case folder.
+    let inside = crate::integrity::fsio::case_file_inside(&loaded.dir, &path).and_then(|_| {
+        match crate::formats::companions::companions(&path) {
+            Err(e @ crate::formats::companions::CompanionError::Outside(_)) => Err(e.to_string()),
+            _ => Ok(()),
+        }
+    });
+    if let Err(why) = inside {
         let mut opened = OpenedModel {
             model: model.clone(),
             path,

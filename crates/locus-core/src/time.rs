@@ -56,10 +56,11 @@ impl Precision {
                 };
                 Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()
             }
-            Precision::Day => Some(start + Duration::days(1)),
-            Precision::Hour => Some(start + Duration::hours(1)),
-            Precision::Minute => Some(start + Duration::minutes(1)),
-            Precision::Second => Some(start + Duration::seconds(1)),
+            // Checked: at the end of chrono's range there is no next unit.
+            Precision::Day => start.checked_add_signed(Duration::days(1)),
+            Precision::Hour => start.checked_add_signed(Duration::hours(1)),
+            Precision::Minute => start.checked_add_signed(Duration::minutes(1)),
+            Precision::Second => start.checked_add_signed(Duration::seconds(1)),
         };
         (start, end.unwrap_or(start))
     }
@@ -197,9 +198,20 @@ impl EvidenceTime {
         let (s, e) = self.nominal();
         let (s0, _) = self.precision.span_from(s);
         let (_, e1) = self.precision.span_from(e);
-        let unc =
-            Duration::milliseconds((self.uncertainty_s.unwrap_or(0.0) * 1000.0).round() as i64);
-        (s0 - unc, e1 + unc)
+        let unc = Duration::milliseconds(
+            (self
+                .uncertainty_s
+                .unwrap_or(0.0)
+                .clamp(0.0, MAX_UNCERTAINTY_S)
+                * 1000.0)
+                .round() as i64,
+        );
+        (
+            s0.checked_sub_signed(unc)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            e1.checked_add_signed(unc)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
     }
 
     /// True when the band is wider than a second: the time is not known exactly.
@@ -214,15 +226,31 @@ impl EvidenceTime {
             return Err(format!("interval ends ({end}) before it starts ({start})"));
         }
         if let Some(u) = self.uncertainty_s
-            && (!u.is_finite() || u < 0.0)
+            && (!u.is_finite() || !(0.0..=MAX_UNCERTAINTY_S).contains(&u))
         {
             return Err(format!(
-                "uncertainty_s {u} must be a non-negative number of seconds"
+                "uncertainty_s {u} must be a number of seconds from 0 to {MAX_UNCERTAINTY_S} (about a century)"
             ));
+        }
+        let (a, b) = match self.when {
+            When::Instant { at } => (at, at),
+            When::Interval { start, end } => (start, end),
+        };
+        for t in [a, b] {
+            if !(1..=9999).contains(&t.year()) {
+                return Err(format!(
+                    "the year {} is outside 1–9999, which RFC 3339 times can state",
+                    t.year()
+                ));
+            }
         }
         Ok(())
     }
 }
+
+/// The largest time uncertainty a case states, seconds (about a century): beyond it a time
+/// says nothing, and arithmetic on it would leave the calendar.
+pub const MAX_UNCERTAINTY_S: f64 = 3.2e9;
 
 /// Parses an IANA time-zone name ("Europe/Amsterdam"); "UTC" is accepted.
 pub fn parse_time_zone(name: &str) -> Result<Tz, String> {

@@ -838,3 +838,159 @@ fn autzen_laz_sample_loads() {
     assert_eq!(m.point_count(), 110_000);
     assert!(m.points[0].colors.is_some());
 }
+
+/// Sizes a file claims are checked before anything is allocated for them.
+#[test]
+fn claimed_sizes_never_allocate_what_the_file_does_not_hold() {
+    // A KTX2 level saying it unpacks to 2^40 bytes, and an image claiming 2^31 pixels a side.
+    let mut ktx = ktx2_file(37, 2, 2, &[9u8; 16], true);
+    let uncompressed_at = 80 + 24 - 8;
+    ktx[uncompressed_at..uncompressed_at + 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    let decoded = locus_core::formats::model::decode_ktx2(&ktx);
+    assert!(decoded.is_ok_and(|(w, h, px)| w == 2 && h == 2 && px.len() == 16));
+    let huge = ktx2_file(37, 1 << 31, 1 << 31, &[9u8; 16], false);
+    let e = locus_core::formats::model::decode_ktx2(&huge).unwrap_err();
+    assert!(e.contains("up to 16384"), "{e}");
+
+    // A LAS header claiming 4 294 967 295 points over three real ones, with stale bounds
+    // (all zero) far from the points: the points are read, precisely.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lying.las");
+    let mut header = las::Builder::from((1, 2));
+    header.point_format = las::point::Format::new(0).unwrap();
+    header.transforms = las::Vector {
+        x: las::Transform {
+            scale: 0.001,
+            offset: 500000.0,
+        },
+        y: las::Transform {
+            scale: 0.001,
+            offset: 4500000.0,
+        },
+        z: las::Transform {
+            scale: 0.001,
+            offset: 0.0,
+        },
+    };
+    let mut w = las::Writer::from_path(&path, header.into_header().unwrap()).unwrap();
+    let pts = [
+        (500123.456, 4500234.567, 101.234),
+        (500124.457, 4500235.568, 102.235),
+        (500125.458, 4500236.569, 103.236),
+    ];
+    for (x, y, z) in pts {
+        w.write_point(las::Point {
+            x,
+            y,
+            z,
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    w.close().unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[107..111].copy_from_slice(&u32::MAX.to_le_bytes()); // legacy point count
+    for at in (179..227).step_by(8) {
+        bytes[at..at + 8].copy_from_slice(&0f64.to_le_bytes()); // bounds: max/min x, y, z
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let m = load_model(&path).unwrap();
+    let set = &m.points[0];
+    assert_eq!(set.positions.len(), 3);
+    assert!(
+        m.warnings.iter().any(|w| w.contains("header's bounds")),
+        "{:?}",
+        m.warnings
+    );
+    for (i, (x, y, z)) in pts.iter().enumerate() {
+        let q = set.positions[i];
+        let p = set.transform.transform_point(&nalgebra::Point3::new(
+            q[0] as f64,
+            q[1] as f64,
+            q[2] as f64,
+        ));
+        assert!(
+            close([p.x, p.y, p.z], [*x, *y, *z], 1e-4),
+            "point {i}: {p:?}"
+        );
+    }
+}
+
+/// OBJ vertex lines may be indented or use tabs: they are recentred in f64 like any other.
+#[test]
+fn indented_and_tabbed_obj_vertices_keep_millimetres() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tabs.obj");
+    std::fs::write(
+        &path,
+        "v\t500123.456\t4500234.567\t10.001\n  v 500124.457 4500235.568 10.002\nv\t500125.458 4500236.569 10.003\nf 1 2 3\n",
+    )
+    .unwrap();
+    let m = load_model(&path).unwrap();
+    let prim = &m.primitives[0];
+    let mut found: Vec<[f64; 3]> = prim
+        .positions
+        .iter()
+        .map(|q| {
+            let p = prim.transform.transform_point(&nalgebra::Point3::new(
+                q[0] as f64,
+                q[1] as f64,
+                q[2] as f64,
+            ));
+            [p.x, p.y, p.z]
+        })
+        .collect();
+    found.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    assert!(
+        close(found[0], [500123.456, 4500234.567, 10.001], 1e-3),
+        "{found:?}"
+    );
+    assert!(
+        close(found[2], [500125.458, 4500236.569, 10.003], 1e-3),
+        "{found:?}"
+    );
+}
+
+/// glTF sizes near 2^64 and element counts with no data behind them are refused, not obeyed.
+#[test]
+fn gltf_counts_and_offsets_from_the_file_cannot_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = [0u8; 36];
+    for (name, accessor) in [
+        (
+            "huge_count",
+            serde_json::json!({"bufferView": 0, "componentType": 5126, "count": 4611686018427387904u64, "type": "VEC3"}),
+        ),
+        (
+            "huge_offset",
+            serde_json::json!({"bufferView": 0, "byteOffset": 18446744073709551000u64, "componentType": 5126, "count": 3, "type": "VEC3"}),
+        ),
+        (
+            "no_view",
+            serde_json::json!({"componentType": 5126, "count": 400000000000u64, "type": "VEC3"}),
+        ),
+    ] {
+        let json = serde_json::json!({
+            "asset": {"version": "2.0"},
+            "buffers": [{"byteLength": 36}],
+            "bufferViews": [{"buffer": 0, "byteLength": 36}],
+            "accessors": [accessor],
+            "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+            "nodes": [{"mesh": 0}],
+            "scenes": [{"nodes": [0]}],
+            "scene": 0
+        });
+        let path = dir.path().join(format!("{name}.glb"));
+        std::fs::write(&path, glb(&json, &bin)).unwrap();
+        // Either refused as a whole or read with the primitive skipped and named: never a
+        // panic or an abort.
+        match load_model(&path) {
+            Err(e) => assert!(!e.to_string().is_empty()),
+            Ok(m) => assert!(
+                m.primitives.is_empty() && !m.warnings.is_empty(),
+                "{name}: {:?}",
+                m.warnings
+            ),
+        }
+    }
+}

@@ -402,17 +402,20 @@ pub struct Position {
 impl Position {
     pub fn validate(&self) -> Result<(), String> {
         self.location.validate()?;
+        // Beyond the size of the Earth an uncertainty says nothing (and arithmetic on it, such
+        // as rounding to millimetres, would overflow).
+        const MAX_M: f64 = 2.0e7;
         let h = self.horizontal_uncertainty_m;
-        if !h.is_finite() || h < 0.0 {
+        if !h.is_finite() || !(0.0..=MAX_M).contains(&h) {
             return Err(format!(
-                "horizontal_uncertainty_m {h} must be a non-negative number"
+                "horizontal_uncertainty_m {h} must be a number of metres from 0 to {MAX_M}"
             ));
         }
         if let Some(v) = self.vertical_uncertainty_m
-            && (!v.is_finite() || v < 0.0)
+            && (!v.is_finite() || !(0.0..=MAX_M).contains(&v))
         {
             return Err(format!(
-                "vertical_uncertainty_m {v} must be a non-negative number"
+                "vertical_uncertainty_m {v} must be a number of metres from 0 to {MAX_M}"
             ));
         }
         Ok(())

@@ -30,6 +30,9 @@ pub enum SessionError {
     ReadOnly(String),
     #[error(transparent)]
     Locked(#[from] crate::case::lock::LockError),
+    /// The edit would make a case that cannot be saved: refused before it is logged.
+    #[error("refused, the case could not be saved with it: {0}")]
+    Invalid(String),
     /// `case.json` records an audit head the log does not contain: the log was cut short,
     /// replaced or deleted. Never silently accepted.
     #[error(
@@ -218,6 +221,11 @@ impl Session {
         }
         self.writable()?;
         self.history.apply(&mut self.loaded.case, edit.clone())?;
+        // What cannot be saved is never logged: checked before the log is written.
+        if let Err((field, message)) = crate::case::file::validate_case(&self.loaded.case) {
+            let _ = self.history.undo(&mut self.loaded.case);
+            return Err(SessionError::Invalid(format!("{field}: {message}")));
+        }
         self.record(Action::Edit, &edit, |s| {
             let _ = s.history.undo(&mut s.loaded.case);
         })

@@ -178,16 +178,18 @@ impl Step {
         if let Err(e) = self.pose(case) {
             problems.push(e);
         }
-        let finite_positive = |v: f64| v.is_finite() && v >= 0.0;
-        if !finite_positive(self.seconds) {
+        // A step plays for at most an hour, a camera move for at most ten minutes: a
+        // presentation, not a recording (and a bound on the frames an export writes).
+        let within = |v: f64, max: f64| v.is_finite() && (0.0..=max).contains(&v);
+        if !within(self.seconds, MAX_STEP_SECONDS) {
             problems.push(format!(
-                "step {}: seconds must be 0 or more, not {}",
+                "step {}: seconds must be from 0 to {MAX_STEP_SECONDS}, not {}",
                 self.id, self.seconds
             ));
         }
-        if !finite_positive(self.transition_seconds) {
+        if !within(self.transition_seconds, MAX_TRANSITION_SECONDS) {
             problems.push(format!(
-                "step {}: transition_seconds must be 0 or more, not {}",
+                "step {}: transition_seconds must be from 0 to {MAX_TRANSITION_SECONDS}, not {}",
                 self.id, self.transition_seconds
             ));
         }
@@ -412,6 +414,11 @@ pub fn range_times(from: DateTime<Utc>, to: DateTime<Utc>, frames: u64) -> Vec<D
         .map(|k| span.at(k as f64 / (frames - 1) as f64))
         .collect()
 }
+
+/// The longest a step may play, seconds.
+pub const MAX_STEP_SECONDS: f64 = 3600.0;
+/// The longest a camera move between steps may take, seconds.
+pub const MAX_TRANSITION_SECONDS: f64 = 600.0;
 
 /// How far (minutes) a clock time named in a caption may lie outside its step's moment or
 /// range before it is questioned: "shortly before noon" for a step ending 11:52 is fine.

@@ -40,7 +40,14 @@ pub fn seconds_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
 }
 
 pub fn add_seconds(t: DateTime<Utc>, s: f64) -> DateTime<Utc> {
-    t + Duration::microseconds((s * 1e6).round() as i64)
+    // Saturating: no moment is moved off the calendar.
+    let us = (s * 1e6).round().clamp(-9.0e18, 9.0e18) as i64;
+    t.checked_add_signed(Duration::microseconds(us))
+        .unwrap_or(if us < 0 {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
 }
 
 /// The span a case's timeline covers and the moments one can step between.

@@ -71,10 +71,10 @@ fn add_unit(t: NaiveDateTime, p: Precision) -> NaiveDateTime {
                 t.with_month(t.month() + 1).unwrap_or(t)
             }
         }
-        Precision::Day => t + Duration::days(1),
-        Precision::Hour => t + Duration::hours(1),
-        Precision::Minute => t + Duration::minutes(1),
-        Precision::Second => t + Duration::seconds(1),
+        Precision::Day => t.checked_add_signed(Duration::days(1)).unwrap_or(t),
+        Precision::Hour => t.checked_add_signed(Duration::hours(1)).unwrap_or(t),
+        Precision::Minute => t.checked_add_signed(Duration::minutes(1)).unwrap_or(t),
+        Precision::Second => t.checked_add_signed(Duration::seconds(1)).unwrap_or(t),
     }
 }
 
@@ -338,7 +338,9 @@ fn parse_naive_stamp(
     } else if let Some(date) = d
         .get(..5)
         .filter(|p| {
-            p[..4].bytes().all(|b| b.is_ascii_digit()) && (p.ends_with('-') || p.ends_with('/'))
+            // Bytes, not a str slice: the fifth byte may be inside a multi-byte character.
+            p.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+                && (p.ends_with('-') || p.ends_with('/'))
         })
         .and_then(|_| {
             NaiveDate::parse_from_str(d, "%Y-%m-%d")

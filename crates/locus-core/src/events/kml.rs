@@ -66,7 +66,42 @@ fn text_of(n: Option<roxmltree::Node>) -> Option<String> {
     .filter(|s| !s.is_empty())
 }
 
+/// Deeper than any real KML nests its folders; a file nested deeper is refused before the XML
+/// parser (which recurses) can run out of stack.
+const MAX_DEPTH: usize = 256;
+
+/// How deep the elements of an XML text nest, estimated without parsing it (tags counted;
+/// comments, processing instructions and declarations skipped).
+fn nesting_depth(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(k) = b[i..].iter().position(|&c| c == b'<') {
+        let at = i + k;
+        let Some(end) = b[at..].iter().position(|&c| c == b'>') else {
+            break;
+        };
+        let tag = &b[at + 1..at + end];
+        match tag.first() {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b'!' | b'?') | None => {}
+            Some(_) if tag.last() == Some(&b'/') => {}
+            Some(_) => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+        }
+        i = at + end + 1;
+    }
+    deepest
+}
+
 pub(super) fn read_kml(text: &str, mapping: &ColumnMapping) -> Result<RawFile, String> {
+    let depth = nesting_depth(text);
+    if depth > MAX_DEPTH {
+        return Err(format!(
+            "its elements nest {depth} deep; KML is read up to {MAX_DEPTH} levels"
+        ));
+    }
     let doc = roxmltree::Document::parse(text).map_err(|e| format!("not well-formed XML: {e}"))?;
     let mut out = RawFile::default();
     let mut heights_dropped = 0usize;

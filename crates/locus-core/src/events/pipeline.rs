@@ -387,14 +387,14 @@ fn build_items(
         };
         if let Some(u) = &r.uncertainty {
             match u.trim().parse::<f64>() {
-                Ok(u) if u.is_finite() && u >= 0.0 => {
+                Ok(u) if u.is_finite() && (0.0..=2.0e7).contains(&u) => {
                     unc = u;
                     explicit_unc += 1;
                 }
                 _ => {
                     reject(
                         import,
-                        format!("uncertainty {u:?} is not a non-negative number of metres"),
+                        format!("uncertainty {u:?} is not a number of metres from 0 to 20 000 000"),
                     );
                     continue;
                 }
@@ -442,6 +442,18 @@ fn build_items(
                 }
             }
         };
+        // Everything that will be saved is checked here, so that no row can make a case that
+        // cannot be saved (a height of 250 km, a year beyond 9999).
+        if let Some(h) = r.height_m
+            && let Err(e) = crate::geo::geodesy::Geodetic::new(lat, lon, h).validate()
+        {
+            reject(import, format!("height: {e}"));
+            continue;
+        }
+        if let Some(Err(e)) = time.as_ref().map(crate::time::EvidenceTime::validate) {
+            reject(import, format!("time: {e}"));
+            continue;
+        }
         // Category (the same few values repeat: looked up once each).
         let found = r.category.as_deref().map(|c| {
             *category_cache

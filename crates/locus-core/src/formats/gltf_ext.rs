@@ -188,6 +188,9 @@ pub fn decode_meshopt(
     Ok(count_decoded)
 }
 
+/// The most elements an accessor without a buffer view may have (64 Mi).
+const MAX_ZERO_ELEMENTS: usize = 1 << 26;
+
 /// An accessor's `N`-component elements as f32, honouring `normalized` integer types
 /// (`KHR_mesh_quantization`) and byte strides. An accessor without a buffer view is zeros, as
 /// the specification says; sparse accessors are refused by name.
@@ -208,6 +211,13 @@ pub fn read_vec<const N: usize>(
         return Err(format!("{label}: sparse accessors are not supported"));
     }
     let Some(view) = accessor.view() else {
+        // Zeros, as the specification says, but never more than a file could sensibly mean:
+        // the count of an accessor without data costs the file nothing to state.
+        if count > MAX_ZERO_ELEMENTS {
+            return Err(format!(
+                "{label}: {count} elements without a buffer view (zeros); more than {MAX_ZERO_ELEMENTS} are refused"
+            ));
+        }
         return Ok(vec![[0.0; N]; count]);
     };
     let comp = accessor.data_type().size();
@@ -273,19 +283,33 @@ fn accessor_bytes<'b>(
     let buffer = buffers
         .get(view.buffer().index())
         .ok_or_else(|| format!("{label}: buffer {} missing", view.buffer().index()))?;
-    let start = view.offset() + accessor.offset();
-    let needed = if count == 0 {
-        0
-    } else {
-        (count - 1) * stride + elem
-    };
-    if accessor.offset() + needed > view.length() || start + needed > buffer.0.len() {
-        return Err(format!(
+    let overrun = || {
+        format!(
             "{label}: {count} elements of {elem} bytes (stride {stride}) overrun buffer view {}",
             view.index()
-        ));
+        )
+    };
+    // Checked: counts and offsets come from the file and may be near 2^64.
+    let needed = match count {
+        0 => Some(0),
+        n => (n - 1)
+            .checked_mul(stride)
+            .and_then(|v| v.checked_add(elem)),
     }
-    Ok((&buffer.0[start..start + needed], stride))
+    .ok_or_else(overrun)?;
+    let start = view
+        .offset()
+        .checked_add(accessor.offset())
+        .ok_or_else(overrun)?;
+    let end = start.checked_add(needed).ok_or_else(overrun)?;
+    let in_view = accessor
+        .offset()
+        .checked_add(needed)
+        .is_some_and(|v| v <= view.length());
+    if !in_view || end > buffer.0.len() {
+        return Err(overrun());
+    }
+    Ok((&buffer.0[start..end], stride))
 }
 
 /// Index data (unsigned byte, short or int scalars) as u32, exactly.

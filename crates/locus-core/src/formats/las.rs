@@ -61,70 +61,45 @@ pub fn load_las(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelE
         path: path.to_path_buf(),
         message,
     };
-    let mut reader =
-        Reader::from_path(path).map_err(|e| bad(format!("not a readable LAS/LAZ file ({e})")))?;
-    let header = reader.header().clone();
+    let header = Reader::from_path(path)
+        .map_err(|e| bad(format!("not a readable LAS/LAZ file ({e})")))?
+        .header()
+        .clone();
     let bounds = header.bounds();
-    let centre = Vector3::new(
+    let mut centre = Vector3::new(
         (bounds.min.x + bounds.max.x) / 2.0,
         (bounds.min.y + bounds.max.y) / 2.0,
         (bounds.min.z + bounds.max.z) / 2.0,
     );
-    let count = header.number_of_points() as usize;
-    let mut positions = Vec::with_capacity(count);
-    let mut rgb16: Vec<[u16; 3]> = Vec::new();
-    let mut classification = Vec::with_capacity(count);
-    let mut intensity = Vec::with_capacity(count);
-    let has_color = header.point_format().has_color;
-    let mut warnings = Vec::new();
-    let mut bad_points = 0usize;
-    let mut read = 0usize;
-    'chunks: loop {
-        progress(read as f32 / count.max(1) as f32).map_err(|_| ModelError::Cancelled {
-            path: path.to_path_buf(),
-        })?;
-        let chunk = match reader.read_points(1 << 18) {
-            Ok(c) => c,
-            Err(e) => {
-                warnings.push(format!(
-                    "point {read}: {e}; the remaining {} points of the file were not read",
-                    count.saturating_sub(read)
-                ));
-                break;
-            }
-        };
-        if chunk.is_empty() {
-            break;
-        }
-        for point in chunk.points() {
-            let p = match point {
-                Ok(p) => p,
-                Err(e) => {
-                    warnings.push(format!(
-                        "point {read}: {e}; the remaining {} points of the file were not read",
-                        count.saturating_sub(read)
-                    ));
-                    break 'chunks;
-                }
-            };
-            read += 1;
-            if !(p.x.is_finite() && p.y.is_finite() && p.z.is_finite()) {
-                bad_points += 1;
-                continue;
-            }
-            positions.push([
-                (p.x - centre.x) as f32,
-                (p.y - centre.y) as f32,
-                (p.z - centre.z) as f32,
-            ]);
-            if has_color {
-                let c = p.color.unwrap_or_default();
-                rgb16.push([c.red, c.green, c.blue]);
-            }
-            classification.push(u8::from(p.classification));
-            intensity.push(p.intensity);
-        }
+    let mut pass = read_points(path, &header, centre, progress)?;
+    // The header's bounds are a claim too: when the points lie far from them (a writer that
+    // did not update them), f32 offsets from their centre would lose precision, so the file
+    // is read again around the points' own centre.
+    let far = (0..3)
+        .map(|k| {
+            (pass.lo[k] - centre[k])
+                .abs()
+                .max((pass.hi[k] - centre[k]).abs())
+        })
+        .fold(0.0f64, f64::max);
+    if far > RECENTRE_BEYOND && pass.lo[0].is_finite() {
+        let stale = centre;
+        centre = Vector3::from_fn(|k, _| 0.5 * (pass.lo[k] + pass.hi[k]));
+        pass = read_points(path, &header, centre, progress)?;
+        pass.warnings.push(format!(
+            "the header's bounds (centre {:.3}, {:.3}, {:.3}) do not describe the points (up to {far:.0} units away): recentred on the points' own bounds",
+            stale.x, stale.y, stale.z
+        ));
     }
+    let Pass {
+        positions,
+        rgb16,
+        classification,
+        intensity,
+        mut warnings,
+        bad_points,
+        ..
+    } = pass;
     if bad_points > 0 {
         warnings.push(format!(
             "{bad_points} points with non-finite coordinates skipped"
@@ -177,4 +152,132 @@ pub fn load_las(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelE
         warnings,
         ..Default::default()
     })
+}
+
+/// Offsets from the recentring centre beyond this (file units) lose more than a couple of
+/// millimetres as f32: the points are then recentred on their own bounds.
+const RECENTRE_BEYOND: f64 = 16_384.0;
+
+/// One read of every point, offsets from `centre`.
+struct Pass {
+    positions: Vec<[f32; 3]>,
+    rgb16: Vec<[u16; 3]>,
+    classification: Vec<u8>,
+    intensity: Vec<u16>,
+    warnings: Vec<String>,
+    bad_points: usize,
+    /// The points' own bounds, f64.
+    lo: [f64; 3],
+    hi: [f64; 3],
+}
+
+fn read_points(
+    path: &Path,
+    header: &las::Header,
+    centre: Vector3<f64>,
+    progress: ReadProgress,
+) -> Result<Pass, ModelError> {
+    let mut reader = las::Reader::from_path(path).map_err(|e| ModelError::Unsupported {
+        path: path.to_path_buf(),
+        message: format!("not a readable LAS/LAZ file ({e})"),
+    })?;
+    let claimed = header.number_of_points() as usize;
+    // The header's count is a claim: an uncompressed file holds only as many records as its
+    // bytes do, and no more are asked for (asking for more loses the last chunk read).
+    let file_len = std::fs::metadata(path).map_or(0, |m| m.len()) as usize;
+    let count = match uncompressed_capacity(path, file_len) {
+        Some(held) if held < claimed => held,
+        _ => claimed,
+    };
+    // Room for what the file could hold (a point takes at least a byte even in LAZ); it grows
+    // with what is really read.
+    let room = count.min(file_len).min(1 << 24);
+    let has_color = header.point_format().has_color;
+    let mut pass = Pass {
+        positions: Vec::with_capacity(room),
+        rgb16: Vec::new(),
+        classification: Vec::with_capacity(room),
+        intensity: Vec::with_capacity(room),
+        warnings: Vec::new(),
+        bad_points: 0,
+        lo: [f64::INFINITY; 3],
+        hi: [f64::NEG_INFINITY; 3],
+    };
+    let mut read = 0usize;
+    'chunks: loop {
+        progress(read as f32 / count.max(1) as f32).map_err(|_| ModelError::Cancelled {
+            path: path.to_path_buf(),
+        })?;
+        let want = (count - read).min(1 << 18) as u64;
+        if want == 0 {
+            break;
+        }
+        let chunk = match reader.read_points(want) {
+            Ok(c) => c,
+            Err(e) => {
+                pass.warnings.push(format!(
+                    "point {read}: {e}; the remaining {} points of the file were not read",
+                    count.saturating_sub(read)
+                ));
+                break;
+            }
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        for point in chunk.points() {
+            let p = match point {
+                Ok(p) => p,
+                Err(e) => {
+                    pass.warnings.push(format!(
+                        "point {read}: {e}; the remaining {} points of the file were not read",
+                        count.saturating_sub(read)
+                    ));
+                    break 'chunks;
+                }
+            };
+            read += 1;
+            if !(p.x.is_finite() && p.y.is_finite() && p.z.is_finite()) {
+                pass.bad_points += 1;
+                continue;
+            }
+            for (k, v) in [p.x, p.y, p.z].into_iter().enumerate() {
+                pass.lo[k] = pass.lo[k].min(v);
+                pass.hi[k] = pass.hi[k].max(v);
+            }
+            pass.positions.push([
+                (p.x - centre.x) as f32,
+                (p.y - centre.y) as f32,
+                (p.z - centre.z) as f32,
+            ]);
+            if has_color {
+                let c = p.color.unwrap_or_default();
+                pass.rgb16.push([c.red, c.green, c.blue]);
+            }
+            pass.classification.push(u8::from(p.classification));
+            pass.intensity.push(p.intensity);
+        }
+    }
+    if count < claimed {
+        pass.warnings.push(format!(
+            "the header claims {claimed} points; the file holds {count}, which were read"
+        ));
+    }
+    Ok(pass)
+}
+
+/// How many point records an uncompressed LAS file's bytes hold (from its header's offset to
+/// the point data and record length); None for LAZ or an unreadable header.
+fn uncompressed_capacity(path: &Path, file_len: usize) -> Option<usize> {
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("las"))
+    {
+        return None;
+    }
+    let mut head = [0u8; 107];
+    std::io::Read::read_exact(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
+    let offset = u32::from_le_bytes(head[96..100].try_into().ok()?) as usize;
+    let record = u16::from_le_bytes(head[105..107].try_into().ok()?) as usize;
+    (record > 0).then(|| file_len.saturating_sub(offset) / record)
 }

@@ -31,7 +31,7 @@ pub fn load_obj(path: &Path) -> Result<ModelData, ModelError> {
     let mut lo = [f64::INFINITY; 3];
     let mut hi = [f64::NEG_INFINITY; 3];
     for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("v ") {
+        if let Some(rest) = vertex_rest(line) {
             let mut it = rest.split_whitespace().map(str::parse::<f64>);
             for k in 0..3 {
                 if let Some(Ok(v)) = it.next() {
@@ -55,7 +55,7 @@ pub fn load_obj(path: &Path) -> Result<ModelData, ModelError> {
     // Pass 2: the same text with vertex positions relative to the centre.
     let mut shifted = String::with_capacity(text.len() + text.len() / 8);
     for (n, line) in text.lines().enumerate() {
-        if let Some(rest) = line.strip_prefix("v ") {
+        if let Some(rest) = vertex_rest(line) {
             let parts: Vec<&str> = rest.split_whitespace().collect();
             let xyz: Vec<f64> = parts
                 .iter()
@@ -234,4 +234,12 @@ pub fn srgb_to_linear(c: f32) -> f32 {
     } else {
         ((c + 0.055) / 1.055).powf(2.4)
     }
+}
+
+/// The numbers of a vertex line: `v` after any indentation, then a space or a tab (the
+/// format allows both), so that no vertex escapes the f64 pass.
+fn vertex_rest(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let rest = t.strip_prefix('v')?;
+    rest.starts_with([' ', '\t']).then_some(rest)
 }

@@ -77,6 +77,9 @@ fn mip_chain(rgba: &[u8], width: usize, height: usize) -> Vec<u8> {
     out
 }
 
+/// The largest texture side read (pixels); larger claims are refused before allocating.
+const MAX_SIDE: u32 = 16_384;
+
 /// A KTX2 texture's base level as RGBA8: Basis Universal (ETC1S or UASTC, as `gltf-transform`
 /// and `toktx` write them for `KHR_texture_basisu`) transcoded by the pure-Rust `basisu`
 /// crate; uncompressed 8-bit formats, stored as they are or Zstandard-supercompressed. GPU
@@ -98,6 +101,13 @@ pub fn decode_ktx2(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
         return Err("KTX2 arrays, cube maps and 3D textures are not supported".into());
     }
     let (w, ht) = (h.pixel_width, h.pixel_height.max(1));
+    // Sizes come from the file: checked before anything is allocated for them.
+    if w == 0 || w > MAX_SIDE || ht > MAX_SIDE {
+        return Err(format!(
+            "KTX2 image of {w}×{ht} pixels; up to {MAX_SIDE}×{MAX_SIDE} are read"
+        ));
+    }
+    let expected = w as usize * ht as usize * channels;
     let level = reader
         .levels()
         .next()
@@ -105,11 +115,15 @@ pub fn decode_ktx2(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
     let mut data = match h.supercompression_scheme {
         None => level.data.to_vec(),
         Some(SupercompressionScheme::Zstandard) => {
-            let mut out = Vec::with_capacity(level.uncompressed_byte_length as usize);
-            let mut decoder = ruzstd::decoding::StreamingDecoder::new(level.data)
+            let mut out = Vec::with_capacity(expected);
+            let decoder = ruzstd::decoding::StreamingDecoder::new(level.data)
                 .map_err(|e| format!("KTX2 Zstandard data: {e}"))?;
-            std::io::Read::read_to_end(&mut decoder, &mut out)
-                .map_err(|e| format!("KTX2 Zstandard data: {e}"))?;
+            // Never more than the image needs, whatever the level claims.
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(decoder, expected as u64 + 1),
+                &mut out,
+            )
+            .map_err(|e| format!("KTX2 Zstandard data: {e}"))?;
             out
         }
         Some(s) => return Err(format!("KTX2 supercompression {s:?} is not supported")),
@@ -140,6 +154,11 @@ fn transcode_basis(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
     };
     let basis = basisu::Transcoder::new(bytes).map_err(failed)?;
     let (w, h) = basis.base_dimensions();
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+        return Err(format!(
+            "KTX2 image of {w}×{h} pixels; up to {MAX_SIDE}×{MAX_SIDE} are read"
+        ));
+    }
     let rgba = basis
         .transcode(0, basisu::TargetFormat::Rgba32, basisu::DecodeFlags::NONE)
         .map_err(failed)?;

@@ -223,11 +223,12 @@ pub fn export(
     let recorded = recorded_hashes(&loaded.case);
 
     let tmp = out.with_file_name(format!(
-        ".{}.partial-{}",
+        ".{}.partial-{}-{}",
         out.file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default(),
-        std::process::id()
+        std::process::id(),
+        crate::integrity::fsio::unique_suffix()
     ));
     let write_err = |source| PackageError::Write {
         path: out.to_path_buf(),

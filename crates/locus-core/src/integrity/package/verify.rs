@@ -241,6 +241,32 @@ pub fn verify(
             detail: "not in canonical form (it was edited after sealing)".into(),
         });
     }
+    // The case file must be one of the sealed members, a JSON file, named safely; and no
+    // path may be listed twice (with two hashes, which one would be checked?).
+    let case_file_ok = unsafe_name(&manifest.case_file).is_none()
+        && manifest.case_file.to_ascii_lowercase().ends_with(".json")
+        && manifest
+            .members
+            .iter()
+            .any(|m| m.path == manifest.case_file);
+    if !case_file_ok {
+        report.problems.push(Problem::BadManifest {
+            detail: format!(
+                "its case file {:?} is not a sealed .json member of the package",
+                manifest.case_file
+            ),
+        });
+        return report;
+    }
+    let mut listed = std::collections::BTreeSet::new();
+    for m in &manifest.members {
+        if !listed.insert(m.path.as_str()) {
+            report.problems.push(Problem::BadManifest {
+                detail: format!("{} is listed more than once", m.path),
+            });
+            return report;
+        }
+    }
     for m in &manifest.members {
         if let Some(why) = unsafe_name(&m.path) {
             report.problems.push(Problem::Unsafe {
