@@ -1,5 +1,5 @@
 //! Where Locus keeps its own files, apart from any case: the config folder (settings, recent
-//! cases, and later the trust store) and the data folder (the working copy of the demo case).
+//! cases, the trust store) and the data folder (the working copy of the demo case).
 //! `LOCUS_CONFIG_DIR` and `LOCUS_DATA_DIR` override them (tests, portable installs); else the
 //! XDG base directories, else `~/.config/locus` and `~/.local/share/locus`. Nothing is ever
 //! written into the program's own folder or the source tree.

@@ -50,8 +50,11 @@ impl Window {
             eprintln!("\n*** SKIPPED window test {name}: Xvfb or xdotool not installed ***\n");
             return None;
         }
-        // One display per test: tests of this file run in parallel.
-        let n = 90 + (std::process::id() % 50) * 4 + name.len() as u32 % 4;
+        // One display per window: tests of this file run in parallel, and a test may open
+        // several windows one after another.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let slot = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 8;
+        let n = 90 + (std::process::id() % 40) * 8 + slot;
         let display = format!(":{n}");
         let xvfb = Killed(
             Command::new("Xvfb")
@@ -372,5 +375,103 @@ fn the_demo_is_edited_as_a_copy_and_its_shipped_files_never_change() {
         digest_tree(&common::demo_case()),
         shipped,
         "nothing in the shipped demo changed"
+    );
+}
+
+/// Pixels of the window within 3 of the colour `rgb` in every channel.
+fn pixels_of(img: &image::RgbImage, rgb: [u8; 3]) -> usize {
+    img.pixels()
+        .filter(|p| (0..3).all(|i| p.0[i].abs_diff(rgb[i]) <= 3))
+        .count()
+}
+
+#[test]
+fn a_package_banner_is_green_only_for_a_trusted_signer() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    let key = home.path().join("prosecution.key");
+    let pkg = home.path().join("demo.locus");
+    let locus = || {
+        let mut cmd = common::locus();
+        cmd.env("LOCUS_CONFIG_DIR", &config);
+        cmd
+    };
+    locus()
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .assert()
+        .success();
+    locus()
+        .arg("export")
+        .arg(common::demo_case())
+        .arg("--out")
+        .arg(&pkg)
+        .arg("--key")
+        .arg(&key)
+        .assert()
+        .success();
+    // The banner's fills (ui/toolbar.rs): amber, green, red.
+    const AMBER: [u8; 3] = [230, 170, 40];
+    const GREEN: [u8; 3] = [30, 110, 50];
+    const RED: [u8; 3] = [180, 30, 30];
+    let banner = |pkg: &Path, name: &str| -> Option<image::RgbImage> {
+        let w = Window::start(name, home.path(), &["open", pkg.to_str().unwrap()])?;
+        w.wait_for(|l| l == "surface indexed", Duration::from_secs(90))
+            .expect("the package opens");
+        Some(w.screenshot())
+    };
+
+    // Signed by a key this user does not trust: amber, not green.
+    let Some(untrusted) = banner(&pkg, "package-untrusted") else {
+        return;
+    };
+    assert!(
+        pixels_of(&untrusted, AMBER) > 10_000 && pixels_of(&untrusted, GREEN) < 500,
+        "an untrusted signer's package has an amber banner (amber {}, green {})",
+        pixels_of(&untrusted, AMBER),
+        pixels_of(&untrusted, GREEN)
+    );
+
+    // The same package once the user trusts the key: green.
+    locus()
+        .args(["trust", "add", &format!("{}.pub", key.display())])
+        .args(["--name", "prosecution"])
+        .assert()
+        .success();
+    let trusted = banner(&pkg, "package-trusted").expect("the window opened before");
+    assert!(
+        pixels_of(&trusted, GREEN) > 10_000 && pixels_of(&trusted, AMBER) < 500,
+        "a trusted signer's package has a green banner (green {}, amber {})",
+        pixels_of(&trusted, GREEN),
+        pixels_of(&trusted, AMBER)
+    );
+
+    // One byte of the model changed: red, trusted signer or not.
+    let tampered = home.path().join("tampered.locus");
+    {
+        use std::io::{Read, Write};
+        let mut z = zip::ZipArchive::new(std::fs::File::open(&pkg).unwrap()).unwrap();
+        let mut out = zip::ZipWriter::new(std::fs::File::create(&tampered).unwrap());
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).unwrap();
+            if name == "case/models/site.glb" {
+                let k = b.len() / 2;
+                b[k] ^= 0x40;
+            }
+            out.start_file(&name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(&b).unwrap();
+        }
+        out.finish().unwrap();
+    }
+    let altered = banner(&tampered, "package-altered").expect("the window opened before");
+    assert!(
+        pixels_of(&altered, RED) > 10_000 && pixels_of(&altered, GREEN) < 500,
+        "an altered package has a red banner (red {}, green {})",
+        pixels_of(&altered, RED),
+        pixels_of(&altered, GREEN)
     );
 }

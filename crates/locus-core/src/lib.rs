@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod case;
 pub mod events;
 pub mod formats;
+pub mod fuzz;
 pub mod geo;
 pub mod inspect;
 pub mod intake;
