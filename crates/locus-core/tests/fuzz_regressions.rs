@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const TARGETS: [(&str, fn(&[u8])); 5] = [
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: [Target; 5] = [
     ("case_file", locus_core::fuzz::case_file),
     ("audit_log", locus_core::fuzz::audit_log),
     ("events", locus_core::fuzz::events),

@@ -36,6 +36,7 @@ pub(super) fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
         gltf::Gltf::from_slice_without_validation(&bytes).map_err(|e| gltf_err(e.to_string()))?;
     let mut raw_json = raw_json(&bytes).map_err(gltf_err)?;
     let document = gltf.document;
+    check_document(&document).map_err(gltf_err)?;
     let base = path.parent().unwrap_or_else(|| Path::new("."));
 
     let mut data = ModelData {
@@ -78,9 +79,11 @@ pub(super) fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
     {
         crate::formats::gltf_ext::decode_meshopt(&mut raw_json, &mut buffers).map_err(gltf_err)?;
         let json = serde_json::to_vec(&raw_json).map_err(|e| gltf_err(e.to_string()))?;
-        gltf::Gltf::from_slice_without_validation(&json)
+        let document = gltf::Gltf::from_slice_without_validation(&json)
             .map_err(|e| gltf_err(e.to_string()))?
-            .document
+            .document;
+        check_document(&document).map_err(gltf_err)?;
+        document
     } else {
         document
     };
@@ -217,6 +220,38 @@ fn image_bytes(
 
 /// Walks the scene graph with f64 transforms taken from the raw JSON: every triangle
 /// primitive, and a warning for each one skipped.
+/// The `gltf` crate's own validation, which the loader cannot run as a whole: it refuses the
+/// required extensions Locus decodes itself (Draco, meshopt) and data those extensions leave
+/// out (an accessor without a buffer view, a texture whose image is in `KHR_texture_basisu`);
+/// what is missing is checked where it is read. An index out of bounds or an invalid value is
+/// an error here, because the crate's accessors unwrap them: a hostile file must be refused,
+/// not panic.
+fn check_document(document: &gltf::Document) -> Result<(), String> {
+    use gltf::json::validation::{Error, Validate};
+    let root = document.as_json();
+    let mut errors: Vec<String> = Vec::new();
+    root.validate(root, gltf::json::Path::new, &mut |path, error| {
+        let path = path().to_string();
+        let ours = error == Error::Missing
+            || (error == Error::Unsupported && path.starts_with("extensionsRequired"));
+        if !ours && errors.len() < 5 {
+            let what = match error {
+                Error::IndexOutOfBounds => "refers to something the file does not have",
+                Error::Invalid => "has an invalid value",
+                Error::Missing => "is missing",
+                Error::Oversize => "is too large",
+                Error::Unsupported => "is not supported",
+            };
+            errors.push(format!("{path} {what}"));
+        }
+    });
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the file is not valid glTF: {}", errors.join("; ")))
+    }
+}
+
 fn read_nodes(
     document: &gltf::Document,
     raw_json: &serde_json::Value,
