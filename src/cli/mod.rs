@@ -1,11 +1,12 @@
 //! The command line (DESIGN.md §3): parses arguments, runs the windowless commands and
 //! maps every outcome to an exit code: 0 success, 1 the operation failed, 2 usage error.
 //!
-//! One file per command group (`events`, `package`, `sight`, `frames`, `report`, and the
+//! One file per command group (`events`, `package`, `sight`, `camera`, `frames`, `report`, and the
 //! hidden test helpers in `debug`); `inspect`, `render`, `derive-surface` and `open` are
 //! dispatched here. Depends on `locus_core`, and on `render` and `case_scene` for the commands
 //! that draw; never on the window's `ui` or `editing`.
 
+mod camera;
 mod debug;
 mod events;
 mod frames;
@@ -110,6 +111,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Solve where a photo was taken from: its camera's position, heading, pitch, roll and
+    /// field of view, from pairs of image pixels and model points (4 with --focal-px, else
+    /// 6), with each pair's reprojection residual; --item stores it on a photo/video item.
+    CameraMatch(camera::CameraMatchArgs),
     /// Add events from a CSV, GeoJSON, KML/KMZ or TimeMap JSON file to a case, as unverified
     /// items in one undoable edit; rejected rows and duplicates are listed with their line /
     /// feature numbers, and every assumption (date order, time zone, heights) is printed.
@@ -246,6 +251,7 @@ pub fn main() -> ExitCode {
             time,
         }) => package::run_export(&case, &out, key.as_deref(), time.as_deref()),
         Some(Command::ImportEvents(args)) => events::run_import_events(args),
+        Some(Command::CameraMatch(args)) => camera::run_camera_match(args),
         Some(Command::Keygen { out, encrypt }) => package::run_keygen(&out, encrypt),
         Some(Command::Trust(command)) => package::run_trust(command),
         Some(Command::Verify {

@@ -249,10 +249,22 @@ impl ItemForm {
             })
             .filter(|s| *s != Source::default())
             .collect();
-        item.camera = self.camera_known.then(|| MediaCamera {
+        let typed = MediaCamera {
             heading_deg: self.heading_deg.rem_euclid(360.0),
             pitch_deg: self.pitch_deg.clamp(-90.0, 90.0),
             fov_deg: self.fov_deg.clamp(1.0, 179.0),
+            roll_deg: 0.0,
+            matched: None,
+        };
+        // A solved camera (roll, the match) stays unless its angles were typed over.
+        item.camera = self.camera_known.then(|| match &base.camera {
+            Some(c)
+                if (c.heading_deg, c.pitch_deg, c.fov_deg)
+                    == (typed.heading_deg, typed.pitch_deg, typed.fov_deg) =>
+            {
+                c.clone()
+            }
+            _ => typed,
         });
         if !errors.is_empty() {
             return Err(errors);

@@ -211,6 +211,11 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
         item.position
             .validate()
             .map_err(|e| (format!("evidence[{i}].position"), e))?;
+        if let Some(camera) = &item.camera {
+            camera
+                .validate()
+                .map_err(|e| (format!("evidence[{i}].camera"), e))?;
+        }
         if let Some(t) = &item.time {
             t.validate()
                 .map_err(|e| (format!("evidence[{i}].time"), e))?;

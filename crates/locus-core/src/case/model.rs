@@ -456,6 +456,115 @@ pub struct MediaCamera {
     pub pitch_deg: f64,
     /// Horizontal field of view, degrees.
     pub fov_deg: f64,
+    /// Degrees, positive when the camera turns clockwise as seen from behind it (absent: level).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub roll_deg: f64,
+    /// The camera as solved by matching the image to the model, when it was: the heading,
+    /// pitch, roll and field of view above are then the solved ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<CameraMatch>,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+/// A camera solved from pairs of image and model points (`locus camera-match`), kept with
+/// everything needed to check it or solve it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CameraMatch {
+    /// The image matched: its file (as given, or an attachment's path) and SHA-256.
+    pub image_file: String,
+    pub image_sha256: String,
+    pub width_px: u32,
+    pub height_px: u32,
+    /// For a video, the frame's time in seconds from its start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_time_s: Option<f64>,
+    /// The solved eye, case ENU metres.
+    pub eye: Enu,
+    pub focal_px: f64,
+    /// Whether the focal length was given (else solved).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub focal_given: bool,
+    /// Radial distortion, when solved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k1: Option<f64>,
+    pub pairs: Vec<MatchPair>,
+    /// Root mean square reprojection error of the pairs used, pixels.
+    pub rms_px: f64,
+    /// One standard deviation of the eye position from the residuals (horizontal, vertical).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eye_sigma_m: Option<[f64; 2]>,
+    pub solved_by: String,
+    pub solved_at: DateTime<Utc>,
+}
+
+/// One pair of a camera match: a pixel (x right, y down from the image's top-left corner) and
+/// the model point, with its residual once solved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchPair {
+    pub pixel: [f64; 2],
+    pub enu: Enu,
+    pub error_px: f64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outlier: bool,
+}
+
+impl MediaCamera {
+    /// Numbers a case can hold: finite, angles and fields of view in range, a match of at most
+    /// 10,000 pairs.
+    pub fn validate(&self) -> Result<(), String> {
+        let finite = [
+            self.heading_deg,
+            self.pitch_deg,
+            self.fov_deg,
+            self.roll_deg,
+        ];
+        if finite.iter().any(|v| !v.is_finite()) {
+            return Err("camera angles must be finite numbers".into());
+        }
+        if !(-90.0..=90.0).contains(&self.pitch_deg) {
+            return Err(format!(
+                "camera pitch_deg {} must be from -90 to 90",
+                self.pitch_deg
+            ));
+        }
+        if !(self.fov_deg > 0.0 && self.fov_deg < 180.0) {
+            return Err(format!(
+                "camera fov_deg {} must be between 0 and 180",
+                self.fov_deg
+            ));
+        }
+        if let Some(m) = &self.matched {
+            let e = &m.eye;
+            let numbers = [e.east_m, e.north_m, e.up_m, m.focal_px, m.rms_px];
+            if numbers.iter().any(|v| !v.is_finite()) || m.focal_px <= 0.0 || m.rms_px < 0.0 {
+                return Err("camera match: eye, focal_px and rms_px must be finite".into());
+            }
+            if m.pairs.len() > 10_000 {
+                return Err(format!(
+                    "camera match: {} pairs (at most 10000)",
+                    m.pairs.len()
+                ));
+            }
+            for (i, p) in m.pairs.iter().enumerate() {
+                let v = [
+                    p.pixel[0],
+                    p.pixel[1],
+                    p.enu.east_m,
+                    p.enu.north_m,
+                    p.enu.up_m,
+                ];
+                if v.iter().any(|v| !v.is_finite()) {
+                    return Err(format!("camera match pair {}: not finite", i + 1));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

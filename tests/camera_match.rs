@@ -1,0 +1,352 @@
+//! `locus camera-match` against a camera whose answer is known: the demo rendered from its
+//! "Car park" bookmark. Points visible in that picture are found by casting rays through a
+//! grid of its pixels into the demo's surface; their pixels are then made with the test's own
+//! pinhole model, with noise added, and the solver must give the camera back. The renderer's
+//! own projection of the items (`render --json`) is checked against the same pinhole model, so
+//! the conventions (pixel origin, axes, field of view) are those of the pictures Locus draws.
+
+mod common;
+
+use std::path::Path;
+
+use common::{demo_case, locus, skip_without_vulkan};
+use locus_core::analysis::camera_match::Camera;
+use locus_core::case::file::load_case;
+use locus_core::geo::geodesy::Enu;
+use locus_core::site::Site;
+use nalgebra::Vector3;
+use serde_json::{Value, json};
+
+const W: u32 = 1280;
+const H: u32 = 720;
+
+/// The demo's "Car park" bookmark as a camera (vertical field of view, no roll).
+fn car_park(case: &locus_core::case::Case) -> Camera {
+    let b = case
+        .bookmarks
+        .iter()
+        .find(|b| b.name == "Car park")
+        .expect("the demo has a Car park bookmark");
+    Camera::looking_at(b.eye.to_vector(), b.target.to_vector(), b.fov_deg, W, H)
+}
+
+/// Deterministic Gaussian noise (Box–Muller over a small LCG).
+struct Noise(u64);
+
+impl Noise {
+    fn uniform(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    fn gaussian(&mut self, sigma: f64) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        sigma * (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+/// Model points seen at an 8×5 grid of pixels, with their pixels as the camera projects them
+/// plus Gaussian noise of `sigma` px.
+fn pairs(camera: &Camera, site: &Site, sigma: f64) -> Vec<Value> {
+    let mut noise = Noise(7);
+    let mut out = Vec::new();
+    for i in 0..8 {
+        for j in 0..5 {
+            let pixel = [
+                W as f64 * (0.06 + 0.125 * i as f64),
+                H as f64 * (0.08 + 0.21 * j as f64),
+            ];
+            let d = camera.ray(pixel);
+            let Some(hit) =
+                site.surface
+                    .ray_cast(Enu::from_vector(camera.eye), [d.x, d.y, d.z], 10_000.0)
+            else {
+                continue;
+            };
+            let p = hit.point.to_vector();
+            let q = camera.project(p).unwrap();
+            out.push(json!({
+                "pixel": [q[0] + noise.gaussian(sigma), q[1] + noise.gaussian(sigma)],
+                "enu": [p.x, p.y, p.z],
+            }));
+        }
+    }
+    out
+}
+
+fn camera_match(case: &Path, photo: &Path, pairs: &Path, extra: &[&str]) -> Value {
+    let out = locus()
+        .arg("camera-match")
+        .arg(case)
+        .arg("--photo")
+        .arg(photo)
+        .arg("--pairs")
+        .arg(pairs)
+        .args(extra)
+        .arg("--json")
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+#[test]
+fn the_camera_of_a_rendered_view_is_recovered_from_noisy_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load_case(&demo_case()).unwrap();
+    let site = Site::open(&loaded);
+    let truth = car_park(&loaded.case);
+
+    // The "photo": the demo as Locus draws it from the bookmark.
+    let photo = dir.path().join("car_park.png");
+    let render = locus()
+        .arg("render")
+        .arg(demo_case())
+        .args(["--bookmark", "Car park", "--size", &format!("{W}x{H}")])
+        .arg("--out")
+        .arg(&photo)
+        .arg("--json")
+        .output()
+        .unwrap();
+    if skip_without_vulkan(&render) {
+        // Without a renderer the photo is any image of the same size.
+        image::RgbImage::new(W, H).save(&photo).unwrap();
+    } else {
+        assert!(
+            render.status.success(),
+            "{}",
+            String::from_utf8_lossy(&render.stderr)
+        );
+        // The renderer projects the items where this pinhole model does (within rounding).
+        let v: Value = serde_json::from_slice(&render.stdout).unwrap();
+        let mut checked = 0;
+        for item in v["items"].as_array().unwrap() {
+            let (Some(px), Some(index)) = (
+                item["ground_pixel"].as_array(),
+                loaded.case.evidence.iter().position(|i| item["id"] == i.id),
+            ) else {
+                continue;
+            };
+            let p = site.layout.items[index].enu.to_vector();
+            let Some(q) = truth.project(p) else { continue };
+            if !(0.0..W as f64).contains(&q[0]) || !(0.0..H as f64).contains(&q[1]) {
+                continue;
+            }
+            let (x, y) = (px[0].as_f64().unwrap(), px[1].as_f64().unwrap());
+            assert!(
+                (x - q[0]).abs() <= 1.5 && (y - q[1]).abs() <= 1.5,
+                "item {}: rendered at ({x}, {y}), pinhole model ({:.2}, {:.2})",
+                item["id"],
+                q[0],
+                q[1]
+            );
+            checked += 1;
+        }
+        assert!(checked >= 5, "only {checked} items in view to compare");
+    }
+
+    let (th, tp, tr) = truth.angles_deg();
+    let points = pairs(&truth, &site, 0.5);
+    assert!(
+        points.len() >= 16,
+        "{} grid rays hit the model",
+        points.len()
+    );
+    let file = dir.path().join("pairs.json");
+    std::fs::write(&file, serde_json::to_string(&points).unwrap()).unwrap();
+    let distance = (truth.eye - Vector3::new(14.0, -21.0, 161.5)).norm();
+    for focal in [None, Some(truth.focal_px)] {
+        let f = focal.map(|f| format!("{f}"));
+        let extra: Vec<&str> = match &f {
+            Some(f) => vec!["--focal-px", f.as_str()],
+            None => vec![],
+        };
+        let v = camera_match(&demo_case(), &photo, &file, &extra);
+        let eye = Vector3::new(
+            v["eye"]["enu"][0].as_f64().unwrap(),
+            v["eye"]["enu"][1].as_f64().unwrap(),
+            v["eye"]["enu"][2].as_f64().unwrap(),
+        );
+        let num = |k: &str| v[k].as_f64().unwrap();
+        // Tolerances: 0.5 px of noise over a 1280 px image at ~40 m from the car park moves a
+        // 20-pair solution by centimetres; 1 % of the distance (0.4 m) and 0.3° leave a wide
+        // margin while still catching any error of convention (a flipped axis or a
+        // half-pixel shift of the principal point is metres and degrees off).
+        assert!(
+            (eye - truth.eye).norm() < 0.01 * distance,
+            "focal {focal:?}: eye {eye:?}, truth {:?}",
+            truth.eye
+        );
+        let angle = |a: f64, b: f64| ((a - b + 540.0).rem_euclid(360.0) - 180.0).abs();
+        eprintln!(
+            "focal {focal:?}: {} pairs, eye off by {:.3} m at {distance:.0} m, heading {:.3}°, pitch {:.3}°, roll {:.3}°, hfov {:.3}° off; rms {:.2} px",
+            points.len(),
+            (eye - truth.eye).norm(),
+            angle(num("heading_deg"), th),
+            (num("pitch_deg") - tp).abs(),
+            angle(num("roll_deg"), tr),
+            (num("hfov_deg") - truth.hfov_deg()).abs(),
+            num("rms_px")
+        );
+        assert!(angle(num("heading_deg"), th) < 0.3, "{v}");
+        assert!((num("pitch_deg") - tp).abs() < 0.3, "{v}");
+        assert!(angle(num("roll_deg"), tr) < 0.3, "{v}");
+        assert!((num("hfov_deg") - truth.hfov_deg()).abs() < 0.3, "{v}");
+        // The residuals are the noise: about 0.5 px per axis.
+        assert!(num("rms_px") > 0.3 && num("rms_px") < 1.2, "{v}");
+        assert_eq!(v["outliers"], 0, "{v}");
+        assert!(v["eye"]["geodetic"]["lat_deg"].is_number());
+        assert!(v["eye"]["sigma_horizontal_m"].as_f64().unwrap() < 0.5);
+    }
+}
+
+#[test]
+fn degenerate_pairs_are_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("photo.png");
+    image::RgbImage::new(W, H).save(&photo).unwrap();
+    let run = |name: &str, pairs: Value, extra: &[&str]| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, pairs.to_string()).unwrap();
+        let out = locus()
+            .arg("camera-match")
+            .arg(demo_case())
+            .arg("--photo")
+            .arg(&photo)
+            .arg("--pairs")
+            .arg(&file)
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // Five pairs without a focal length.
+    let five: Vec<Value> = (0..5)
+        .map(|i| json!({"pixel": [100.0 + 200.0 * i as f64, 100.0 + 90.0 * (i % 3) as f64], "enu": [i as f64, (i * i) as f64, 0.0]}))
+        .collect();
+    let (code, err) = run("five.json", json!(five), &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("5 pair(s) given; at least 6 are needed"),
+        "{err}"
+    );
+    // Points along one line.
+    let line: Vec<Value> = (0..8)
+        .map(|i| json!({"pixel": [100.0 + 120.0 * i as f64, 300.0 + 40.0 * (i % 2) as f64], "enu": [2.0 * i as f64, 3.0 * i as f64, 160.0]}))
+        .collect();
+    let (code, err) = run("line.json", json!(line), &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("lie on one line"), "{err}");
+    // A model point behind the camera that the other pairs fix: named by its number.
+    let loaded = load_case(&demo_case()).unwrap();
+    let truth = car_park(&loaded.case);
+    let site = Site::open(&loaded);
+    let mut behind = pairs(&truth, &site, 0.0);
+    let p = truth.eye - truth.forward() * 30.0;
+    behind.push(json!({"pixel": [640.0, 360.0], "enu": [p.x, p.y, p.z]}));
+    let (code, err) = run(
+        "behind.json",
+        json!(behind),
+        &["--focal-px", &truth.focal_px.to_string()],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "pair(s) {} would be behind the camera",
+            behind.len()
+        )),
+        "{err}"
+    );
+    // A pair that names neither "enu" nor "geodetic" is a usage error, by number.
+    let (code, err) = run("bad.json", json!([{"pixel": [1, 2]}]), &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("pair 1: give exactly one of"), "{err}");
+    // A pixel outside the image.
+    let mut outside = five.clone();
+    outside.push(json!({"pixel": [5000.0, 10.0], "enu": [9.0, 1.0, 2.0]}));
+    let (code, err) = run("outside.json", json!(outside), &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("pair 6: pixel (5000, 10) is outside the 1280×720 image"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_solved_camera_is_stored_on_the_item_as_one_audited_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(demo_case())
+        .arg(&case)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let loaded = load_case(&case).unwrap();
+    let site = Site::open(&loaded);
+    let truth = car_park(&loaded.case);
+    let photo = dir.path().join("photo.png");
+    image::RgbImage::new(W, H).save(&photo).unwrap();
+    let file = dir.path().join("pairs.json");
+    std::fs::write(&file, json!(pairs(&truth, &site, 0.3)).to_string()).unwrap();
+    let photo_item = loaded
+        .case
+        .evidence
+        .iter()
+        .find(|i| i.category == locus_core::case::Category::Photo)
+        .expect("the demo has a photo item")
+        .id
+        .clone();
+    let log_before = std::fs::read_to_string(case.join("audit.jsonl")).unwrap_or_default();
+    let v = camera_match(&case, &photo, &file, &["--item", &photo_item]);
+    assert_eq!(v["item"], photo_item.as_str());
+    let after = load_case(&case).unwrap();
+    let item = after
+        .case
+        .evidence
+        .iter()
+        .find(|i| i.id == photo_item)
+        .unwrap();
+    let cam = item.camera.as_ref().unwrap();
+    let m = cam.matched.as_ref().expect("the match is stored");
+    assert_eq!(m.pairs.len(), v["pairs"].as_u64().unwrap() as usize);
+    assert!((m.rms_px - v["rms_px"].as_f64().unwrap()).abs() < 1e-9);
+    assert_eq!(m.image_sha256.len(), 64);
+    assert!((cam.heading_deg - v["heading_deg"].as_f64().unwrap()).abs() < 1e-9);
+    match item.position.location {
+        locus_core::case::Location::Enu {
+            east_m,
+            north_m,
+            up_m,
+        } => {
+            assert!((east_m - truth.eye.x).abs() < 0.5 && (north_m - truth.eye.y).abs() < 0.5);
+            assert!((up_m.unwrap() - truth.eye.z).abs() < 0.5);
+        }
+        ref other => panic!("the item's position is the solved eye, not {other:?}"),
+    }
+    let log_after = std::fs::read_to_string(case.join("audit.jsonl")).unwrap();
+    assert_eq!(log_after.lines().count(), log_before.lines().count() + 1);
+    assert!(log_after.lines().last().unwrap().contains("camera"));
+    // An unknown item is a usage error and changes nothing.
+    let out = locus()
+        .arg("camera-match")
+        .arg(&case)
+        .arg("--photo")
+        .arg(&photo)
+        .arg("--pairs")
+        .arg(&file)
+        .args(["--item", "NOPE"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(case.join("audit.jsonl")).unwrap(),
+        log_after
+    );
+}
