@@ -32,6 +32,16 @@ pub(super) fn load_gltf(path: &Path) -> Result<ModelData, ModelError> {
         path: path.to_path_buf(),
         message,
     };
+    // A GLB's stated length is checked here: the gltf crate subtracts the header's 12 bytes
+    // from it unchecked.
+    if bytes.len() >= 12 && bytes.starts_with(b"glTF") {
+        let stated = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
+        if stated < 12 {
+            return Err(gltf_err(format!(
+                "the GLB header states a length of {stated} bytes, less than the header itself"
+            )));
+        }
+    }
     let gltf =
         gltf::Gltf::from_slice_without_validation(&bytes).map_err(|e| gltf_err(e.to_string()))?;
     let mut raw_json = raw_json(&bytes).map_err(gltf_err)?;
