@@ -20,7 +20,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::case_scene::CaseScene;
-use crate::view::camera::{MainCamera, Pose, bookmark_pose, camera_bundle, default_pose};
+use crate::view::camera::{
+    MainCamera, Pose, bookmark_pose, camera_bundle, default_pose, through_pose,
+};
 use crate::view::clock::TimeControl;
 use crate::view::markers::{Marker, Target, head_on_screen};
 use crate::view::story::StoryView;
@@ -36,6 +38,8 @@ pub struct RenderRequest {
     /// its filters, the banner and the caption.
     pub step: Option<usize>,
     pub show_all: bool,
+    /// Through the camera of this item (its index): `render --through`.
+    pub through: Option<usize>,
 }
 
 pub struct RenderResult {
@@ -137,9 +141,11 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
                         .and_then(|i| scene.case().bookmarks[i].time)
                 })
                 .unwrap_or_else(|| default_time(&scene)),
-            pose: match request.bookmark {
-                Some(i) => bookmark_pose(&scene, &scene.case().bookmarks[i]),
-                None => default_pose(&scene),
+            pose: match (request.through, request.bookmark) {
+                (Some(i), _) => through_pose(&scene, i, request.width, request.height)
+                    .map_err(|e| anyhow!("{e}"))?,
+                (None, Some(i)) => bookmark_pose(&scene, &scene.case().bookmarks[i]),
+                (None, None) => default_pose(&scene),
             },
             show_all: request.show_all,
             story: StoryView::default(),
@@ -252,7 +258,7 @@ impl Offscreen {
             let mut cam = world.entity_mut(self.camera);
             if let Some(mut tf) = cam.get_mut::<Transform>() {
                 *tf = Transform::from_translation(shot.pose.eye)
-                    .looking_at(shot.pose.target, Vec3::Y);
+                    .looking_at(shot.pose.target, shot.pose.up);
             }
             if let Some(mut projection) = cam.get_mut::<Projection>()
                 && let Projection::Perspective(p) = projection.as_mut()

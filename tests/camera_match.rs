@@ -350,3 +350,121 @@ fn a_solved_camera_is_stored_on_the_item_as_one_audited_edit() {
         log_after
     );
 }
+
+/// Mean absolute difference of two same-sized RGB(A) pictures, per channel, 0–255.
+fn mean_difference(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| x.abs_diff(*y) as u64)
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+#[test]
+fn the_view_through_a_matched_camera_lines_up_with_its_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(demo_case())
+        .arg(&case)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The "photo": the demo drawn from the Car park bookmark at its moment.
+    let photo = dir.path().join("car_park.png");
+    let shot = locus()
+        .arg("render")
+        .arg(&case)
+        .args(["--bookmark", "Car park", "--size", &format!("{W}x{H}")])
+        .arg("--out")
+        .arg(&photo)
+        .output()
+        .unwrap();
+    if skip_without_vulkan(&shot) {
+        return;
+    }
+    assert!(shot.status.success());
+    let loaded = load_case(&case).unwrap();
+    let site = Site::open(&loaded);
+    let truth = car_park(&loaded.case);
+    let file = dir.path().join("pairs.json");
+    std::fs::write(&file, json!(pairs(&truth, &site, 0.5)).to_string()).unwrap();
+    let item = loaded
+        .case
+        .evidence
+        .iter()
+        .find(|i| i.category == locus_core::case::Category::Photo)
+        .unwrap()
+        .id
+        .clone();
+    camera_match(&case, &photo, &file, &["--item", &item]);
+    // The photo is now one of the item's originals, in the evidence store.
+    let stored = load_case(&case).unwrap();
+    let m = stored
+        .case
+        .evidence
+        .iter()
+        .find(|i| i.id == item)
+        .and_then(|i| i.camera.as_ref())
+        .and_then(|c| c.matched.clone())
+        .unwrap();
+    assert!(m.image_file.starts_with("evidence/"), "{}", m.image_file);
+    assert!(case.join(&m.image_file).is_file());
+
+    let through = |opacity: &str, name: &str| -> (image::RgbImage, Value) {
+        let out = dir.path().join(name);
+        let run = locus()
+            .arg("render")
+            .arg(&case)
+            .args([
+                "--through",
+                &item,
+                "--opacity",
+                opacity,
+                "--size",
+                "1280x100",
+            ])
+            .args(["--time", "2025-06-14T10:03:00Z", "--json"])
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let v: Value = serde_json::from_slice(&run.get_output().stdout).unwrap();
+        (image::open(&out).unwrap().to_rgb8(), v)
+    };
+    let original = image::open(&photo).unwrap().to_rgb8();
+    // The model alone, seen through the solved camera, is the photo again (the height follows
+    // the photo's aspect, whatever --size said).
+    let (model, v) = through("0", "model.png");
+    assert_eq!(model.dimensions(), (W, H));
+    assert_eq!(v["through"]["item"], item.as_str());
+    assert_eq!(v["through"]["photo_shown"], true);
+    let aligned = mean_difference(&model, &original);
+    // With opacity 1 the picture is the photo; another view (the Overview bookmark) shows what
+    // "not lining up" measures.
+    let (photo_only, _) = through("1", "photo.png");
+    assert!(mean_difference(&photo_only, &original) < 1.0);
+    let shifted = locus()
+        .arg("render")
+        .arg(&case)
+        .args(["--bookmark", "Overview", "--size", &format!("{W}x{H}")])
+        .args(["--time", "2025-06-14T10:03:00Z"])
+        .arg("--out")
+        .arg(dir.path().join("elsewhere.png"))
+        .assert()
+        .success();
+    drop(shifted);
+    let elsewhere = image::open(dir.path().join("elsewhere.png"))
+        .unwrap()
+        .to_rgb8();
+    let control = mean_difference(&elsewhere, &original);
+    eprintln!("mean difference: through the solved camera {aligned:.2}, another view {control:.2}");
+    assert!(
+        aligned < 6.0 && aligned * 5.0 < control,
+        "through the solved camera {aligned:.2}, another view {control:.2}"
+    );
+}

@@ -298,13 +298,28 @@ fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pai
     let (heading, pitch, roll) = c.angles_deg();
     let eye = Enu::from_vector(c.eye);
     let mut after = before.clone();
+    // The photo becomes (or already is) one of the item's originals, hashed into the
+    // evidence store, so the match, the look-through view and a sealed package all carry it.
+    let attachment = match after.attachments.iter().find(|x| x.sha256 == sha256) {
+        Some(x) => x.clone(),
+        None => {
+            let x = locus_core::integrity::attach::attach_file(
+                &session.loaded.dir,
+                &a.photo,
+                &author,
+                Utc::now(),
+            )?;
+            after.attachments.push(x.clone());
+            x
+        }
+    };
     after.camera = Some(MediaCamera {
         heading_deg: heading,
         pitch_deg: pitch,
         fov_deg: c.hfov_deg(),
         roll_deg: roll,
         matched: Some(CameraMatch {
-            image_file: a.photo.display().to_string(),
+            image_file: attachment.path.clone(),
             image_sha256: sha256.to_string(),
             width_px: c.width,
             height_px: c.height,
@@ -346,4 +361,56 @@ fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pai
     })?;
     session.save()?;
     Ok(())
+}
+
+/// The photo a matched item's camera was solved from, read from the case's evidence store and
+/// checked against the SHA-256 recorded with the match; None (after saying why) when the item
+/// has no match or the photo cannot be shown, so that the view is still drawn.
+pub fn matched_photo(
+    scene: &crate::case_scene::CaseScene,
+    item: usize,
+) -> Result<Option<image::RgbaImage>> {
+    let it = &scene.case().evidence[item];
+    let Some(m) = it.camera.as_ref().and_then(|c| c.matched.as_ref()) else {
+        eprintln!(
+            "note: item {} has no matched photo; the view through its camera is drawn without one",
+            it.id
+        );
+        return Ok(None);
+    };
+    let path = scene.loaded().dir.join(&m.image_file);
+    let check =
+        locus_core::integrity::fsio::case_file_inside(&scene.loaded().dir, &path).and_then(|p| {
+            let sha = locus_core::integrity::fsio::sha256_file(&p).map_err(|e| e.to_string())?;
+            if sha != m.image_sha256 {
+                return Err(format!(
+                    "ALTERED: its SHA-256 is {sha}, the match recorded {}",
+                    m.image_sha256
+                ));
+            }
+            image::open(&p).map_err(|e| e.to_string())
+        });
+    match check {
+        Ok(img) => Ok(Some(img.to_rgba8())),
+        Err(e) => {
+            eprintln!(
+                "warning: the photo of item {} is not shown ({e}): {}",
+                it.id,
+                path.display()
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Lays the photo over the rendered picture (both sRGB, the photo scaled to the picture).
+pub fn overlay(rgba: &mut [u8], width: u32, height: u32, photo: &image::RgbaImage, opacity: f32) {
+    let scaled =
+        image::imageops::resize(photo, width, height, image::imageops::FilterType::Triangle);
+    for (dst, src) in rgba.chunks_exact_mut(4).zip(scaled.pixels()) {
+        for (d, s) in dst.iter_mut().zip(src.0).take(3) {
+            let v = *d as f32 * (1.0 - opacity) + s as f32 * opacity;
+            *d = v.round().clamp(0.0, 255.0) as u8;
+        }
+    }
 }

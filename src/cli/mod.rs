@@ -6,7 +6,7 @@
 //! dispatched here. Depends on `locus_core`, and on `render` and `case_scene` for the commands
 //! that draw; never on the window's `ui` or `editing`.
 
-mod camera;
+pub(crate) mod camera;
 mod debug;
 mod events;
 mod frames;
@@ -41,6 +41,41 @@ struct Cli {
     command: Option<Command>,
 }
 
+#[derive(clap::Args)]
+struct RenderArgs {
+    case: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    /// The moment to show (RFC 3339, e.g. 2025-06-14T12:03:00+02:00); default: the end of
+    /// the case's time span, or the bookmark's time.
+    #[arg(long)]
+    time: Option<String>,
+    /// Use this bookmark's camera (and time, unless --time is given).
+    #[arg(long, conflicts_with = "step")]
+    bookmark: Option<String>,
+    /// Render storyline step N (1 = the first) as presented: its view, its moment (the
+    /// end of its range), its filters, the banner and the caption.
+    #[arg(long, value_name = "N")]
+    step: Option<usize>,
+    /// Image size in pixels.
+    #[arg(long, default_value = "1280x720")]
+    size: String,
+    /// Show every item regardless of time.
+    #[arg(long)]
+    all: bool,
+    /// Also print, as JSON, the camera and where each item landed in the image.
+    #[arg(long)]
+    json: bool,
+    /// Look through the camera of this photo/video item (as solved by camera-match, or as
+    /// typed), with its photo laid over the model; the picture takes the photo's aspect
+    /// (the height follows from --size's width).
+    #[arg(long, value_name = "ITEM", conflicts_with_all = ["bookmark", "step"])]
+    through: Option<String>,
+    /// With --through: the photo's opacity over the model, 0 (model only) to 1 (photo only).
+    #[arg(long, default_value_t = 0.5, requires = "through")]
+    opacity: f32,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Open a case folder (or its case.json), a sealed .locus package or a model file in the
@@ -71,31 +106,7 @@ enum Command {
         json: bool,
     },
     /// Render a view of a case to a PNG offscreen (no window or X server needed).
-    Render {
-        case: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
-        /// The moment to show (RFC 3339, e.g. 2025-06-14T12:03:00+02:00); default: the end of
-        /// the case's time span, or the bookmark's time.
-        #[arg(long)]
-        time: Option<String>,
-        /// Use this bookmark's camera (and time, unless --time is given).
-        #[arg(long, conflicts_with = "step")]
-        bookmark: Option<String>,
-        /// Render storyline step N (1 = the first) as presented: its view, its moment (the
-        /// end of its range), its filters, the banner and the caption.
-        #[arg(long, value_name = "N")]
-        step: Option<usize>,
-        /// Image size in pixels.
-        #[arg(long, default_value = "1280x720")]
-        size: String,
-        /// Show every item regardless of time.
-        #[arg(long)]
-        all: bool,
-        /// Also print, as JSON, the camera and where each item landed in the image.
-        #[arg(long)]
-        json: bool,
-    },
+    Render(RenderArgs),
     /// Line of sight over the case's models: could someone at FROM see TO? Positions are
     /// LAT,LON (on the surface; the observer's eye --eye-height above it) or LAT,LON,H
     /// (H: ellipsoidal height in metres). Exits 0 whether visible or blocked.
@@ -210,25 +221,7 @@ pub fn main() -> ExitCode {
         Some(Command::Inspect { path, json }) => run_inspect(&path, json),
         Some(Command::New(args)) => intake::run_new(args),
         Some(Command::AddModel(args)) => intake::run_add_model(args),
-        Some(Command::Render {
-            case,
-            out,
-            time,
-            bookmark,
-            step,
-            size,
-            all,
-            json,
-        }) => run_render(
-            &case,
-            &out,
-            time.as_deref(),
-            bookmark.as_deref(),
-            step,
-            &size,
-            all,
-            json,
-        ),
+        Some(Command::Render(args)) => run_render(args),
         Some(Command::Frames(args)) => frames::run_frames(args),
         Some(Command::Report(args)) => report::run_report(args),
         Some(Command::DeriveSurface {
@@ -337,26 +330,23 @@ pub fn parse_size(size: &str) -> Result<(u32, u32)> {
     }
 }
 
-fn run_render(
-    case: &Path,
-    out: &Path,
-    time: Option<&str>,
-    bookmark: Option<&str>,
-    step: Option<usize>,
-    size: &str,
-    all: bool,
-    json: bool,
-) -> Result<()> {
-    let (width, height) = parse_size(size)?;
-    let time = time
+fn run_render(a: RenderArgs) -> Result<()> {
+    let (case, out) = (a.case.as_path(), a.out.as_path());
+    let (width, mut height) = parse_size(&a.size)?;
+    let time = a
+        .time
+        .as_deref()
         .map(|t| parse_rfc3339(t).map_err(|e| UsageError(format!("--time: {e}"))))
         .transpose()?;
     require_extension(out, "png")?;
+    if !(0.0..=1.0).contains(&a.opacity) {
+        return Err(UsageError("--opacity must be from 0 to 1".into()).into());
+    }
     let scene = CaseScene::open_read_only(case, "offscreen render")?;
     for w in &scene.site().warnings {
         eprintln!("warning: {w}");
     }
-    let bookmark = match bookmark {
+    let bookmark = match a.bookmark.as_deref() {
         None => None,
         Some(name) => {
             let Some(index) = scene
@@ -383,7 +373,7 @@ fn run_render(
             Some(index)
         }
     };
-    let step = match step {
+    let step = match a.step {
         None => None,
         Some(n) => {
             let steps = scene.case().storyline.steps.len();
@@ -393,21 +383,55 @@ fn run_render(
             Some(n - 1)
         }
     };
+    let through = match a.through.as_deref() {
+        None => None,
+        Some(id) => {
+            let Some(index) = scene.case().evidence.iter().position(|i| i.id == id) else {
+                return Err(UsageError(format!("--through: no item {id:?} in this case")).into());
+            };
+            let photo = crate::cli::camera::matched_photo(&scene, index)?;
+            if let Some(p) = &photo {
+                // The picture takes the photo's aspect.
+                height = ((width as f64 * p.height() as f64 / p.width() as f64).round() as u32)
+                    .clamp(16, 8192);
+            }
+            Some((index, photo))
+        }
+    };
     let request = RenderRequest {
         width,
         height,
         time,
         bookmark,
         step,
-        show_all: all,
+        show_all: a.all,
+        through: through.as_ref().map(|t| t.0),
     };
-    let result = crate::render::render_offscreen(scene, request)?;
+    let through_report = through.as_ref().map(|(index, photo)| {
+        let item = &scene.case().evidence[*index];
+        let matched = item.camera.as_ref().and_then(|c| c.matched.as_ref());
+        serde_json::json!({
+            "item": item.id,
+            "photo": matched.map(|m| &m.image_file),
+            "photo_sha256": matched.map(|m| &m.image_sha256),
+            "rms_px": matched.map(|m| m.rms_px),
+            "photo_shown": photo.is_some(),
+            "opacity": if photo.is_some() { a.opacity } else { 0.0 },
+        })
+    });
+    let mut result = crate::render::render_offscreen(scene, request)?;
+    if let Some((_, Some(photo))) = &through {
+        crate::cli::camera::overlay(&mut result.rgba, width, height, photo, a.opacity);
+    }
+    if let Some(t) = through_report {
+        result.report["through"] = t;
+    }
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
         .write_image(&result.rgba, width, height, image::ExtendedColorType::Rgba8)
         .context("encoding the PNG")?;
     atomic_write(out, &png).with_context(|| format!("writing {}", out.display()))?;
-    if json {
+    if a.json {
         println!("{}", serde_json::to_string_pretty(&result.report)?);
     } else {
         eprintln!(

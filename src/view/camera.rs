@@ -53,12 +53,14 @@ pub fn plugin(app: &mut App) {
         );
 }
 
-/// A camera pose: eye and target in render coordinates, vertical field of view.
+/// A camera pose: eye and target in render coordinates, vertical field of view, and the
+/// direction the picture's top edge points towards (`Vec3::Y`, up, except for a rolled camera).
 #[derive(Debug, Clone, Copy)]
 pub struct Pose {
     pub eye: Vec3,
     pub target: Vec3,
     pub fov_deg: f32,
+    pub up: Vec3,
 }
 
 /// The view a case opens with: the whole site from the south, 35° down.
@@ -72,11 +74,61 @@ pub fn default_pose(scene: &CaseScene) -> Pose {
         eye,
         target,
         fov_deg: DEFAULT_FOV_DEG,
+        up: Vec3::Y,
     }
 }
 
 pub fn bookmark_pose(scene: &CaseScene, b: &Bookmark) -> Pose {
     crate::view::story::render_pose(scene, &b.into())
+}
+
+/// "View through this camera": the pose of a photo or video item's camera — the solved one
+/// when it was matched (eye, heading, pitch, roll), else its typed heading and pitch from its
+/// position — for a picture of `width`×`height` (the vertical field of view follows from the
+/// camera's horizontal one and that aspect).
+pub fn through_pose(
+    scene: &CaseScene,
+    item: usize,
+    width: u32,
+    height: u32,
+) -> Result<Pose, String> {
+    let it = scene
+        .case()
+        .evidence
+        .get(item)
+        .ok_or_else(|| format!("no item number {item}"))?;
+    let cam = it.camera.as_ref().ok_or_else(|| {
+        format!(
+            "item {} has no camera (match its photo with camera-match, or type its heading and field of view)",
+            it.id
+        )
+    })?;
+    let eye = match &cam.matched {
+        Some(m) => m.eye,
+        None => scene.site().layout.items[item].enu,
+    };
+    let c = locus_core::analysis::camera_match::Camera::from_angles(
+        eye.to_vector(),
+        cam.heading_deg,
+        cam.pitch_deg,
+        cam.roll_deg,
+        1.0,
+        width,
+        height,
+    );
+    let hfov = cam.fov_deg.to_radians();
+    let vfov = 2.0 * ((hfov / 2.0).tan() * height as f64 / width as f64).atan();
+    let view = |v: nalgebra::Vector3<f64>| {
+        let d = locus_core::geo::geodesy::enu_to_view(Enu::from_vector(v));
+        Vec3::new(d[0] as f32, d[1] as f32, d[2] as f32)
+    };
+    let eye_render = scene.to_render(eye);
+    Ok(Pose {
+        eye: eye_render,
+        target: eye_render + view(c.forward()) * 10.0,
+        fov_deg: vfov.to_degrees() as f32,
+        up: view(c.up()),
+    })
 }
 
 /// The camera bundle both the window and offscreen renders use.
@@ -89,7 +141,7 @@ pub fn camera_bundle(scene: &CaseScene, pose: Pose, software: bool) -> impl Bund
             far: (scene.radius_m() as f32 * 40.0).max(2000.0),
             ..default()
         }),
-        Transform::from_translation(pose.eye).looking_at(pose.target, Vec3::Y),
+        Transform::from_translation(pose.eye).looking_at(pose.target, pose.up),
         // Evidence colours and photogrammetry textures are shown as they are, not tone-mapped.
         Tonemapping::None,
         if software { Msaa::Off } else { Msaa::Sample4 },
@@ -106,7 +158,7 @@ fn reset_view(
 ) {
     let pose = default_pose(&scene);
     for (mut tf, mut projection, orbit) in &mut cameras {
-        *tf = Transform::from_translation(pose.eye).looking_at(pose.target, Vec3::Y);
+        *tf = Transform::from_translation(pose.eye).looking_at(pose.target, pose.up);
         if let Projection::Perspective(p) = projection.as_mut() {
             p.fov = pose.fov_deg.to_radians();
             p.far = (scene.radius_m() as f32 * 40.0).max(2000.0);

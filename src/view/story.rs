@@ -106,6 +106,7 @@ pub fn render_pose(scene: &CaseScene, p: &CameraPose) -> crate::view::camera::Po
         eye: scene.to_render(p.eye),
         target: scene.to_render(p.target),
         fov_deg: p.fov_deg as f32,
+        up: Vec3::Y,
     }
 }
 
