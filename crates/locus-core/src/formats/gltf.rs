@@ -239,6 +239,23 @@ fn image_bytes(
 fn check_document(document: &gltf::Document) -> Result<(), String> {
     use gltf::json::validation::{Error, Validate};
     let root = document.as_json();
+    // The validation itself indexes the accessors by each POSITION attribute unchecked.
+    for (m, mesh) in root.meshes.iter().enumerate() {
+        for (p, primitive) in mesh.primitives.iter().enumerate() {
+            for (semantic, index) in &primitive.attributes {
+                if index.value() >= root.accessors.len() {
+                    return Err(format!(
+                        "the file is not valid glTF: meshes[{m}].primitives[{p}].attributes.{} refers to accessor {}, which the file does not have",
+                        match semantic {
+                            gltf::json::validation::Checked::Valid(s) => s.to_string(),
+                            gltf::json::validation::Checked::Invalid => "(invalid)".into(),
+                        },
+                        index.value()
+                    ));
+                }
+            }
+        }
+    }
     let mut errors: Vec<String> = Vec::new();
     root.validate(root, gltf::json::Path::new, &mut |path, error| {
         let path = path().to_string();
