@@ -80,6 +80,10 @@ pub fn read_las_points(path: &Path) -> Result<Vec<ColouredPoint>, DeriveError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
+    crate::formats::las::check_raw_header(path).map_err(|message| DeriveError::Read {
+        path: path.to_path_buf(),
+        message,
+    })?;
     let mut reader = las::Reader::from_path(path).map_err(read_err)?;
     let data = reader.read_all().map_err(read_err)?;
     let mut raw = Vec::new();

@@ -33,6 +33,7 @@ pub fn declared_placement(path: &Path) -> Result<Option<DeclaredPlacement>, Stri
     if ext != "las" && ext != "laz" {
         return Ok(None);
     }
+    check_raw_header(path).map_err(|e| format!("{e}: {}", path.display()))?;
     let reader = las::Reader::from_path(path).map_err(|e| format!("{e}: {}", path.display()))?;
     let header = reader.header();
     let Ok(Some(crs)) = crate::geo::crs::las_crs(header) else {
@@ -55,12 +56,36 @@ pub fn declared_placement(path: &Path) -> Result<Option<DeclaredPlacement>, Stri
     }))
 }
 
+/// The header's point count times its record length, checked before the `las` crate computes
+/// it unchecked (an absurd LAS 1.4 count overflows there).
+pub(crate) fn check_raw_header(path: &Path) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let raw = las::raw::Header::read_from(std::io::BufReader::new(file))
+        .map_err(|e| format!("not a readable LAS/LAZ header ({e})"))?;
+    let legacy = u64::from(raw.number_of_point_records);
+    let count = match raw.large_file {
+        Some(lf) if legacy == 0 => lf.number_of_point_records,
+        _ => legacy,
+    };
+    count
+        .checked_mul(u64::from(raw.point_data_record_length))
+        .and_then(|bytes| bytes.checked_add(u64::from(raw.offset_to_point_data)))
+        .map(|_| ())
+        .ok_or_else(|| {
+            format!(
+                "the header claims {count} points of {} bytes each, more than any file can hold",
+                raw.point_data_record_length
+            )
+        })
+}
+
 pub fn load_las(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelError> {
     use las::Reader;
     let bad = |message: String| ModelError::Unsupported {
         path: path.to_path_buf(),
         message,
     };
+    check_raw_header(path).map_err(bad)?;
     let header = Reader::from_path(path)
         .map_err(|e| bad(format!("not a readable LAS/LAZ file ({e})")))?
         .header()
