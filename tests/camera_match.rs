@@ -77,6 +77,29 @@ fn pairs(camera: &Camera, site: &Site, sigma: f64) -> Vec<Value> {
     out
 }
 
+/// A copy of the demo case to write into.
+fn demo_copy(dir: &Path) -> std::path::PathBuf {
+    let case = dir.join("case");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(demo_case())
+        .arg(&case)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    case
+}
+
+/// The demo's first photo item.
+fn photo_item(case: &locus_core::case::Case) -> String {
+    case.evidence
+        .iter()
+        .find(|i| i.category == locus_core::case::Category::Photo)
+        .expect("the demo has a photo item")
+        .id
+        .clone()
+}
+
 fn camera_match(case: &Path, photo: &Path, pairs: &Path, extra: &[&str]) -> Value {
     let out = locus()
         .arg("camera-match")
@@ -280,14 +303,7 @@ fn degenerate_pairs_are_refused_with_a_clear_error() {
 #[test]
 fn a_solved_camera_is_stored_on_the_item_as_one_audited_edit() {
     let dir = tempfile::tempdir().unwrap();
-    let case = dir.path().join("case");
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(demo_case())
-        .arg(&case)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let case = demo_copy(dir.path());
     let loaded = load_case(&case).unwrap();
     let site = Site::open(&loaded);
     let truth = car_park(&loaded.case);
@@ -295,14 +311,7 @@ fn a_solved_camera_is_stored_on_the_item_as_one_audited_edit() {
     image::RgbImage::new(W, H).save(&photo).unwrap();
     let file = dir.path().join("pairs.json");
     std::fs::write(&file, json!(pairs(&truth, &site, 0.3)).to_string()).unwrap();
-    let photo_item = loaded
-        .case
-        .evidence
-        .iter()
-        .find(|i| i.category == locus_core::case::Category::Photo)
-        .expect("the demo has a photo item")
-        .id
-        .clone();
+    let photo_item = photo_item(&loaded.case);
     let log_before = std::fs::read_to_string(case.join("audit.jsonl")).unwrap_or_default();
     let v = camera_match(&case, &photo, &file, &["--item", &photo_item]);
     assert_eq!(v["item"], photo_item.as_str());
@@ -366,14 +375,7 @@ fn mean_difference(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
 #[test]
 fn the_view_through_a_matched_camera_lines_up_with_its_photo() {
     let dir = tempfile::tempdir().unwrap();
-    let case = dir.path().join("case");
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(demo_case())
-        .arg(&case)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let case = demo_copy(dir.path());
     // The "photo": the demo drawn from the Car park bookmark at its moment.
     let photo = dir.path().join("car_park.png");
     let shot = locus()
@@ -393,14 +395,7 @@ fn the_view_through_a_matched_camera_lines_up_with_its_photo() {
     let truth = car_park(&loaded.case);
     let file = dir.path().join("pairs.json");
     std::fs::write(&file, json!(pairs(&truth, &site, 0.5)).to_string()).unwrap();
-    let item = loaded
-        .case
-        .evidence
-        .iter()
-        .find(|i| i.category == locus_core::case::Category::Photo)
-        .unwrap()
-        .id
-        .clone();
+    let item = photo_item(&loaded.case);
     camera_match(&case, &photo, &file, &["--item", &item]);
     // The photo is now one of the item's originals, in the evidence store.
     let stored = load_case(&case).unwrap();

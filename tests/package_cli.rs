@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use common::demo_case;
@@ -159,24 +159,7 @@ fn seals_are_green_only_for_trusted_signers_from_the_command_line() {
 
     // One byte of the model changed: red, exit 1, the member named.
     let tampered = dir.path().join("tampered.locus");
-    {
-        let mut z = zip::ZipArchive::new(std::fs::File::open(&pkg).unwrap()).unwrap();
-        let mut w = zip::ZipWriter::new(std::fs::File::create(&tampered).unwrap());
-        for i in 0..z.len() {
-            let mut f = z.by_index(i).unwrap();
-            let name = f.name().unwrap().to_string();
-            let mut b = Vec::new();
-            f.read_to_end(&mut b).unwrap();
-            if name == "case/models/site.glb" {
-                let k = b.len() / 2;
-                b[k] ^= 0x40;
-            }
-            w.start_file(&name, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            w.write_all(&b).unwrap();
-        }
-        w.finish().unwrap();
-    }
+    common::tampered_copy(&pkg, &tampered, "case/models/site.glb");
     locus(&cfg)
         .arg("verify")
         .arg(&tampered)

@@ -448,25 +448,7 @@ fn a_package_banner_is_green_only_for_a_trusted_signer() {
 
     // One byte of the model changed: red, trusted signer or not.
     let tampered = home.path().join("tampered.locus");
-    {
-        use std::io::{Read, Write};
-        let mut z = zip::ZipArchive::new(std::fs::File::open(&pkg).unwrap()).unwrap();
-        let mut out = zip::ZipWriter::new(std::fs::File::create(&tampered).unwrap());
-        for i in 0..z.len() {
-            let mut f = z.by_index(i).unwrap();
-            let name = f.name().unwrap().to_string();
-            let mut b = Vec::new();
-            f.read_to_end(&mut b).unwrap();
-            if name == "case/models/site.glb" {
-                let k = b.len() / 2;
-                b[k] ^= 0x40;
-            }
-            out.start_file(&name, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            out.write_all(&b).unwrap();
-        }
-        out.finish().unwrap();
-    }
+    common::tampered_copy(&pkg, &tampered, "case/models/site.glb");
     let altered = banner(&tampered, "package-altered").expect("the window opened before");
     assert!(
         pixels_of(&altered, RED) > 10_000 && pixels_of(&altered, GREEN) < 500,

@@ -4,12 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use chrono::Utc;
 use clap::Args;
 use locus_core::analysis::camera_match::{MatchOptions, Pair, Solution, solve};
 use locus_core::case::edit::Edit;
-use locus_core::case::session::Session;
 use locus_core::case::{CameraMatch, Location, MatchPair, MediaCamera};
 use locus_core::geo::geodesy::{Enu, EnuFrame, Geodetic};
 use nalgebra::Vector3;
@@ -277,16 +276,7 @@ fn print_text(r: &Value) {
 /// The solved camera onto the item: its camera (angles, field of view, the match) and its
 /// position (the solved eye, with the uncertainty from the residuals).
 fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pair]) -> Result<()> {
-    let author = crate::settings::Settings::load().0.effective_author();
-    let (mut session, recovery) = Session::open(&a.case, &author)?;
-    if let Some(r) = recovery {
-        bail!(
-            "the case has {} edit(s) recorded but never saved (the last by {}): open it in the app to recover or discard them first: {}",
-            r.edits,
-            r.last_author,
-            session.loaded.file.display()
-        );
-    }
+    let (mut session, author) = super::writing_session(&a.case, "storing a camera")?;
     let Some(before) = session.case().evidence.iter().find(|i| i.id == id).cloned() else {
         return Err(UsageError(format!(
             "no item {id:?} in {}",

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use locus_core::case::ArchivedFile;
-use locus_core::case::session::Session;
 use locus_core::events::{
     ColumnMapping, EventFileError, EventFormat, EventImport, ImportOptions, parse_event_file,
     prepare_import, previously_imported,
@@ -104,15 +103,7 @@ pub fn run_import_events(a: ImportEventsArgs) -> Result<()> {
     let (session, case) = if a.dry_run {
         (None, locus_core::case::file::load_case(&a.into)?.case)
     } else {
-        let (session, recovery) = Session::open(&a.into, &author)?;
-        if let Some(r) = recovery {
-            bail!(
-                "the case has {} edit(s) recorded but never saved (the last by {}): open it in the app to recover or discard them before importing: {}",
-                r.edits,
-                r.last_author,
-                session.loaded.file.display()
-            );
-        }
+        let (session, _) = super::writing_session(&a.into, "importing")?;
         let case = session.case().clone();
         (Some(session), case)
     };

@@ -4,9 +4,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::Utc;
-use locus_core::case::session::Session;
 use locus_core::case::{Capture, Origin};
 use locus_core::geo::geodesy::Geodetic;
 use locus_core::intake::IntakeError;
@@ -164,16 +163,7 @@ impl AddModelArgs {
 pub fn run_add_model(a: AddModelArgs) -> Result<()> {
     let options = a.options()?;
     super::refuse_bundled_demo(&a.case)?;
-    let author = crate::settings::Settings::load().0.effective_author();
-    let (mut session, recovery) = Session::open(&a.case, &author)?;
-    if let Some(r) = recovery {
-        bail!(
-            "the case has {} edit(s) recorded but never saved (the last by {}): open it in the app to recover or discard them before adding models: {}",
-            r.edits,
-            r.last_author,
-            session.loaded.file.display()
-        );
-    }
+    let (mut session, author) = super::writing_session(&a.case, "adding models")?;
     let progress = Progress::default();
     // Every file is read in full before any is copied: one that cannot be read stops it all.
     let mut checked = Vec::new();

@@ -479,6 +479,26 @@ fn run_derive_surface(input: &Path, out: &Path, cell: f64, texel: f64) -> Result
 }
 
 /// A position argument: latitude, longitude and optionally an ellipsoidal height.
+/// An editing session for a writing command, as the user set in the settings: refused while
+/// the case holds edits logged but never saved (the window offers to recover or discard them),
+/// saying before what.
+pub(crate) fn writing_session(
+    case: &Path,
+    before: &str,
+) -> Result<(locus_core::case::session::Session, String)> {
+    let author = crate::settings::Settings::load().0.effective_author();
+    let (session, recovery) = locus_core::case::session::Session::open(case, &author)?;
+    if let Some(r) = recovery {
+        bail!(
+            "the case has {} edit(s) recorded but never saved (the last by {}): open it in the app to recover or discard them before {before}: {}",
+            r.edits,
+            r.last_author,
+            session.loaded.file.display()
+        );
+    }
+    Ok((session, author))
+}
+
 pub(crate) fn parse_lat_lon(arg: &str, flag: &str) -> Result<(f64, f64, Option<f64>)> {
     let parts: Vec<&str> = arg.split(',').map(str::trim).collect();
     let nums: Option<Vec<f64>> = parts.iter().map(|p| p.parse::<f64>().ok()).collect();

@@ -167,3 +167,26 @@ pub fn fixture_lat_lon(east: f64, north: f64) -> (f64, f64) {
     let g = frame.enu_to_geodetic(locus_core::geo::geodesy::Enu::new(east, north, 0.0));
     (g.lat_deg, g.lon_deg)
 }
+
+/// A copy of the package `pkg` at `out` with one byte in the middle of member `name` flipped,
+/// as a forger with a zip tool would leave it (the manifest and signature untouched).
+#[allow(dead_code)]
+pub fn tampered_copy(pkg: &Path, out: &Path, name: &str) {
+    use std::io::{Read, Write};
+    let mut z = zip::ZipArchive::new(std::fs::File::open(pkg).unwrap()).unwrap();
+    let mut w = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let member = f.name().unwrap().to_string();
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).unwrap();
+        if member == name {
+            let k = b.len() / 2;
+            b[k] ^= 0x40;
+        }
+        w.start_file(&member, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(&b).unwrap();
+    }
+    w.finish().unwrap();
+}
