@@ -40,6 +40,8 @@ pub fn wgpu_settings() -> WgpuSettings {
 pub struct ViewerOptions {
     pub measure_frames: Option<u32>,
     pub report_camera: bool,
+    /// `open --through ITEM`: look through this item's camera once the case is shown.
+    pub through: Option<String>,
 }
 
 /// Opens the window on `path` (a case, package or model file), or on the start screen.
@@ -127,8 +129,29 @@ pub fn run_viewer(path: Option<PathBuf>, options: ViewerOptions) -> anyhow::Resu
     if options.report_camera {
         crate::frame_timing::camera_report_plugin(&mut app);
     }
+    if let Some(item) = options.through {
+        app.add_systems(Update, look_through_on_open(item));
+    }
     app.run();
     Ok(())
+}
+
+/// Starts looking through `item`'s camera the first time a case is shown (`open --through`).
+fn look_through_on_open(
+    item: String,
+) -> impl FnMut(Option<Res<CaseScene>>, ResMut<crate::view::through::LookThrough>, Local<bool>) {
+    move |scene, mut look, mut done| {
+        let Some(scene) = scene else { return };
+        if *done || scene.placeholder().is_some() {
+            return;
+        }
+        *done = true;
+        if scene.case().item(&item).is_none() {
+            eprintln!("warning: --through: no item {item:?} in this case");
+            return;
+        }
+        look.start(&scene, &item);
+    }
 }
 
 /// Software renderers (lavapipe) are fill-bound: no multisampling there.

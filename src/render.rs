@@ -20,12 +20,11 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::case_scene::CaseScene;
-use crate::view::camera::{
-    MainCamera, Pose, bookmark_pose, camera_bundle, default_pose, through_pose,
-};
+use crate::view::camera::{MainCamera, Pose, bookmark_pose, camera_bundle, default_pose};
 use crate::view::clock::TimeControl;
 use crate::view::markers::{Marker, Target, head_on_screen};
 use crate::view::story::StoryView;
+use crate::view::through::through_pose;
 use locus_core::case::storyline::StoryPlan;
 
 #[derive(Debug, Clone)]

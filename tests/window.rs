@@ -457,3 +457,103 @@ fn a_package_banner_is_green_only_for_a_trusted_signer() {
         pixels_of(&altered, GREEN)
     );
 }
+
+#[test]
+fn looking_through_a_matched_camera_fits_its_photo_in_the_view() {
+    let home = tempfile::tempdir().unwrap();
+    // A case with a matched photo: the demo drawn from its Car park bookmark is the photo, and
+    // the pairs are where the renderer put the items in it.
+    let case = home.path().join("case");
+    assert!(
+        Command::new("cp")
+            .arg("-r")
+            .arg(common::demo_case())
+            .arg(&case)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let photo = home.path().join("car_park.png");
+    let render = common::locus()
+        .arg("render")
+        .arg(&case)
+        .args([
+            "--bookmark",
+            "Car park",
+            "--size",
+            "1280x720",
+            "--json",
+            "--out",
+        ])
+        .arg(&photo)
+        .output()
+        .unwrap();
+    if common::skip_without_vulkan(&render) {
+        return;
+    }
+    let rendered: serde_json::Value = serde_json::from_slice(&render.stdout).unwrap();
+    let inspect = common::locus()
+        .arg("inspect")
+        .arg(&case)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let inspected: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    let mut pairs = Vec::new();
+    for item in rendered["items"].as_array().unwrap() {
+        let (Some(px), Some(e)) = (
+            item["ground_pixel"].as_array(),
+            inspected["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["id"] == item["id"]),
+        ) else {
+            continue;
+        };
+        let (x, y) = (px[0].as_f64().unwrap() + 0.5, px[1].as_f64().unwrap() + 0.5);
+        if (0.0..1280.0).contains(&x) && (0.0..720.0).contains(&y) {
+            let enu = &e["enu"];
+            pairs.push(serde_json::json!({"pixel": [x, y], "enu": [enu["east_m"], enu["north_m"], enu["up_m"]]}));
+        }
+    }
+    let pairs_file = home.path().join("pairs.json");
+    std::fs::write(&pairs_file, serde_json::Value::from(pairs).to_string()).unwrap();
+    common::locus()
+        .arg("camera-match")
+        .arg(&case)
+        .arg("--photo")
+        .arg(&photo)
+        .arg("--pairs")
+        .arg(&pairs_file)
+        .args(["--item", "P1"])
+        .assert()
+        .success();
+
+    let Some(w) = Window::start(
+        "through",
+        home.path(),
+        &["open", case.to_str().unwrap(), "--through", "P1"],
+    ) else {
+        return;
+    };
+    w.wait_for(|l| l == "surface indexed", Duration::from_secs(90))
+        .expect("the case opens");
+    std::thread::sleep(Duration::from_secs(2));
+    let shot = w.screenshot();
+    // The photo's frame (ui/look_through.rs) is drawn in the view with the photo's aspect.
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    let mut n = 0;
+    for (x, y, p) in shot.enumerate_pixels() {
+        if p.0[0].abs_diff(255) <= 3 && p.0[1].abs_diff(210) <= 3 && p.0[2].abs_diff(80) <= 3 {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            n += 1;
+        }
+    }
+    assert!(n > 1000, "the photo's frame is drawn ({n} pixels)");
+    let aspect = (x1 - x0 + 1) as f64 / (y1 - y0 + 1) as f64;
+    assert!(
+        (aspect - 1280.0 / 720.0).abs() < 0.03,
+        "the frame has the photo's aspect: {aspect:.3} ({x0},{y0})–({x1},{y1})"
+    );
+}

@@ -353,46 +353,6 @@ fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pai
     Ok(())
 }
 
-/// The photo a matched item's camera was solved from, read from the case's evidence store and
-/// checked against the SHA-256 recorded with the match; None (after saying why) when the item
-/// has no match or the photo cannot be shown, so that the view is still drawn.
-pub fn matched_photo(
-    scene: &crate::case_scene::CaseScene,
-    item: usize,
-) -> Result<Option<image::RgbaImage>> {
-    let it = &scene.case().evidence[item];
-    let Some(m) = it.camera.as_ref().and_then(|c| c.matched.as_ref()) else {
-        eprintln!(
-            "note: item {} has no matched photo; the view through its camera is drawn without one",
-            it.id
-        );
-        return Ok(None);
-    };
-    let path = scene.loaded().dir.join(&m.image_file);
-    let check =
-        locus_core::integrity::fsio::case_file_inside(&scene.loaded().dir, &path).and_then(|p| {
-            let sha = locus_core::integrity::fsio::sha256_file(&p).map_err(|e| e.to_string())?;
-            if sha != m.image_sha256 {
-                return Err(format!(
-                    "ALTERED: its SHA-256 is {sha}, the match recorded {}",
-                    m.image_sha256
-                ));
-            }
-            image::open(&p).map_err(|e| e.to_string())
-        });
-    match check {
-        Ok(img) => Ok(Some(img.to_rgba8())),
-        Err(e) => {
-            eprintln!(
-                "warning: the photo of item {} is not shown ({e}): {}",
-                it.id,
-                path.display()
-            );
-            Ok(None)
-        }
-    }
-}
-
 /// Lays the photo over the rendered picture (both sRGB, the photo scaled to the picture).
 pub fn overlay(rgba: &mut [u8], width: u32, height: u32, photo: &image::RgbaImage, opacity: f32) {
     let scaled =

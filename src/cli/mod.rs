@@ -90,6 +90,10 @@ enum Command {
         /// the camera moves.
         #[arg(long, hide = true)]
         report_camera: bool,
+        /// Open looking through the camera of this photo/video item, its photo laid over the
+        /// model (as "View through this camera" in the item's details).
+        #[arg(long, value_name = "ITEM")]
+        through: Option<String>,
     },
     /// Make a new case folder: a valid case.json and an audit log whose first entry records
     /// the creation. Refuses a folder that is not empty.
@@ -211,11 +215,13 @@ pub fn main() -> ExitCode {
             path,
             measure_frames,
             report_camera,
+            through,
         }) => crate::app::run_viewer(
             path,
             crate::app::ViewerOptions {
                 measure_frames,
                 report_camera,
+                through,
             },
         ),
         Some(Command::Inspect { path, json }) => run_inspect(&path, json),
@@ -389,7 +395,21 @@ fn run_render(a: RenderArgs) -> Result<()> {
             let Some(index) = scene.case().evidence.iter().position(|i| i.id == id) else {
                 return Err(UsageError(format!("--through: no item {id:?} in this case")).into());
             };
-            let photo = crate::cli::camera::matched_photo(&scene, index)?;
+            let item = &scene.case().evidence[index];
+            let photo = match crate::view::through::matched_photo(&scene, index) {
+                Ok(Some(p)) => Some(p),
+                Ok(None) => {
+                    eprintln!(
+                        "note: item {} has no matched photo; the view through its camera is drawn without one",
+                        item.id
+                    );
+                    None
+                }
+                Err(e) => {
+                    eprintln!("warning: the photo of item {} is not shown: {e}", item.id);
+                    None
+                }
+            };
             if let Some(p) = &photo {
                 // The picture takes the photo's aspect.
                 height = ((width as f64 * p.height() as f64 / p.width() as f64).round() as u32)

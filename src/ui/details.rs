@@ -138,7 +138,7 @@ pub fn details_ui(
                                 {
                                     actions.push(UiAction::EditForm(item.id.clone()));
                                 }
-                                item_ui(ui, scene, item, i);
+                                item_ui(ui, scene, item, i, actions);
                             }
                             if story.veiled(item) && !item.attachments.is_empty() {
                                 veiled_ui(ui, item, actions);
@@ -508,7 +508,13 @@ fn field(ui: &mut egui::Ui, name: &str, value: impl Into<egui::WidgetText>) {
     ui.end_row();
 }
 
-fn item_ui(ui: &mut egui::Ui, scene: &CaseScene, item: &EvidenceItem, index: usize) {
+fn item_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    item: &EvidenceItem,
+    index: usize,
+    actions: &mut Vec<UiAction>,
+) {
     ui.horizontal(|ui| {
         swatch(ui, item.category);
         ui.heading(&item.title);
@@ -597,10 +603,33 @@ fn item_ui(ui: &mut egui::Ui, scene: &CaseScene, item: &EvidenceItem, index: usi
                     ui,
                     "Camera",
                     format!(
-                        "heading {:.0}°, pitch {:.0}°, field of view {:.0}°",
-                        cam.heading_deg, cam.pitch_deg, cam.fov_deg
+                        "heading {:.1}°, pitch {:.1}°, roll {:.1}°, field of view {:.1}°",
+                        cam.heading_deg, cam.pitch_deg, cam.roll_deg, cam.fov_deg
                     ),
                 );
+                if let Some(m) = &cam.matched {
+                    field(
+                        ui,
+                        "Camera match",
+                        format!(
+                            "solved from {} pairs, {:.1} px RMS ({} outlier(s)), by {} on {}",
+                            m.pairs.len(),
+                            m.rms_px,
+                            m.pairs.iter().filter(|p| p.outlier).count(),
+                            m.solved_by,
+                            m.solved_at.format("%Y-%m-%d")
+                        ),
+                    );
+                }
+                if ui
+                    .button("📷 View through this camera")
+                    .on_hover_text(
+                        "Put the view at this camera, with its photo laid over the model",
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::LookThrough(item.id.clone()));
+                }
             }
             if !item.tags.is_empty() {
                 field(ui, "Tags", item.tags.join(", "));

@@ -17,6 +17,7 @@ pub mod intake;
 mod intake_forms;
 pub mod item_form;
 pub mod loading;
+mod look_through;
 mod open_case;
 pub mod placement;
 mod shortcuts;
@@ -56,6 +57,8 @@ pub enum UiAction {
     Toggle(Target),
     /// Select and fly the camera to it.
     Focus(Target),
+    /// Hold the view at a photo/video item's camera, its photo laid over the model.
+    LookThrough(String),
     Time(TimeCommand),
     Camera(CameraCommand),
     OpenCase(PathBuf),
@@ -141,7 +144,11 @@ pub fn plugin(app: &mut App) {
         .init_resource::<PendingActions>()
         .add_systems(
             EguiPrimaryContextPass,
-            (panels_system, apply_ui_actions)
+            (
+                panels_system,
+                apply_ui_actions,
+                look_through::look_through_ui,
+            )
                 .chain()
                 .in_set(PanelsSystems),
         )
@@ -410,9 +417,15 @@ fn apply_ui_actions(
     mut tools: ResMut<ToolState>,
     mut settings: ResMut<Settings>,
     mut present: ResMut<crate::present::PresentCommands>,
+    mut look: ResMut<crate::view::through::LookThrough>,
 ) {
     for action in std::mem::take(&mut pending.0) {
         match action {
+            UiAction::LookThrough(id) => {
+                if let Some(scene) = &scene {
+                    look.start(scene, &id);
+                }
+            }
             UiAction::Present(c) => present.0.push(c),
             UiAction::Select(t) => selection.select(t),
             UiAction::Toggle(t) => selection.toggle(t),

@@ -10,6 +10,7 @@ use locus_core::geo::geodesy::Enu;
 
 use crate::case_scene::CaseScene;
 use crate::third_party::orbit::{OrbitCamera, orbit_from_pose};
+use crate::view::through::LookThrough;
 
 #[derive(Component)]
 pub struct MainCamera;
@@ -40,6 +41,7 @@ pub const DEFAULT_FOV_DEG: f32 = 45.0;
 pub fn plugin(app: &mut App) {
     app.init_resource::<FlyMode>()
         .init_resource::<CameraCommands>()
+        .init_resource::<LookThrough>()
         .add_systems(
             Update,
             (
@@ -48,6 +50,7 @@ pub fn plugin(app: &mut App) {
                 fly.run_if(not(egui_wants_any_keyboard_input)),
                 block_orbit_over_panels,
                 apply_camera_commands,
+                crate::view::through::hold_camera,
             )
                 .chain(),
         );
@@ -80,55 +83,6 @@ pub fn default_pose(scene: &CaseScene) -> Pose {
 
 pub fn bookmark_pose(scene: &CaseScene, b: &Bookmark) -> Pose {
     crate::view::story::render_pose(scene, &b.into())
-}
-
-/// "View through this camera": the pose of a photo or video item's camera — the solved one
-/// when it was matched (eye, heading, pitch, roll), else its typed heading and pitch from its
-/// position — for a picture of `width`×`height` (the vertical field of view follows from the
-/// camera's horizontal one and that aspect).
-pub fn through_pose(
-    scene: &CaseScene,
-    item: usize,
-    width: u32,
-    height: u32,
-) -> Result<Pose, String> {
-    let it = scene
-        .case()
-        .evidence
-        .get(item)
-        .ok_or_else(|| format!("no item number {item}"))?;
-    let cam = it.camera.as_ref().ok_or_else(|| {
-        format!(
-            "item {} has no camera (match its photo with camera-match, or type its heading and field of view)",
-            it.id
-        )
-    })?;
-    let eye = match &cam.matched {
-        Some(m) => m.eye,
-        None => scene.site().layout.items[item].enu,
-    };
-    let c = locus_core::analysis::camera_match::Camera::from_angles(
-        eye.to_vector(),
-        cam.heading_deg,
-        cam.pitch_deg,
-        cam.roll_deg,
-        1.0,
-        width,
-        height,
-    );
-    let hfov = cam.fov_deg.to_radians();
-    let vfov = 2.0 * ((hfov / 2.0).tan() * height as f64 / width as f64).atan();
-    let view = |v: nalgebra::Vector3<f64>| {
-        let d = locus_core::geo::geodesy::enu_to_view(Enu::from_vector(v));
-        Vec3::new(d[0] as f32, d[1] as f32, d[2] as f32)
-    };
-    let eye_render = scene.to_render(eye);
-    Ok(Pose {
-        eye: eye_render,
-        target: eye_render + view(c.forward()) * 10.0,
-        fov_deg: vfov.to_degrees() as f32,
-        up: view(c.up()),
-    })
 }
 
 /// The camera bundle both the window and offscreen renders use.
@@ -172,12 +126,14 @@ fn reset_view(
 fn toggle_fly(
     keys: Res<ButtonInput<KeyCode>>,
     mut fly: ResMut<FlyMode>,
+    mut look: ResMut<LookThrough>,
     mut cameras: Query<(&Transform, &mut OrbitCamera), With<MainCamera>>,
 ) {
     if !keys.just_pressed(KeyCode::KeyG) {
         return;
     }
     fly.active = !fly.active;
+    look.active = None;
     if !fly.active {
         // Back to orbiting around the point the camera was looking at.
         for (tf, mut orbit) in &mut cameras {
@@ -246,6 +202,7 @@ fn fly(
 fn block_orbit_over_panels(
     mut orbits: Query<&mut OrbitCamera>,
     fly: Res<FlyMode>,
+    look: Res<LookThrough>,
     egui: Res<EguiWantsInput>,
     capture: Option<Res<crate::editing::PointerCapture>>,
 ) {
@@ -253,7 +210,7 @@ fn block_orbit_over_panels(
     // Pressing on an item to drag it must not also turn the view.
     let captured = capture.is_some_and(|c| c.0);
     for mut orbit in &mut orbits {
-        let enabled = !fly.active && !over_panel && !captured;
+        let enabled = !fly.active && look.active.is_none() && !over_panel && !captured;
         if orbit.enabled != enabled {
             orbit.enabled = enabled;
         }
@@ -264,11 +221,14 @@ fn apply_camera_commands(
     mut commands: ResMut<CameraCommands>,
     scene: Option<Res<CaseScene>>,
     mut fly: ResMut<FlyMode>,
+    mut look: ResMut<LookThrough>,
     mut cameras: Query<(&Transform, &mut Projection, Option<&mut OrbitCamera>), With<MainCamera>>,
 ) {
     let Some(scene) = scene else { return };
     for command in std::mem::take(&mut commands.0) {
         fly.active = false;
+        // Any camera move leaves the view through a photo's camera.
+        look.active = None;
         for (tf, mut projection, orbit) in &mut cameras {
             let Some(mut orbit) = orbit else { continue };
             match &command {

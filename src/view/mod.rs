@@ -14,3 +14,4 @@ pub mod overlay;
 pub mod points;
 pub mod scene;
 pub mod story;
+pub mod through;
