@@ -218,6 +218,7 @@ fn read_points(
     // with what is really read.
     let room = count.min(file_len).min(1 << 24);
     let has_color = header.point_format().has_color;
+    let record_len = usize::from(header.point_format().len());
     let mut pass = Pass {
         positions: Vec::with_capacity(room),
         rgb16: Vec::new(),
@@ -233,7 +234,9 @@ fn read_points(
         progress(read as f32 / count.max(1) as f32).map_err(|_| ModelError::Cancelled {
             path: path.to_path_buf(),
         })?;
-        let want = (count - read).min(1 << 18) as u64;
+        // Chunks of at most 64 MiB of records (a record may claim up to 64 KiB).
+        let per_chunk = ((64usize << 20) / record_len.max(1)).clamp(1, 1 << 18);
+        let want = (count - read).min(per_chunk) as u64;
         if want == 0 {
             break;
         }
@@ -292,16 +295,14 @@ fn read_points(
 }
 
 /// How many point records an uncompressed LAS file's bytes hold (from its header's offset to
-/// the point data and record length); None for LAZ or an unreadable header.
+/// the point data and record length); None for a compressed (LAZ) file or an unreadable
+/// header. Compression is what the header says (bit 7 of the point format), not the name.
 fn uncompressed_capacity(path: &Path, file_len: usize) -> Option<usize> {
-    if !path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("las"))
-    {
-        return None;
-    }
     let mut head = [0u8; 107];
     std::io::Read::read_exact(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
+    if head[104] & 0x80 != 0 {
+        return None;
+    }
     let offset = u32::from_le_bytes(head[96..100].try_into().ok()?) as usize;
     let record = u16::from_le_bytes(head[105..107].try_into().ok()?) as usize;
     (record > 0).then(|| file_len.saturating_sub(offset) / record)
