@@ -268,3 +268,34 @@ fn model_at_utm_coordinates_does_not_jitter() {
         "light {light}, blue {blue}"
     );
 }
+
+#[test]
+fn a_mesh_without_any_colour_of_its_own_is_shown_lit() {
+    // A scan with no texture and no vertex colours (a base colour only): unlit, its ground and
+    // wall would be one flat grey; lit, the wall's faces stand out from the ground.
+    let dir = tempfile::tempdir().unwrap();
+    let case = case_dir(
+        dir.path(),
+        &common::ground_with_wall_glb(),
+        serde_json::json!([]),
+    );
+    let Some(r) = render(&case, &dir.path().join("lit.png"), &["--size", "320x240"]) else {
+        return;
+    };
+    let mut greys = std::collections::BTreeSet::new();
+    // The middle of the picture, away from the north arrow and scale bar.
+    for (x, y, p) in r.image.enumerate_pixels() {
+        if !(80..240).contains(&x) || !(60..180).contains(&y) {
+            continue;
+        }
+        let [red, green, blue, _] = p.0;
+        // The model's pixels: grey (equal channels), not the dark background.
+        if red.abs_diff(green) <= 2 && green.abs_diff(blue) <= 2 && red > 60 {
+            greys.insert(red / 8);
+        }
+    }
+    assert!(
+        greys.len() >= 3,
+        "a colourless mesh shows its shape by shading: grey levels {greys:?}"
+    );
+}

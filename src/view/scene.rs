@@ -260,11 +260,30 @@ fn spawn_site(
     for e in &old {
         commands.entity(e).despawn();
     }
-    settings.lit = scene
+    // Lit when a model asks for it, or when no mesh carries any colour of its own (no texture,
+    // no vertex colours): unlit, such a scan would be one flat silhouette with no shape to see.
+    let mesh_data: Vec<&locus_core::formats::model::ModelData> = scene
         .site()
         .models
         .iter()
-        .any(|m| m.model.shading == Shading::Lit);
+        .filter_map(|m| m.data.as_ref().ok().map(|d| d.as_ref()))
+        .filter(|d| !d.primitives.is_empty())
+        .collect();
+    let colourless = !mesh_data.is_empty()
+        && mesh_data.iter().all(|d| {
+            d.primitives.iter().all(|p| {
+                p.colors.is_none()
+                    && p.material
+                        .and_then(|m| d.materials.get(m))
+                        .is_none_or(|m| m.base_color_texture.is_none())
+            })
+        });
+    settings.lit = colourless
+        || scene
+            .site()
+            .models
+            .iter()
+            .any(|m| m.model.shading == Shading::Lit);
     let to_render = scene.enu_to_render_matrix();
     for om in &scene.site().models {
         let Ok(data) = &om.data else { continue };
