@@ -458,6 +458,27 @@ fn the_view_through_a_matched_camera_lines_up_with_its_photo() {
         .to_rgb8();
     let control = mean_difference(&elsewhere, &original);
     eprintln!("mean difference: through the solved camera {aligned:.2}, another view {control:.2}");
+
+    // The report puts the photo beside the view through its solved camera, with the RMS.
+    let pdf = dir.path().join("report.pdf");
+    locus()
+        .arg("report")
+        .arg(&case)
+        .args(["--size", "320x180", "--out"])
+        .arg(&pdf)
+        .assert()
+        .success();
+    let text = pdf_extract::extract_text_from_mem(&std::fs::read(&pdf).unwrap()).unwrap();
+    assert!(text.contains("Photos matched to the model"), "{text}");
+    assert!(
+        text.contains(&format!("{item} —")),
+        "the matched item has its own heading"
+    );
+    assert!(text.contains(&format!("reprojection error {:.1} px RMS", m.rms_px)));
+    assert!(
+        text.contains(&m.image_sha256),
+        "the photo's SHA-256 is stated"
+    );
     assert!(
         aligned < 6.0 && aligned * 5.0 < control,
         "through the solved camera {aligned:.2}, another view {control:.2}"

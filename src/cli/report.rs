@@ -48,6 +48,8 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
     let shots: Vec<(usize, Shot)> = (0..steps_n)
         .map(|i| step_shot(&scene, i).map(|s| (i, s)))
         .collect::<Result<_>>()?;
+    let matched = matched_shots(&scene, width, height);
+    let total = total + matched.len() as u64;
     let facts = model_facts(&scene);
     let source_note = source_note(&scene);
     let audit_head = audit_head(&scene);
@@ -55,9 +57,33 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
     let case = scene.case().clone();
     let mut images = Vec::new();
     let render_started = Instant::now();
-    if !shots.is_empty() {
+    let mut matched_photos = Vec::new();
+    if !shots.is_empty() || !matched.is_empty() {
         catching_gpu_panics(|| {
             let mut offscreen = Offscreen::new(scene, width, height)?;
+            for (k, m) in matched.iter().enumerate() {
+                let rgba = offscreen.shoot(&m.shot)?;
+                let image = |rgba: Vec<u8>| locus_core::report::StepImage {
+                    number: k + 1,
+                    caption: String::new(),
+                    time_text: String::new(),
+                    width,
+                    height,
+                    rgba,
+                };
+                matched_photos.push(locus_core::report::MatchedPhoto {
+                    item_id: m.item_id.clone(),
+                    title: m.title.clone(),
+                    photo: image(m.photo.clone()),
+                    render: image(rgba),
+                    photo_sha256: m.photo_sha256.clone(),
+                    rms_px: m.rms_px,
+                    pairs: m.pairs,
+                    outliers: m.outliers,
+                    camera_text: m.camera_text.clone(),
+                });
+                progress(args.progress, steps_n as u64 + k as u64 + 1, total);
+            }
             for (i, shot) in &shots {
                 let rgba = offscreen.shoot(shot)?;
                 let step = &case.storyline.steps[*i];
@@ -93,6 +119,7 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
         generated_by: crate::settings::Settings::load().0.effective_author(),
         audit_head,
         source_note: Some(source_note),
+        matched_photos,
     };
     let pdf =
         locus_core::report::write_pdf(&input).map_err(|e| anyhow!("writing the report: {e}"))?;
@@ -180,4 +207,95 @@ fn audit_head(scene: &CaseScene) -> Option<String> {
         )),
         Err(_) => scene.case().audit_head.clone(),
     }
+}
+
+/// A matched photo to put in the report: the shot through its solved camera, and the photo
+/// letterboxed into the same picture size so that the two frames coincide.
+struct MatchedShot {
+    item_id: String,
+    title: String,
+    shot: Shot,
+    photo: Vec<u8>,
+    photo_sha256: String,
+    rms_px: f64,
+    pairs: usize,
+    outliers: usize,
+    camera_text: String,
+}
+
+fn matched_shots(scene: &CaseScene, width: u32, height: u32) -> Vec<MatchedShot> {
+    use crate::view::through::{fitted, matched_photo, through_pose};
+    let mut out = Vec::new();
+    for (index, item) in scene.case().evidence.iter().enumerate() {
+        let Some((cam, m)) = item
+            .camera
+            .as_ref()
+            .and_then(|c| c.matched.as_ref().map(|m| (c, m)))
+        else {
+            continue;
+        };
+        let photo = match matched_photo(scene, index) {
+            Ok(Some(p)) => p,
+            Ok(None) => continue,
+            Err(e) => {
+                eprintln!(
+                    "warning: the photo of item {} is left out of the report: {e}",
+                    item.id
+                );
+                continue;
+            }
+        };
+        let fit = fitted(
+            bevy::math::Vec2::new(width as f32, height as f32),
+            Some([photo.width(), photo.height()]),
+        );
+        let (fw, fh) = (fit.x.round().max(1.0) as u32, fit.y.round().max(1.0) as u32);
+        let (pw, ph) = if fh >= height {
+            (fw, fh)
+        } else {
+            (width, height)
+        };
+        let Ok(pose) = through_pose(scene, index, pw, ph) else {
+            continue;
+        };
+        let scaled = image::imageops::resize(&photo, fw, fh, image::imageops::FilterType::Triangle);
+        let mut canvas = image::RgbaImage::from_pixel(width, height, image::Rgba([255; 4]));
+        image::imageops::overlay(
+            &mut canvas,
+            &scaled,
+            i64::from((width - fw.min(width)) / 2),
+            i64::from((height - fh.min(height)) / 2),
+        );
+        let (heading, pitch, roll) = (cam.heading_deg, cam.pitch_deg, cam.roll_deg);
+        out.push(MatchedShot {
+            item_id: item.id.clone(),
+            title: item.title.clone(),
+            shot: Shot {
+                pose,
+                now: item
+                    .time
+                    .as_ref()
+                    .map(|t| t.start())
+                    .unwrap_or_else(|| crate::render::default_time(scene)),
+                show_all: false,
+                story: Default::default(),
+            },
+            photo: canvas.into_raw(),
+            photo_sha256: m.image_sha256.clone(),
+            rms_px: m.rms_px,
+            pairs: m.pairs.len(),
+            outliers: m.pairs.iter().filter(|p| p.outlier).count(),
+            camera_text: format!(
+                "Camera at E {:.2} m, N {:.2} m, U {:.2} m (case frame){}; heading {heading:.1}°, pitch {pitch:.1}°, roll {roll:.1}°, horizontal field of view {:.1}°.",
+                m.eye.east_m,
+                m.eye.north_m,
+                m.eye.up_m,
+                m.eye_sigma_m
+                    .map(|[h, v]| format!(" ± {h:.2} m horizontally, ± {v:.2} m vertically"))
+                    .unwrap_or_default(),
+                cam.fov_deg
+            ),
+        });
+    }
+    out
 }

@@ -188,6 +188,7 @@ fn input(case: &Case) -> ReportInput<'_> {
         generated_by: "Analyst Ünal".into(),
         audit_head: Some(sha("audit head")),
         source_note: Some("case folder".into()),
+        matched_photos: vec![],
     }
 }
 
@@ -315,6 +316,7 @@ fn demo_case_report_timing() {
         generated_by: "test".into(),
         audit_head: case.audit_head.clone(),
         source_note: Some("case folder".into()),
+        matched_photos: vec![],
     };
     let t = Instant::now();
     let pdf = write_pdf(&input).expect("demo report");

@@ -229,7 +229,7 @@ fn model_rows(facts: Option<&ModelFacts>, model: Option<&Model>) -> Vec<(&'stati
 pub(super) fn method_section(w: &mut Writer, input: &ReportInput, tz: Tz) {
     let case = input.case;
     w.new_page();
-    w.heading(H1, "4  Method appendix");
+    w.heading(H1, "5  Method appendix");
     w.para(
         SMALL,
         "The 3D models the reconstruction rests on: where each file is, its SHA-256 as recorded \

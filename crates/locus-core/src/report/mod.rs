@@ -32,7 +32,9 @@ use crate::time::parse_time_zone;
 
 use layout::Writer;
 use method::method_section;
-use sections::{evidence_section, measurement_section, storyline_section, title_page};
+use sections::{
+    evidence_section, matched_photos_section, measurement_section, storyline_section, title_page,
+};
 
 /// One storyline step as rendered for the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +81,27 @@ pub struct ReportInput<'a> {
     pub audit_head: Option<String>,
     /// Where the case came from, e.g. "sealed package X, intact, signed by …" or "case folder".
     pub source_note: Option<String>,
+    /// Photos whose camera was solved by matching them to the model, each beside the view
+    /// through that camera.
+    pub matched_photos: Vec<MatchedPhoto>,
+}
+
+/// A photo matched to the model (camera matching) and the view rendered through its solved
+/// camera, side by side in the report with how well they agree.
+#[derive(Debug, Clone)]
+pub struct MatchedPhoto {
+    pub item_id: String,
+    pub title: String,
+    /// The photo as recorded (scaled to the picture size).
+    pub photo: StepImage,
+    /// The model seen through the solved camera, same size.
+    pub render: StepImage,
+    pub photo_sha256: String,
+    pub rms_px: f64,
+    pub pairs: usize,
+    pub outliers: usize,
+    /// The solved camera in words: eye, heading, pitch, roll, field of view.
+    pub camera_text: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +149,7 @@ fn build(input: &ReportInput) -> Result<Built, ReportError> {
     evidence_section(&mut w, case, tz);
     measurement_section(&mut w, case, tz);
     storyline_section(&mut w, input)?;
+    matched_photos_section(&mut w, input)?;
     method_section(&mut w, input, tz);
     w.footers(&case.title);
     w.finish(input)
@@ -176,6 +200,7 @@ mod tests {
             generated_by: "tester".into(),
             audit_head: None,
             source_note: None,
+            matched_photos: vec![],
         }
     }
 

@@ -208,7 +208,8 @@ pub(super) fn title_page(w: &mut Writer, input: &ReportInput, tz: Tz) {
         "1  Evidence",
         "2  Measurements and lines of sight",
         "3  Storyline",
-        "4  Method appendix: models, placement, software and audit log",
+        "4  Photos matched to the model",
+        "5  Method appendix: models, placement, software and audit log",
     ] {
         w.para_indented(BODY, l, 6.0);
     }
@@ -571,6 +572,57 @@ pub(super) fn storyline_section(w: &mut Writer, input: &ReportInput) -> Result<(
                 "Step {}: rendered reconstruction ({}×{} pixels), not a photograph.",
                 step.number, step.width, step.height
             ),
+        );
+        w.gap(6.0);
+    }
+    Ok(())
+}
+
+/// Each matched photo beside the model seen through its solved camera: the court sees where
+/// they agree and where they do not, with the residual RMS of the match.
+pub(super) fn matched_photos_section(
+    w: &mut Writer,
+    input: &ReportInput,
+) -> Result<(), ReportError> {
+    w.new_page();
+    w.heading(H1, "4  Photos matched to the model");
+    if input.matched_photos.is_empty() {
+        w.para(
+            BODY,
+            "No photo in this case has its camera solved by matching it to the model.",
+        );
+        return Ok(());
+    }
+    w.para(
+        SMALL,
+        "For each photo, the camera was solved from pairs of points clicked in the photo and on \
+         the model (camera matching). Above: the photo as recorded. Below: the model rendered \
+         through the solved camera, a reconstruction, not a photograph. Where they differ, the \
+         photo is what the camera recorded.",
+    );
+    for m in &input.matched_photos {
+        let img_h = if m.photo.width > 0 {
+            (CONTENT_W * m.photo.height as f32 / m.photo.width as f32)
+                .min((TOP - BOTTOM) / 2.0 - 80.0)
+        } else {
+            0.0
+        };
+        w.need(H2.lead() + 3.0 * BODY.lead() + img_h + 10.0);
+        w.heading(H2, &format!("{} — {}", m.item_id, m.title));
+        w.para(
+            BODY,
+            &format!(
+                "Solved from {} pairs ({} outlier(s) left out); reprojection error {:.1} px RMS. {}",
+                m.pairs, m.outliers, m.rms_px, m.camera_text
+            ),
+        );
+        w.image(&m.photo)?;
+        w.para(NOTE, &format!("The photo (SHA-256 {}).", m.photo_sha256));
+        w.need(img_h + 2.0 * NOTE.lead());
+        w.image(&m.render)?;
+        w.para(
+            NOTE,
+            "The model through the solved camera: rendered reconstruction, not a photograph.",
         );
         w.gap(6.0);
     }
