@@ -196,6 +196,9 @@ fn read_texture(
     if ktx2 {
         return decode_ktx2(&image_bytes(image.source(), base, buffers)?);
     }
+    if let gltf::image::Source::Uri { uri, .. } = image.source() {
+        crate::formats::gltf_ext::check_uri(uri)?;
+    }
     let img = gltf::image::Data::from_source(image.source(), Some(base), buffers)
         .map_err(|e| e.to_string())?;
     let rgba =

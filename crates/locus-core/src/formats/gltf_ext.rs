@@ -20,6 +20,17 @@ pub fn decode_uri(uri: &str) -> String {
         .into_owned()
 }
 
+/// A relative URI must percent-decode to UTF-8: the gltf crate decodes it with an unwrap.
+pub(crate) fn check_uri(uri: &str) -> Result<(), String> {
+    if !uri.contains(':') && percent_encoding::percent_decode_str(uri).decode_utf8().is_err() {
+        return Err(format!(
+            "the URI {:?} does not decode to a file name (invalid percent-encoding)",
+            uri.chars().take(80).collect::<String>()
+        ));
+    }
+    Ok(())
+}
+
 /// Reads every buffer of the document. A meshopt *fallback* buffer (declared only so that
 /// viewers without the extension have something to point at, usually with no data) becomes
 /// zeros: every view into it is replaced by its decoded form in [`decode_meshopt`].
@@ -36,6 +47,9 @@ pub fn load_buffers(
         if fallback && raw.get("uri").is_none() {
             out.push(gltf::buffer::Data(Vec::new()));
             continue;
+        }
+        if let gltf::buffer::Source::Uri(uri) = buffer.source() {
+            check_uri(uri).map_err(|e| format!("buffer {}: {e}", buffer.index()))?;
         }
         let data = gltf::buffer::Data::from_source_and_blob(buffer.source(), Some(base), &mut blob)
             .map_err(|e| format!("buffer {}: {e}", buffer.index()))?;
