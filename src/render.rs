@@ -147,7 +147,10 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
                 (None, None) => default_pose(&scene),
             },
             show_all: request.show_all,
-            story: StoryView::default(),
+            story: StoryView {
+                through: request.through.map(|i| scene.case().evidence[i].id.clone()),
+                ..default()
+            },
         },
     };
     let mut offscreen = Offscreen::new(scene, request.width, request.height)?;

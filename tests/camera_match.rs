@@ -396,7 +396,44 @@ fn the_view_through_a_matched_camera_lines_up_with_its_photo() {
     let file = dir.path().join("pairs.json");
     std::fs::write(&file, json!(pairs(&truth, &site, 0.5)).to_string()).unwrap();
     let item = photo_item(&loaded.case);
+    let overview = |name: &str| {
+        let out = dir.path().join(name);
+        locus()
+            .arg("render")
+            .arg(&case)
+            .args([
+                "--bookmark",
+                "Overview",
+                "--all",
+                "--size",
+                "640x360",
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        image::open(&out).unwrap().to_rgb8()
+    };
+    let before = overview("before.png");
     camera_match(&case, &photo, &file, &["--item", &item]);
+    // Matched, the camera's cone of vision is drawn: its frustum's edges and the part of the
+    // model it sees tinted, a large part of the picture.
+    let after = overview("after.png");
+    let changed = before
+        .pixels()
+        .zip(after.pixels())
+        .filter(|(a, b)| (0..3).any(|k| a.0[k].abs_diff(b.0[k]) > 12))
+        .count();
+    let share = changed as f64 / (640.0 * 360.0);
+    eprintln!(
+        "the cone of vision changes {:.0} % of the overview",
+        share * 100.0
+    );
+    assert!(
+        share > 0.05,
+        "the cone of vision is drawn ({:.1} % changed)",
+        share * 100.0
+    );
     // The photo is now one of the item's originals, in the evidence store.
     let stored = load_case(&case).unwrap();
     let m = stored

@@ -214,7 +214,27 @@ fn spawn_markers(
                 radius,
             );
         }
-        if let Some(cam) = &item.camera {
+        let at = scene.to_render(placed.enu);
+        if let Some((frustum, viewshed)) = crate::view::cones::cone_meshes(&scene, item, at) {
+            // A matched camera: its frustum cut by the model, and what it sees tinted.
+            let base = category_color(item.category);
+            for (mesh, alpha) in [(frustum, 0.85), (viewshed, 0.40)] {
+                let material = materials.add(translucent(base, alpha));
+                let child = commands
+                    .spawn((
+                        Mesh3d(meshes.add(mesh)),
+                        MeshMaterial3d(material.clone()),
+                        Transform::default(),
+                        Halo {
+                            material,
+                            base_alpha: alpha,
+                            base,
+                        },
+                    ))
+                    .id();
+                commands.entity(root).add_child(child);
+            }
+        } else if let Some(cam) = &item.camera {
             let wedge = view_wedge(cam.heading_deg, cam.fov_deg, 8.0);
             let base = category_color(item.category);
             let material = materials.add(translucent(base, 0.28));

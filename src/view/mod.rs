@@ -9,6 +9,7 @@
 pub mod annotations;
 pub mod camera;
 pub mod clock;
+pub mod cones;
 pub mod markers;
 pub mod overlay;
 pub mod points;

@@ -23,6 +23,9 @@ pub struct StoryView {
     pub high_contrast: bool,
     /// Graphic items revealed on purpose (ids); everything else graphic stays veiled.
     pub revealed: HashSet<String>,
+    /// The item whose camera the view looks through: its marker and cone of vision are not
+    /// drawn (the view is from inside them).
+    pub through: Option<String>,
 }
 
 impl StoryView {
@@ -32,7 +35,8 @@ impl StoryView {
 
     /// Whether the step in force lets the item or track be drawn.
     pub fn shows(&self, case: &Case, id: &str, category: Category) -> bool {
-        self.active(case).is_none_or(|s| s.shows(id, category))
+        self.through.as_deref() != Some(id)
+            && self.active(case).is_none_or(|s| s.shows(id, category))
     }
 
     pub fn highlights(&self, case: &Case, id: &str) -> bool {

@@ -140,6 +140,7 @@ pub fn fitted(view: Vec2, photo: Option<[u32; 2]>) -> Vec2 {
 /// is off meanwhile and takes over from that pose when the mode ends.
 pub fn hold_camera(
     mut look: ResMut<LookThrough>,
+    mut story: ResMut<crate::view::story::StoryView>,
     scene: Option<Res<CaseScene>>,
     mut was_active: Local<bool>,
     mut cameras: Query<
@@ -148,6 +149,11 @@ pub fn hold_camera(
     >,
 ) {
     let Some(scene) = scene else { return };
+    // The item looked through is not drawn: the view is from inside its marker and cone.
+    let through = look.active.as_ref().map(|a| a.item.clone());
+    if story.through != through {
+        story.through = through;
+    }
     let Ok((camera, mut tf, mut projection, mut orbit)) = cameras.single_mut() else {
         return;
     };
