@@ -45,6 +45,15 @@ pub struct FramesArgs {
     /// With --from/--to: the bookmark's camera (default: the case's home view).
     #[arg(long)]
     bookmark: Option<String>,
+    /// With --from/--to: through the camera of this photo/video item (as matched or typed)
+    /// instead of a bookmark; the item itself is not drawn.
+    #[arg(
+        long,
+        value_name = "ITEM",
+        conflicts_with = "bookmark",
+        requires = "from"
+    )]
+    through: Option<String>,
     /// Render at most this many frames (the first ones): for trials and measurements.
     #[arg(long)]
     limit: Option<u64>,
@@ -81,14 +90,24 @@ fn plan_frames(
         if !(args.seconds > 0.0 && args.seconds <= 3600.0) {
             return Err(UsageError("--seconds must be within 0–3600".into()).into());
         }
-        let pose = match &args.bookmark {
-            Some(name) => {
+        let (width, height) = parse_size(&args.size)?;
+        let through =
+            match &args.through {
+                Some(id) => Some(case.evidence.iter().position(|i| &i.id == id).ok_or_else(
+                    || UsageError(format!("--through: no item {id:?} in this case")),
+                )?),
+                None => None,
+            };
+        let pose = match (&args.bookmark, through) {
+            (_, Some(i)) => crate::view::through::through_pose(scene, i, width, height)
+                .map_err(|e| anyhow!("--through: {e}"))?,
+            (Some(name), None) => {
                 let b = case
                     .bookmark(name)
                     .ok_or_else(|| anyhow!("no bookmark named {name:?} in this case"))?;
                 crate::view::camera::bookmark_pose(scene, b)
             }
-            None => crate::view::camera::default_pose(scene),
+            (None, None) => crate::view::camera::default_pose(scene),
         };
         let n = (args.seconds * fps).round() as u64 + 1;
         if n > MAX_FRAMES {
@@ -108,6 +127,7 @@ fn plan_frames(
                     show_all: false,
                     story: StoryView {
                         presenting: true,
+                        through: args.through.clone(),
                         ..Default::default()
                     },
                 },
@@ -116,7 +136,8 @@ fn plan_frames(
             })
             .collect();
         let source = json!({"kind": "time range", "from": to_rfc3339(from), "to": to_rfc3339(to),
-                            "seconds": args.seconds, "bookmark": args.bookmark});
+                            "seconds": args.seconds, "bookmark": args.bookmark,
+                            "through": args.through});
         return Ok((frames, source));
     }
     if case.storyline.steps.is_empty() {

@@ -22,7 +22,11 @@ pub fn decode_uri(uri: &str) -> String {
 
 /// A relative URI must percent-decode to UTF-8: the gltf crate decodes it with an unwrap.
 pub(crate) fn check_uri(uri: &str) -> Result<(), String> {
-    if !uri.contains(':') && percent_encoding::percent_decode_str(uri).decode_utf8().is_err() {
+    if !uri.contains(':')
+        && percent_encoding::percent_decode_str(uri)
+            .decode_utf8()
+            .is_err()
+    {
         return Err(format!(
             "the URI {:?} does not decode to a file name (invalid percent-encoding)",
             uri.chars().take(80).collect::<String>()
