@@ -106,7 +106,7 @@ pub fn cone_meshes(scene: &CaseScene, item: &EvidenceItem, origin: Vec3) -> Opti
     for k in 0..ends.len() {
         line(ends[k], ends[(k + 1) % ends.len()]);
     }
-    let frustum = mesh(positions, indices);
+    let frustum = flat_mesh(positions, indices);
 
     // The viewshed: a sheet draped over what the rays of a grid through the picture land on,
     // lifted a little along the surface's normal so that it is not hidden in it. Neighbouring
@@ -152,11 +152,12 @@ pub fn cone_meshes(scene: &CaseScene, item: &EvidenceItem, origin: Vec3) -> Opti
             indices.extend_from_slice(&[v[0], v[1], v[2], v[0], v[2], v[3]]);
         }
     }
-    let viewshed = mesh(positions, indices);
+    let viewshed = flat_mesh(positions, indices);
     Some((frustum, viewshed))
 }
 
-fn mesh(positions: Vec<[f32; 3]>, indices: Vec<u32>) -> Mesh {
+/// A triangle mesh for unlit drawing (normals are not used).
+pub fn flat_mesh(positions: Vec<[f32; 3]>, indices: Vec<u32>) -> Mesh {
     let normals = vec![[0.0, 1.0, 0.0]; positions.len()];
     Mesh::new(
         PrimitiveTopology::TriangleList,

@@ -399,14 +399,7 @@ fn view_wedge(heading_deg: f64, fov_deg: f64, length: f32) -> Mesh {
     for k in 1..=steps as u32 {
         idx.extend_from_slice(&[0, k, k + 1]);
     }
-    let normals = vec![[0.0, 1.0, 0.0]; pos.len()];
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::RENDER_WORLD,
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, pos)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-    .with_inserted_indices(bevy::mesh::Indices::U32(idx))
+    crate::view::cones::flat_mesh(pos, idx)
 }
 
 /// Per frame: opacity from the clock, position of moving tracks, constant on-screen pin size,
