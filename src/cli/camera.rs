@@ -9,7 +9,6 @@ use chrono::Utc;
 use clap::Args;
 use locus_core::analysis::camera_match::{MatchOptions, Pair, Solution, solve};
 use locus_core::case::edit::Edit;
-use locus_core::case::{CameraMatch, Location, MatchPair, MediaCamera};
 use locus_core::geo::geodesy::{Enu, EnuFrame, Geodetic};
 use nalgebra::Vector3;
 use serde::Deserialize;
@@ -284,9 +283,6 @@ fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pai
         ))
         .into());
     };
-    let c = &s.camera;
-    let (heading, pitch, roll) = c.angles_deg();
-    let eye = Enu::from_vector(c.eye);
     let mut after = before.clone();
     // The photo becomes (or already is) one of the item's originals, hashed into the
     // evidence store, so the match, the look-through view and a sealed package all carry it.
@@ -303,46 +299,16 @@ fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pai
             x
         }
     };
-    after.camera = Some(MediaCamera {
-        heading_deg: heading,
-        pitch_deg: pitch,
-        fov_deg: c.hfov_deg(),
-        roll_deg: roll,
-        matched: Some(CameraMatch {
-            image_file: attachment.path.clone(),
-            image_sha256: sha256.to_string(),
-            width_px: c.width,
-            height_px: c.height,
-            frame_time_s: None,
-            eye,
-            focal_px: c.focal_px,
-            focal_given: a.focal_px.is_some(),
-            k1: a.k1.then_some(c.k1),
-            pairs: pairs
-                .iter()
-                .zip(&s.residuals)
-                .map(|(p, r)| MatchPair {
-                    pixel: p.pixel,
-                    enu: Enu::from_vector(p.enu),
-                    error_px: r.error_px,
-                    outlier: r.outlier,
-                })
-                .collect(),
-            rms_px: s.rms_px,
-            eye_sigma_m: s.eye_sigma_m.map(|(h, v)| [h, v]),
-            solved_by: author.clone(),
-            solved_at: Utc::now(),
-        }),
-    });
-    after.position.location = Location::Enu {
-        east_m: eye.east_m,
-        north_m: eye.north_m,
-        up_m: Some(eye.up_m),
-    };
-    if let Some((h, v)) = s.eye_sigma_m {
-        after.position.horizontal_uncertainty_m = h.min(2.0e7);
-        after.position.vertical_uncertainty_m = Some(v.min(2.0e7));
-    }
+    locus_core::analysis::camera_match::record_on_item(
+        &mut after,
+        s,
+        pairs,
+        &attachment,
+        a.focal_px.is_some(),
+        a.k1,
+        &author,
+        Utc::now(),
+    );
     after.modified_by = author;
     after.modified_at = Some(Utc::now());
     session.apply(Edit::ReplaceItem {

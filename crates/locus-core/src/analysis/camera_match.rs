@@ -839,6 +839,67 @@ fn eye_covariance(
     cov.iter().all(|v| v.is_finite()).then_some(cov)
 }
 
+/// Records a solved camera on a photo/video item: its camera (angles, field of view, and the
+/// match with every pair and residual), its position (the solved eye, with the eye's 1σ from
+/// the residuals as its uncertainty). `photo` is the item's attachment of the matched photo.
+#[allow(clippy::too_many_arguments)]
+pub fn record_on_item(
+    item: &mut crate::case::EvidenceItem,
+    solution: &Solution,
+    pairs: &[Pair],
+    photo: &crate::case::Attachment,
+    focal_given: bool,
+    k1_solved: bool,
+    author: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    use crate::case::{CameraMatch, Location, MatchPair, MediaCamera};
+    use crate::geo::geodesy::Enu;
+    let c = &solution.camera;
+    let (heading, pitch, roll) = c.angles_deg();
+    let eye = Enu::from_vector(c.eye);
+    item.camera = Some(MediaCamera {
+        heading_deg: heading,
+        pitch_deg: pitch,
+        fov_deg: c.hfov_deg(),
+        roll_deg: roll,
+        matched: Some(CameraMatch {
+            image_file: photo.path.clone(),
+            image_sha256: photo.sha256.clone(),
+            width_px: c.width,
+            height_px: c.height,
+            frame_time_s: None,
+            eye,
+            focal_px: c.focal_px,
+            focal_given,
+            k1: k1_solved.then_some(c.k1),
+            pairs: pairs
+                .iter()
+                .zip(&solution.residuals)
+                .map(|(p, r)| MatchPair {
+                    pixel: p.pixel,
+                    enu: Enu::from_vector(p.enu),
+                    error_px: r.error_px,
+                    outlier: r.outlier,
+                })
+                .collect(),
+            rms_px: solution.rms_px,
+            eye_sigma_m: solution.eye_sigma_m.map(|(h, v)| [h, v]),
+            solved_by: author.to_string(),
+            solved_at: at,
+        }),
+    });
+    item.position.location = Location::Enu {
+        east_m: eye.east_m,
+        north_m: eye.north_m,
+        up_m: Some(eye.up_m),
+    };
+    if let Some((h, v)) = solution.eye_sigma_m {
+        item.position.horizontal_uncertainty_m = h.min(2.0e7);
+        item.position.vertical_uncertainty_m = Some(v.min(2.0e7));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
