@@ -42,6 +42,8 @@ pub struct ViewerOptions {
     pub report_camera: bool,
     /// `open --through ITEM`: look through this item's camera once the case is shown.
     pub through: Option<String>,
+    /// `open --match-camera ITEM`: the Match camera window for this item.
+    pub match_camera: Option<String>,
 }
 
 /// Opens the window on `path` (a case, package or model file), or on the start screen.
@@ -132,6 +134,9 @@ pub fn run_viewer(path: Option<PathBuf>, options: ViewerOptions) -> anyhow::Resu
     if let Some(item) = options.through {
         app.add_systems(Update, look_through_on_open(item));
     }
+    if let Some(item) = options.match_camera {
+        app.add_systems(Update, match_camera_on_open(item));
+    }
     app.run();
     Ok(())
 }
@@ -151,6 +156,28 @@ fn look_through_on_open(
             return;
         }
         look.start(&scene, &item);
+    }
+}
+
+/// Opens the Match camera window for `item` once the surface is indexed (`open --match-camera`).
+fn match_camera_on_open(
+    item: String,
+) -> impl FnMut(Option<Res<CaseScene>>, ResMut<crate::ui::camera_match::CameraMatchWindow>, Local<bool>)
+{
+    move |scene, mut window, mut done| {
+        let Some(scene) = scene else { return };
+        if *done || scene.placeholder().is_some() || !scene.site().surface_ready {
+            return;
+        }
+        *done = true;
+        match scene.case().item(&item) {
+            Some(it) => {
+                if let Err(e) = window.start(&scene, it) {
+                    eprintln!("warning: --match-camera: {e}");
+                }
+            }
+            None => eprintln!("warning: --match-camera: no item {item:?} in this case"),
+        }
     }
 }
 

@@ -458,12 +458,13 @@ fn a_package_banner_is_green_only_for_a_trusted_signer() {
     );
 }
 
-#[test]
-fn looking_through_a_matched_camera_fits_its_photo_in_the_view() {
-    let home = tempfile::tempdir().unwrap();
+/// A copy of the demo whose photo item P1 has its camera matched: the demo drawn from its Car
+/// park bookmark is the photo, and the pairs are where the renderer put the items in it. None
+/// when no renderer is available.
+fn matched_demo(home: &Path) -> Option<PathBuf> {
     // A case with a matched photo: the demo drawn from its Car park bookmark is the photo, and
     // the pairs are where the renderer put the items in it.
-    let case = home.path().join("case");
+    let case = home.join("case");
     assert!(
         Command::new("cp")
             .arg("-r")
@@ -473,7 +474,7 @@ fn looking_through_a_matched_camera_fits_its_photo_in_the_view() {
             .unwrap()
             .success()
     );
-    let photo = home.path().join("car_park.png");
+    let photo = home.join("car_park.png");
     let render = common::locus()
         .arg("render")
         .arg(&case)
@@ -489,7 +490,7 @@ fn looking_through_a_matched_camera_fits_its_photo_in_the_view() {
         .output()
         .unwrap();
     if common::skip_without_vulkan(&render) {
-        return;
+        return None;
     }
     let rendered: serde_json::Value = serde_json::from_slice(&render.stdout).unwrap();
     let inspect = common::locus()
@@ -517,7 +518,7 @@ fn looking_through_a_matched_camera_fits_its_photo_in_the_view() {
             pairs.push(serde_json::json!({"pixel": [x, y], "enu": [enu["east_m"], enu["north_m"], enu["up_m"]]}));
         }
     }
-    let pairs_file = home.path().join("pairs.json");
+    let pairs_file = home.join("pairs.json");
     std::fs::write(&pairs_file, serde_json::Value::from(pairs).to_string()).unwrap();
     common::locus()
         .arg("camera-match")
@@ -530,6 +531,15 @@ fn looking_through_a_matched_camera_fits_its_photo_in_the_view() {
         .assert()
         .success();
 
+    Some(case)
+}
+
+#[test]
+fn looking_through_a_matched_camera_fits_its_photo_in_the_view() {
+    let home = tempfile::tempdir().unwrap();
+    let Some(case) = matched_demo(home.path()) else {
+        return;
+    };
     let Some(w) = Window::start(
         "through",
         home.path(),
@@ -555,5 +565,48 @@ fn looking_through_a_matched_camera_fits_its_photo_in_the_view() {
     assert!(
         (aspect - 1280.0 / 720.0).abs() < 0.03,
         "the frame has the photo's aspect: {aspect:.3} ({x0},{y0})–({x1},{y1})"
+    );
+}
+
+#[test]
+fn the_match_camera_window_shows_the_pairs_and_solves_them() {
+    let home = tempfile::tempdir().unwrap();
+    let Some(case) = matched_demo(home.path()) else {
+        return;
+    };
+    let Some(w) = Window::start(
+        "match",
+        home.path(),
+        &["open", case.to_str().unwrap(), "--match-camera", "P1"],
+    ) else {
+        return;
+    };
+    w.wait_for(|l| l == "surface indexed", Duration::from_secs(90))
+        .expect("the case opens");
+    std::thread::sleep(Duration::from_secs(2));
+    let marks = |img: &image::RgbImage, rgb: [u8; 3]| {
+        img.pixels()
+            .filter(|p| (0..3).all(|k| p.0[k].abs_diff(rgb[k]) <= 3))
+            .count()
+    };
+    let before = w.screenshot();
+    // The stored pairs come back, each a numbered ring on the photo.
+    assert!(
+        marks(&before, [255, 210, 80]) > 300,
+        "the pairs are drawn on the photo ({} pixels)",
+        marks(&before, [255, 210, 80])
+    );
+    // Solve (the window's first button under the photo): the RMS and each pair's residual
+    // appear in the window.
+    w.xdotool(&["mousemove", "41", "453", "click", "1"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let solved = w.screenshot();
+    let changed = (0..560)
+        .flat_map(|y| (0..620).map(move |x| (x, y)))
+        .filter(|&(x, y)| before.get_pixel(x, y) != solved.get_pixel(x, y))
+        .count();
+    assert!(
+        changed > 500,
+        "Solve shows the RMS and the residuals ({changed} pixels of the window changed)"
     );
 }

@@ -94,6 +94,9 @@ enum Command {
         /// model (as "View through this camera" in the item's details).
         #[arg(long, value_name = "ITEM")]
         through: Option<String>,
+        /// Open with the Match camera window for this photo/video item (its attached photo).
+        #[arg(long, value_name = "ITEM", conflicts_with = "through")]
+        match_camera: Option<String>,
     },
     /// Make a new case folder: a valid case.json and an audit log whose first entry records
     /// the creation. Refuses a folder that is not empty.
@@ -216,12 +219,14 @@ pub fn main() -> ExitCode {
             measure_frames,
             report_camera,
             through,
+            match_camera,
         }) => crate::app::run_viewer(
             path,
             crate::app::ViewerOptions {
                 measure_frames,
                 report_camera,
                 through,
+                match_camera,
             },
         ),
         Some(Command::Inspect { path, json }) => run_inspect(&path, json),

@@ -43,6 +43,9 @@ pub enum Tool {
     Measure(MeasurementKind),
     /// First click: where the observer stands; second: the target.
     Sight,
+    /// Camera matching: each click on the model is the model point of the pair awaiting one
+    /// (taken by the Match camera window from `ToolState::points`).
+    MatchPoint,
 }
 
 impl Tool {
@@ -55,6 +58,10 @@ impl Tool {
                 "Click where the observer stands (eye 1.6 m above the surface).".into()
             }
             Tool::Sight => "Click the target the observer should see. Esc: cancel.".into(),
+            Tool::MatchPoint => {
+                "Click the same point on the model as the one marked in the photo. Esc: done."
+                    .into()
+            }
             Tool::Measure(k) => {
                 let (min, max) = point_count(k);
                 match max {
@@ -187,10 +194,10 @@ pub struct EditStatus {
 }
 
 impl EditStatus {
-    fn info(&mut self, m: impl Into<String>) {
+    pub fn info(&mut self, m: impl Into<String>) {
         self.message = Some((m.into(), false));
     }
-    fn error(&mut self, m: impl Into<String>) {
+    pub fn error(&mut self, m: impl Into<String>) {
         let m = m.into();
         warn!("{m}");
         self.message = Some((m, true));

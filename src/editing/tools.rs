@@ -86,7 +86,9 @@ pub fn handle_pointer(
                             scene.session().read_only_reason().unwrap_or("")
                         ));
                     }
-                    Tool::Place | Tool::Measure(_) | Tool::Sight if !scene.site().surface_ready => {
+                    Tool::Place | Tool::Measure(_) | Tool::Sight | Tool::MatchPoint
+                        if !scene.site().surface_ready =>
+                    {
                         status.error(
                             "The models' surface is still being indexed for picking: try again in a moment.",
                         );
@@ -141,6 +143,12 @@ pub fn handle_pointer(
                             );
                         }
                     }
+                    Tool::MatchPoint => match hit {
+                        Some(p) => tools.points.push(p),
+                        None => status.error(
+                            "Nothing on the models under the cursor: click the point on the model's surface.",
+                        ),
+                    },
                     Tool::Sight => {
                         let Some(p) = hit else {
                             status.error("Nothing on the models under the cursor: pick points on the surface.");

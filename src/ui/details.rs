@@ -631,6 +631,19 @@ fn item_ui(
                     actions.push(UiAction::LookThrough(item.id.clone()));
                 }
             }
+            let has_photo = item.attachments.iter().any(|a| {
+                let n = a.original_name.to_ascii_lowercase();
+                n.ends_with(".jpg") || n.ends_with(".jpeg") || n.ends_with(".png")
+            });
+            if has_photo
+                && scene.editable()
+                && ui
+                    .button("📐 Match camera to the model…")
+                    .on_hover_text("Click pairs of points in the photo and on the model to solve where the camera was")
+                    .clicked()
+            {
+                actions.push(UiAction::MatchCamera(item.id.clone()));
+            }
             if !item.tags.is_empty() {
                 field(ui, "Tags", item.tags.join(", "));
             }

@@ -7,6 +7,7 @@
 //! loading) and `view::overlay` (draws after the panels, in the space they leave) refer to it.
 
 pub mod attach;
+pub(crate) mod camera_match;
 mod case_settings;
 mod details;
 mod evidence_list;
@@ -59,6 +60,8 @@ pub enum UiAction {
     Focus(Target),
     /// Hold the view at a photo/video item's camera, its photo laid over the model.
     LookThrough(String),
+    /// Open the Match camera window for an item (its attached photo against the model).
+    MatchCamera(String),
     Time(TimeCommand),
     Camera(CameraCommand),
     OpenCase(PathBuf),
@@ -140,6 +143,7 @@ pub fn plugin(app: &mut App) {
     intake::plugin(app);
     trust::plugin(app);
     app.init_resource::<UiState>()
+        .init_resource::<camera_match::CameraMatchWindow>()
         .init_resource::<OpenCaseState>()
         .init_resource::<PendingActions>()
         .add_systems(
@@ -148,6 +152,7 @@ pub fn plugin(app: &mut App) {
                 panels_system,
                 apply_ui_actions,
                 look_through::look_through_ui,
+                camera_match::camera_match_ui,
             )
                 .chain()
                 .in_set(PanelsSystems),
@@ -418,9 +423,19 @@ fn apply_ui_actions(
     mut settings: ResMut<Settings>,
     mut present: ResMut<crate::present::PresentCommands>,
     mut look: ResMut<crate::view::through::LookThrough>,
+    mut matching: ResMut<camera_match::CameraMatchWindow>,
+    mut status: ResMut<crate::editing::EditStatus>,
 ) {
     for action in std::mem::take(&mut pending.0) {
         match action {
+            UiAction::MatchCamera(id) => {
+                if let Some(scene) = &scene
+                    && let Some(item) = scene.case().item(&id)
+                    && let Err(e) = matching.start(scene, item)
+                {
+                    status.error(e);
+                }
+            }
             UiAction::LookThrough(id) => {
                 if let Some(scene) = &scene {
                     look.start(scene, &id);

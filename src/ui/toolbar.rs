@@ -42,6 +42,7 @@ pub fn toolbar_ui(
                     Tool::Select => true,
                     Tool::Place => editable,
                     Tool::Measure(_) | Tool::Sight => annotate,
+                    Tool::MatchPoint => editable,
                 };
                 let r = ui
                     .add_enabled(
