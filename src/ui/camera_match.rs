@@ -52,20 +52,7 @@ impl CameraMatchWindow {
                     item.id
                 )
             })?;
-        let path = scene.loaded().dir.join(&photo.path);
-        let path = locus_core::integrity::fsio::case_file_inside(&scene.loaded().dir, &path)?;
-        let sha = locus_core::integrity::fsio::sha256_file(&path)
-            .map_err(|e| format!("{e}: {}", path.display()))?;
-        if sha != photo.sha256 {
-            return Err(format!(
-                "the stored photo is ALTERED (SHA-256 {sha}, recorded {}): {}",
-                photo.sha256,
-                path.display()
-            ));
-        }
-        let image = image::open(&path)
-            .map_err(|e| format!("{e}: {}", path.display()))?
-            .to_rgba8();
+        let image = crate::view::through::checked_photo(scene, &photo.path, &photo.sha256)?;
         self.active = Some(MatchSession {
             item: item.id.clone(),
             pairs: matched

@@ -108,19 +108,28 @@ pub fn matched_photo(scene: &CaseScene, item: usize) -> Result<Option<image::Rgb
     let Some(m) = it.camera.as_ref().and_then(|c| c.matched.as_ref()) else {
         return Ok(None);
     };
-    let path = scene.loaded().dir.join(&m.image_file);
+    checked_photo(scene, &m.image_file, &m.image_sha256).map(Some)
+}
+
+/// A photo in the case's evidence store, read only after its SHA-256 is found to be the one
+/// recorded: an error names the file and says ALTERED when it differs.
+pub fn checked_photo(
+    scene: &CaseScene,
+    relative: &str,
+    sha256: &str,
+) -> Result<image::RgbaImage, String> {
+    let path = scene.loaded().dir.join(relative);
     let p = locus_core::integrity::fsio::case_file_inside(&scene.loaded().dir, &path)?;
     let sha = locus_core::integrity::fsio::sha256_file(&p)
         .map_err(|e| format!("{e}: {}", p.display()))?;
-    if sha != m.image_sha256 {
+    if sha != sha256 {
         return Err(format!(
-            "ALTERED: the photo's SHA-256 is {sha}, the match recorded {}: {}",
-            m.image_sha256,
+            "ALTERED: the photo's SHA-256 is {sha}, recorded {sha256}: {}",
             p.display()
         ));
     }
     image::open(&p)
-        .map(|img| Some(img.to_rgba8()))
+        .map(|img| img.to_rgba8())
         .map_err(|e| format!("{e}: {}", p.display()))
 }
 
