@@ -309,8 +309,6 @@ fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pai
         &author,
         Utc::now(),
     );
-    after.modified_by = author;
-    after.modified_at = Some(Utc::now());
     session.apply(Edit::ReplaceItem {
         before: Box::new(before),
         after: Box::new(after),

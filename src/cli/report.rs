@@ -224,7 +224,7 @@ struct MatchedShot {
 }
 
 fn matched_shots(scene: &CaseScene, width: u32, height: u32) -> Vec<MatchedShot> {
-    use crate::view::through::{fitted, matched_photo, through_pose};
+    use crate::view::through::{fitted, fitted_frame, matched_photo, through_pose};
     let mut out = Vec::new();
     for (index, item) in scene.case().evidence.iter().enumerate() {
         let Some((cam, m)) = item
@@ -245,16 +245,11 @@ fn matched_shots(scene: &CaseScene, width: u32, height: u32) -> Vec<MatchedShot>
                 continue;
             }
         };
-        let fit = fitted(
-            bevy::math::Vec2::new(width as f32, height as f32),
-            Some([photo.width(), photo.height()]),
-        );
+        let view = bevy::math::Vec2::new(width as f32, height as f32);
+        let dims = Some([photo.width(), photo.height()]);
+        let fit = fitted(view, dims);
         let (fw, fh) = (fit.x.round().max(1.0) as u32, fit.y.round().max(1.0) as u32);
-        let (pw, ph) = if fh >= height {
-            (fw, fh)
-        } else {
-            (width, height)
-        };
+        let (pw, ph) = fitted_frame(view, dims);
         let Ok(pose) = through_pose(scene, index, pw, ph) else {
             continue;
         };

@@ -30,6 +30,12 @@ pub struct MatchSession {
     message: Option<String>,
 }
 
+/// An attachment the window can show as the photo to match: a JPEG or PNG.
+pub fn is_photo(a: &Attachment) -> bool {
+    let n = a.original_name.to_ascii_lowercase();
+    n.ends_with(".jpg") || n.ends_with(".jpeg") || n.ends_with(".png")
+}
+
 impl CameraMatchWindow {
     /// Opens the window for an item: its first attached JPEG or PNG is the photo; the pairs
     /// of an earlier match come back to be added to or corrected.
@@ -39,12 +45,7 @@ impl CameraMatchWindow {
             .attachments
             .iter()
             .find(|a| matched.is_some_and(|m| m.image_sha256 == a.sha256))
-            .or_else(|| {
-                item.attachments.iter().find(|a| {
-                    let n = a.original_name.to_ascii_lowercase();
-                    n.ends_with(".jpg") || n.ends_with(".jpeg") || n.ends_with(".png")
-                })
-            })
+            .or_else(|| item.attachments.iter().find(|a| is_photo(a)))
             .cloned()
             .ok_or_else(|| {
                 format!(
@@ -105,16 +106,9 @@ pub fn camera_match_ui(
     let ctx = contexts.ctx_mut()?;
     let key = format!("{}:{}", session.item, session.photo.sha256);
     if texture.as_ref().map(|t| &t.0) != Some(&key) {
-        let img = egui::ColorImage::from_rgba_unmultiplied(
-            [
-                session.image.width() as usize,
-                session.image.height() as usize,
-            ],
-            session.image.as_raw(),
-        );
         *texture = Some((
             key,
-            ctx.load_texture("camera match photo", img, egui::TextureOptions::LINEAR),
+            super::look_through::photo_texture(ctx, "camera match photo", &session.image),
         ));
     }
     let Some((_, tex)) = texture.as_ref() else {
@@ -266,7 +260,6 @@ pub fn camera_match_ui(
     {
         let pairs = complete_pairs(&session.pairs);
         let mut after = before.clone();
-        let author = settings.effective_author();
         let focal_given = session.focal_text.trim().parse::<f64>().is_ok();
         record_on_item(
             &mut after,
@@ -275,11 +268,9 @@ pub fn camera_match_ui(
             &session.photo,
             focal_given,
             false,
-            &author,
+            &settings.effective_author(),
             chrono::Utc::now(),
         );
-        after.modified_by = author;
-        after.modified_at = Some(chrono::Utc::now());
         edits.0.push(EditCommand::apply(
             locus_core::case::edit::Edit::ReplaceItem {
                 before: Box::new(before.clone()),

@@ -631,11 +631,7 @@ fn item_ui(
                     actions.push(UiAction::LookThrough(item.id.clone()));
                 }
             }
-            let has_photo = item.attachments.iter().any(|a| {
-                let n = a.original_name.to_ascii_lowercase();
-                n.ends_with(".jpg") || n.ends_with(".jpeg") || n.ends_with(".png")
-            });
-            if has_photo
+            if item.attachments.iter().any(super::camera_match::is_photo)
                 && scene.editable()
                 && ui
                     .button("📐 Match camera to the model…")

@@ -28,13 +28,9 @@ pub fn look_through_ui(
     if let Some(photo) = &active.photo
         && texture.as_ref().map(|t| &t.0) != Some(&active.item)
     {
-        let image = egui::ColorImage::from_rgba_unmultiplied(
-            [photo.width() as usize, photo.height() as usize],
-            photo.as_raw(),
-        );
         *texture = Some((
             active.item.clone(),
-            ctx.load_texture("look-through photo", image, egui::TextureOptions::LINEAR),
+            photo_texture(ctx, "look-through photo", photo),
         ));
     }
     let dims = active.photo.as_ref().map(|p| [p.width(), p.height()]);
@@ -119,4 +115,17 @@ pub fn look_through_ui(
         look.active = None;
     }
     Ok(())
+}
+
+/// A photo as an egui texture (smoothly scaled), to draw in the window.
+pub fn photo_texture(
+    ctx: &egui::Context,
+    name: &str,
+    photo: &image::RgbaImage,
+) -> egui::TextureHandle {
+    let image = egui::ColorImage::from_rgba_unmultiplied(
+        [photo.width() as usize, photo.height() as usize],
+        photo.as_raw(),
+    );
+    ctx.load_texture(name, image, egui::TextureOptions::LINEAR)
 }

@@ -145,6 +145,19 @@ pub fn fitted(view: Vec2, photo: Option<[u32; 2]>) -> Vec2 {
     }
 }
 
+/// The picture size to compute a camera's field of view for, so that its photo fitted into a
+/// view of `view` pixels (`fitted`) is exactly the camera's picture: the fitted photo's size
+/// when it fills the view's height (bars left and right), else the view's own (the photo fills
+/// the width, and the field of view follows the view's aspect).
+pub fn fitted_frame(view: Vec2, photo: Option<[u32; 2]>) -> (u32, u32) {
+    let fit = fitted(view, photo);
+    let size = if fit.y >= view.y - 0.5 { fit } else { view };
+    (
+        size.x.round().max(1.0) as u32,
+        size.y.round().max(1.0) as u32,
+    )
+}
+
 /// Holds the window's camera at the item's camera while looking through it; the orbit control
 /// is off meanwhile and takes over from that pose when the mode ends.
 pub fn hold_camera(
@@ -189,12 +202,7 @@ pub fn hold_camera(
     let photo = active.photo.as_ref().map(|p| [p.width(), p.height()]);
     // The camera's field of view spans the fitted photo: the same aspect, so the photo's
     // rectangle in the view is exactly the camera's picture.
-    let fit = fitted(view, photo);
-    let (w, h) = if fit.y >= view.y - 0.5 {
-        (fit.x.max(1.0) as u32, fit.y.max(1.0) as u32)
-    } else {
-        (view.x.max(1.0) as u32, view.y.max(1.0) as u32)
-    };
+    let (w, h) = fitted_frame(view, photo);
     let Ok(pose) = through_pose(&scene, index, w, h) else {
         return;
     };

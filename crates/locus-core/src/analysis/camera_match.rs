@@ -841,7 +841,8 @@ fn eye_covariance(
 
 /// Records a solved camera on a photo/video item: its camera (angles, field of view, and the
 /// match with every pair and residual), its position (the solved eye, with the eye's 1σ from
-/// the residuals as its uncertainty). `photo` is the item's attachment of the matched photo.
+/// the residuals as its uncertainty), and who changed it when. `photo` is the item's
+/// attachment of the matched photo.
 #[allow(clippy::too_many_arguments)]
 pub fn record_on_item(
     item: &mut crate::case::EvidenceItem,
@@ -898,6 +899,8 @@ pub fn record_on_item(
         item.position.horizontal_uncertainty_m = h.min(2.0e7);
         item.position.vertical_uncertainty_m = Some(v.min(2.0e7));
     }
+    item.modified_by = author.to_string();
+    item.modified_at = Some(at);
 }
 
 #[cfg(test)]

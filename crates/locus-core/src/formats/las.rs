@@ -56,10 +56,14 @@ pub fn declared_placement(path: &Path) -> Result<Option<DeclaredPlacement>, Stri
     }))
 }
 
-/// The header's point count times its record length, checked before the `las` crate computes
-/// it unchecked (an absurd LAS 1.4 count overflows there).
-pub(crate) fn check_raw_header(path: &Path) -> Result<(), String> {
+/// The raw header, read before the `las` crate reads it: its point count times its record
+/// length is checked (an absurd LAS 1.4 count overflows unchecked there), and for an
+/// uncompressed file the number of records its bytes really hold is returned (None for a
+/// compressed file: compression is what the header says, bit 7 of the point format, not the
+/// file's name).
+pub(crate) fn check_raw_header(path: &Path) -> Result<Option<usize>, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let file_len = file.metadata().map_or(0, |m| m.len());
     let raw = las::raw::Header::read_from(std::io::BufReader::new(file))
         .map_err(|e| format!("not a readable LAS/LAZ header ({e})"))?;
     let legacy = u64::from(raw.number_of_point_records);
@@ -67,16 +71,18 @@ pub(crate) fn check_raw_header(path: &Path) -> Result<(), String> {
         Some(lf) if legacy == 0 => lf.number_of_point_records,
         _ => legacy,
     };
+    let record = u64::from(raw.point_data_record_length);
+    let offset = u64::from(raw.offset_to_point_data);
     count
-        .checked_mul(u64::from(raw.point_data_record_length))
-        .and_then(|bytes| bytes.checked_add(u64::from(raw.offset_to_point_data)))
-        .map(|_| ())
+        .checked_mul(record)
+        .and_then(|bytes| bytes.checked_add(offset))
         .ok_or_else(|| {
             format!(
-                "the header claims {count} points of {} bytes each, more than any file can hold",
-                raw.point_data_record_length
+                "the header claims {count} points of {record} bytes each, more than any file can hold"
             )
-        })
+        })?;
+    let compressed = raw.point_data_record_format & 0x80 != 0;
+    Ok((!compressed && record > 0).then(|| (file_len.saturating_sub(offset) / record) as usize))
 }
 
 pub fn load_las(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelError> {
@@ -85,7 +91,7 @@ pub fn load_las(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelE
         path: path.to_path_buf(),
         message,
     };
-    check_raw_header(path).map_err(bad)?;
+    let held = check_raw_header(path).map_err(bad)?;
     let header = Reader::from_path(path)
         .map_err(|e| bad(format!("not a readable LAS/LAZ file ({e})")))?
         .header()
@@ -96,7 +102,7 @@ pub fn load_las(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelE
         (bounds.min.y + bounds.max.y) / 2.0,
         (bounds.min.z + bounds.max.z) / 2.0,
     );
-    let mut pass = read_points(path, &header, centre, progress)?;
+    let mut pass = read_points(path, &header, held, centre, progress)?;
     // The header's bounds are a claim too: when the points lie far from them (a writer that
     // did not update them), f32 offsets from their centre would lose precision, so the file
     // is read again around the points' own centre.
@@ -110,7 +116,7 @@ pub fn load_las(path: &Path, progress: ReadProgress) -> Result<ModelData, ModelE
     if far > RECENTRE_BEYOND && pass.lo[0].is_finite() {
         let stale = centre;
         centre = Vector3::from_fn(|k, _| 0.5 * (pass.lo[k] + pass.hi[k]));
-        pass = read_points(path, &header, centre, progress)?;
+        pass = read_points(path, &header, held, centre, progress)?;
         pass.warnings.push(format!(
             "the header's bounds (centre {:.3}, {:.3}, {:.3}) do not describe the points (up to {far:.0} units away): recentred on the points' own bounds",
             stale.x, stale.y, stale.z
@@ -199,6 +205,7 @@ struct Pass {
 fn read_points(
     path: &Path,
     header: &las::Header,
+    held: Option<usize>,
     centre: Vector3<f64>,
     progress: ReadProgress,
 ) -> Result<Pass, ModelError> {
@@ -210,7 +217,7 @@ fn read_points(
     // The header's count is a claim: an uncompressed file holds only as many records as its
     // bytes do, and no more are asked for (asking for more loses the last chunk read).
     let file_len = std::fs::metadata(path).map_or(0, |m| m.len()) as usize;
-    let count = match uncompressed_capacity(path, file_len) {
+    let count = match held {
         Some(held) if held < claimed => held,
         _ => claimed,
     };
@@ -292,18 +299,4 @@ fn read_points(
         ));
     }
     Ok(pass)
-}
-
-/// How many point records an uncompressed LAS file's bytes hold (from its header's offset to
-/// the point data and record length); None for a compressed (LAZ) file or an unreadable
-/// header. Compression is what the header says (bit 7 of the point format), not the name.
-fn uncompressed_capacity(path: &Path, file_len: usize) -> Option<usize> {
-    let mut head = [0u8; 107];
-    std::io::Read::read_exact(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
-    if head[104] & 0x80 != 0 {
-        return None;
-    }
-    let offset = u32::from_le_bytes(head[96..100].try_into().ok()?) as usize;
-    let record = u16::from_le_bytes(head[105..107].try_into().ok()?) as usize;
-    (record > 0).then(|| file_len.saturating_sub(offset) / record)
 }
