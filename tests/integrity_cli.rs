@@ -35,6 +35,19 @@ fn case_with_edits(dir: &Path) -> std::path::PathBuf {
     case
 }
 
+/// `locus import-events` of a one-row CSV into `case` (more arguments may follow).
+fn import_one_row(dir: &Path, case: &Path) -> assert_cmd::Command {
+    let csv = dir.join("e2.csv");
+    std::fs::write(
+        &csv,
+        "Date,Latitude,Longitude,Title\n2024-02-02,52.0,5.0,C\n",
+    )
+    .unwrap();
+    let mut cmd = locus();
+    cmd.arg("import-events").arg(&csv).arg("--into").arg(case);
+    cmd
+}
+
 #[test]
 fn a_cut_or_deleted_log_is_reported_and_refused_everywhere() {
     let dir = tempfile::tempdir().unwrap();
@@ -61,17 +74,7 @@ fn a_cut_or_deleted_log_is_reported_and_refused_everywhere() {
             .assert()
             .code(1)
             .stderr(predicate::str::contains("the audit log is missing entries"));
-        let csv = dir.path().join("e2.csv");
-        std::fs::write(
-            &csv,
-            "Date,Latitude,Longitude,Title\n2024-02-02,52.0,5.0,C\n",
-        )
-        .unwrap();
-        locus()
-            .arg("import-events")
-            .arg(&csv)
-            .arg("--into")
-            .arg(&case)
+        import_one_row(dir.path(), &case)
             .assert()
             .code(1)
             .stderr(predicate::str::contains("the audit log is missing entries"));
@@ -107,17 +110,7 @@ fn a_second_writer_is_refused_saying_who_holds_the_case() {
     )
     .unwrap();
     let before = std::fs::read(case.join("audit.jsonl")).unwrap();
-    let csv = dir.path().join("e2.csv");
-    std::fs::write(
-        &csv,
-        "Date,Latitude,Longitude,Title\n2024-02-02,52.0,5.0,C\n",
-    )
-    .unwrap();
-    locus()
-        .arg("import-events")
-        .arg(&csv)
-        .arg("--into")
-        .arg(&case)
+    import_one_row(dir.path(), &case)
         .assert()
         .code(1)
         .stderr(predicate::str::contains("being edited by Ben Okafor"));
@@ -133,23 +126,13 @@ fn a_second_writer_is_refused_saying_who_holds_the_case() {
         .stderr(predicate::str::contains("being edited by Ben Okafor"));
     assert_eq!(std::fs::read(case.join("audit.jsonl")).unwrap(), before);
     // Reading is never blocked: a dry run, inspect and render work while it is held.
-    locus()
-        .arg("import-events")
-        .arg(&csv)
-        .arg("--into")
-        .arg(&case)
+    import_one_row(dir.path(), &case)
         .arg("--dry-run")
         .assert()
         .success();
     // Once that process is gone, its lock is stale and the case can be edited again.
     drop(holder);
-    locus()
-        .arg("import-events")
-        .arg(&csv)
-        .arg("--into")
-        .arg(&case)
-        .assert()
-        .success();
+    import_one_row(dir.path(), &case).assert().success();
     assert!(
         !case.join(".locus.lock").exists(),
         "released after the command"
@@ -164,17 +147,7 @@ fn a_dry_run_never_trims_a_torn_log_line() {
     let mut bytes = std::fs::read(&log).unwrap();
     bytes.extend_from_slice(b"{\"v\":2,\"seq\":3,\"ti");
     std::fs::write(&log, &bytes).unwrap();
-    let csv = dir.path().join("e2.csv");
-    std::fs::write(
-        &csv,
-        "Date,Latitude,Longitude,Title\n2024-02-02,52.0,5.0,C\n",
-    )
-    .unwrap();
-    locus()
-        .arg("import-events")
-        .arg(&csv)
-        .arg("--into")
-        .arg(&case)
+    import_one_row(dir.path(), &case)
         .arg("--dry-run")
         .assert()
         .success();
