@@ -572,7 +572,7 @@ fn extent(site: &Site) -> (Enu, f64) {
         }
     }
     if points.is_empty() {
-        points.extend(site.layout.items.iter().map(|p| p.enu));
+        points.extend(site.layout.items.iter().filter(|p| p.known).map(|p| p.enu));
         points.extend(site.layout.tracks.iter().flatten().map(|(_, p)| *p));
     }
     let mut lo = [f64::INFINITY; 3];

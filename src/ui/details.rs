@@ -562,42 +562,50 @@ fn item_ui(
                 None => field(ui, "Time", "unknown (shown at all times)"),
             }
             let placed = scene.site().layout.items[index];
-            let g = scene.case().frame().enu_to_geodetic(placed.enu);
-            field(
-                ui,
-                "Latitude, longitude",
-                format!("{:.7}°, {:.7}°", g.lat_deg, g.lon_deg),
-            );
-            let height = match (placed.on_surface, scene.site().layout.awaiting_surface) {
-                (true, true) => "unknown: placed on the surface once it is indexed".to_string(),
-                (true, false) => format!(
-                    "{:.2} m (height unknown: placed on the surface)",
-                    g.height_m
-                ),
-                (false, _) => format!("{:.2} m", g.height_m),
-            };
-            field(ui, "Ellipsoidal height", height);
-            field(
-                ui,
-                "Local E / N / U",
-                format!(
-                    "{:.2} / {:.2} / {:.2} m",
-                    placed.enu.east_m, placed.enu.north_m, placed.enu.up_m
-                ),
-            );
-            field(
-                ui,
-                "Horizontal uncertainty",
-                format!("± {:.2} m", item.position.horizontal_uncertainty_m),
-            );
-            field(
-                ui,
-                "Vertical uncertainty",
-                item.position
-                    .vertical_uncertainty_m
-                    .map(|v| format!("± {v:.2} m"))
-                    .unwrap_or_else(|| "not stated".into()),
-            );
+            if !placed.known {
+                field(
+                    ui,
+                    "Position",
+                    "unknown: not shown in the scene (set it in Edit…, or match the photo's camera)",
+                );
+            } else {
+                let g = scene.case().frame().enu_to_geodetic(placed.enu);
+                field(
+                    ui,
+                    "Latitude, longitude",
+                    format!("{:.7}°, {:.7}°", g.lat_deg, g.lon_deg),
+                );
+                let height = match (placed.on_surface, scene.site().layout.awaiting_surface) {
+                    (true, true) => "unknown: placed on the surface once it is indexed".to_string(),
+                    (true, false) => format!(
+                        "{:.2} m (height unknown: placed on the surface)",
+                        g.height_m
+                    ),
+                    (false, _) => format!("{:.2} m", g.height_m),
+                };
+                field(ui, "Ellipsoidal height", height);
+                field(
+                    ui,
+                    "Local E / N / U",
+                    format!(
+                        "{:.2} / {:.2} / {:.2} m",
+                        placed.enu.east_m, placed.enu.north_m, placed.enu.up_m
+                    ),
+                );
+                field(
+                    ui,
+                    "Horizontal uncertainty",
+                    format!("± {:.2} m", item.position.horizontal_uncertainty_m),
+                );
+                field(
+                    ui,
+                    "Vertical uncertainty",
+                    item.position
+                        .vertical_uncertainty_m
+                        .map(|v| format!("± {v:.2} m"))
+                        .unwrap_or_else(|| "not stated".into()),
+                );
+            }
             if let Some(cam) = &item.camera {
                 field(
                     ui,

@@ -24,6 +24,9 @@ pub struct ItemForm {
     pub precision: Precision,
     /// ± seconds, blank = none.
     pub time_uncertainty_s: String,
+    /// False: the position is unknown (a photo without GPS metadata); the fields below are
+    /// kept but not used.
+    pub position_known: bool,
     pub geodetic: bool,
     /// Latitude or east, longitude or north, height or up (blank = on the surface).
     pub a: String,
@@ -72,6 +75,8 @@ impl ItemForm {
             }
         };
         let (geodetic, a, b, height) = match item.position.location {
+            // An unknown position is entered geodetically (GPS, a map), the usual source.
+            Location::Unknown => (true, String::new(), String::new(), None),
             Location::Geodetic {
                 lat_deg,
                 lon_deg,
@@ -96,6 +101,7 @@ impl ItemForm {
             end,
             precision,
             time_uncertainty_s: unc,
+            position_known: item.position.location.is_known(),
             geodetic,
             a,
             b,
@@ -186,17 +192,24 @@ impl ItemForm {
             None
         };
 
-        let a = number(
-            if self.geodetic { "Latitude" } else { "East" },
-            &self.a,
-            &mut errors,
-        );
-        let b = number(
-            if self.geodetic { "Longitude" } else { "North" },
-            &self.b,
-            &mut errors,
-        );
-        let h = optional("Height", &self.height, &mut errors);
+        let (a, b, h) = if self.position_known {
+            (
+                number(
+                    if self.geodetic { "Latitude" } else { "East" },
+                    &self.a,
+                    &mut errors,
+                ),
+                number(
+                    if self.geodetic { "Longitude" } else { "North" },
+                    &self.b,
+                    &mut errors,
+                ),
+                optional("Height", &self.height, &mut errors),
+            )
+        } else {
+            item.position.location = Location::Unknown;
+            (None, None, None)
+        };
         if let (Some(a), Some(b), Some(h)) = (a, b, h) {
             item.position.location = if self.geodetic {
                 Location::Geodetic {
@@ -373,9 +386,12 @@ impl ItemForm {
         }
 
         ui.separator();
+        ui.checkbox(&mut self.position_known, "Position known");
         ui.horizontal(|ui| {
             ui.label("Position");
-            ui.weak(if self.geodetic {
+            ui.weak(if !self.position_known {
+                "unknown: not shown in the scene until it is set"
+            } else if self.geodetic {
                 "(WGS84 latitude, longitude, ellipsoidal height)"
             } else {
                 "(local east, north, up in metres)"
@@ -386,30 +402,34 @@ impl ItemForm {
         } else {
             ("East", "North")
         };
-        egui::Grid::new("form_position")
-            .num_columns(2)
-            .show(ui, |ui| {
-                ui.label(la);
-                ui.text_edit_singleline(&mut self.a);
-                ui.end_row();
-                ui.label(lb);
-                ui.text_edit_singleline(&mut self.b);
-                ui.end_row();
-                ui.label("Height");
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.height).hint_text("blank: on the surface"),
-                );
-                ui.end_row();
-                ui.label("± horizontal (m)");
-                ui.text_edit_singleline(&mut self.horizontal_uncertainty_m);
-                ui.end_row();
-                ui.label("± vertical (m)");
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.vertical_uncertainty_m)
-                        .hint_text("not stated"),
-                );
-                ui.end_row();
-            });
+        let known = self.position_known;
+        ui.add_enabled_ui(known, |ui| {
+            egui::Grid::new("form_position")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    ui.label(la);
+                    ui.text_edit_singleline(&mut self.a);
+                    ui.end_row();
+                    ui.label(lb);
+                    ui.text_edit_singleline(&mut self.b);
+                    ui.end_row();
+                    ui.label("Height");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.height)
+                            .hint_text("blank: on the surface"),
+                    );
+                    ui.end_row();
+                    ui.label("± horizontal (m)");
+                    ui.text_edit_singleline(&mut self.horizontal_uncertainty_m);
+                    ui.end_row();
+                    ui.label("± vertical (m)");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.vertical_uncertainty_m)
+                            .hint_text("not stated"),
+                    );
+                    ui.end_row();
+                });
+        });
         for f in [
             la,
             lb,
@@ -540,6 +560,7 @@ mod tests {
             modified_at: None,
             attachments: vec![],
             graphic: false,
+            media_metadata: None,
         }
     }
 

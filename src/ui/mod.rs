@@ -666,7 +666,13 @@ pub fn moment_to_show(
 /// Where an item or (the start of) a track is, in case ENU.
 pub fn target_position(scene: &CaseScene, t: Target) -> Option<locus_core::geo::geodesy::Enu> {
     match t {
-        Target::Item(i) => scene.site().layout.items.get(i).map(|p| p.enu),
+        Target::Item(i) => scene
+            .site()
+            .layout
+            .items
+            .get(i)
+            .filter(|p| p.known)
+            .map(|p| p.enu),
         Target::Track(i) => scene
             .site()
             .layout

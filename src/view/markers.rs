@@ -192,7 +192,7 @@ fn spawn_markers(
     let awaiting = scene.site().layout.awaiting_surface;
     for (i, item) in case.evidence.iter().enumerate() {
         let placed = scene.site().layout.items[i];
-        if awaiting && placed.on_surface {
+        if !placed.known || (awaiting && placed.on_surface) {
             continue;
         }
         let root = spawn_marker(

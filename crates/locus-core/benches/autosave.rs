@@ -49,6 +49,7 @@ fn item(n: usize) -> EvidenceItem {
         modified_at: None,
         attachments: vec![],
         graphic: false,
+        media_metadata: None,
     }
 }
 

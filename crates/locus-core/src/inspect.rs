@@ -124,7 +124,7 @@ pub fn inspect_case(path: &Path) -> Result<Value, InspectError> {
         .zip(&site.layout.items)
         .map(|(item, placed)| {
             let g = frame.enu_to_geodetic(placed.enu);
-            json!({
+            let mut v = json!({
                 "id": item.id,
                 "title": item.title,
                 "category": item.category,
@@ -140,7 +140,16 @@ pub fn inspect_case(path: &Path) -> Result<Value, InspectError> {
                 "height_from_surface": placed.on_surface,
                 "horizontal_uncertainty_m": item.position.horizontal_uncertainty_m,
                 "sources": item.sources.len(),
-            })
+            });
+            if !placed.known {
+                // Not placed yet: no coordinates to give, only that they are unknown.
+                let o = v.as_object_mut().expect("an object");
+                for k in ["geodetic", "enu", "height_from_surface", "horizontal_uncertainty_m"] {
+                    o.remove(k);
+                }
+                o.insert("position_unknown".into(), json!(true));
+            }
+            v
         })
         .collect();
     let tracks: Vec<Value> = case

@@ -564,7 +564,8 @@ pub fn moved_item(
     use crate::case::Location;
     let mut moved = item.clone();
     moved.position.location = match item.position.location {
-        Location::Enu { .. } => Location::Enu {
+        // An item placed for the first time is placed in case ENU.
+        Location::Enu { .. } | Location::Unknown => Location::Enu {
             east_m: to.east_m,
             north_m: to.north_m,
             up_m: Some(to.up_m),

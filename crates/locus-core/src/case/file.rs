@@ -220,6 +220,10 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
             t.validate()
                 .map_err(|e| (format!("evidence[{i}].time"), e))?;
         }
+        if let Some(m) = &item.media_metadata {
+            m.validate()
+                .map_err(|e| (format!("evidence[{i}].media_metadata"), e))?;
+        }
     }
     for (i, track) in case.tracks.iter().enumerate() {
         if !ids.insert(track.id.as_str()) {
@@ -237,6 +241,12 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
         for (j, p) in track.points.iter().enumerate() {
             p.location
                 .validate()
+                .and_then(|()| {
+                    p.location
+                        .is_known()
+                        .then_some(())
+                        .ok_or_else(|| "a track point needs a place".to_string())
+                })
                 .map_err(|e| (format!("tracks[{i}].points[{j}].location"), e))?;
             if j > 0 && p.time < track.points[j - 1].time {
                 return Err((

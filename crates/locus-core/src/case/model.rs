@@ -331,12 +331,17 @@ pub enum Location {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         up_m: Option<f64>,
     },
+    /// Not known yet (a photo without GPS metadata, before it is placed by hand or by camera
+    /// matching): not drawn in the scene, listed as "position unknown".
+    Unknown,
 }
 
 impl Location {
-    /// The position in the case's ENU frame; `up_m` is `None` when the height is unknown.
+    /// The position in the case's ENU frame; `up_m` is `None` when the height is unknown. An
+    /// unknown position answers the origin (callers check `is_known` before drawing it).
     pub fn to_enu(&self, frame: &EnuFrame) -> (f64, f64, Option<f64>) {
         match *self {
+            Location::Unknown => (0.0, 0.0, Some(0.0)),
             Location::Enu {
                 east_m,
                 north_m,
@@ -354,9 +359,15 @@ impl Location {
         }
     }
 
+    /// Whether the place is known at all.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Location::Unknown)
+    }
+
     /// Whether the height is known (else the location is placed on the surface).
     pub fn has_height(&self) -> bool {
         match self {
+            Location::Unknown => true,
             Location::Geodetic { height_m, .. } => height_m.is_some(),
             Location::Enu { up_m, .. } => up_m.is_some(),
         }
@@ -364,6 +375,7 @@ impl Location {
 
     pub fn validate(&self) -> Result<(), String> {
         match *self {
+            Location::Unknown => Ok(()),
             Location::Geodetic {
                 lat_deg,
                 lon_deg,
@@ -601,6 +613,10 @@ pub struct EvidenceItem {
     /// Graphic content (injuries, bodies): veiled in presentations until revealed on purpose.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub graphic: bool,
+    /// What the photo/video file's own metadata claimed when it was added (EXIF, XMP, the
+    /// video container), and which of the fields above still hold that claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_metadata: Option<crate::intake::media::MediaMetadata>,
 }
 
 impl EvidenceItem {
@@ -634,6 +650,7 @@ impl EvidenceItem {
             modified_at: None,
             attachments: vec![],
             graphic: false,
+            media_metadata: None,
         }
     }
 }

@@ -169,7 +169,7 @@ impl<'a> Reframe<'a> {
                     up_m: up_m.map(|_| p.up_m),
                 }
             }
-            Location::Geodetic { .. } => *l,
+            Location::Geodetic { .. } | Location::Unknown => *l,
         }
     }
 

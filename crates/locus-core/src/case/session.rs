@@ -213,7 +213,11 @@ impl Session {
 
     /// Applies a new edit: in memory, then durably in the audit log; undone in memory if the
     /// log cannot be written.
-    pub fn apply(&mut self, edit: Edit) -> Result<(), SessionError> {
+    pub fn apply(&mut self, mut edit: Edit) -> Result<(), SessionError> {
+        // A field changed by this edit no longer holds what the file's metadata claimed.
+        if let Edit::ReplaceItem { before, after } = &mut edit {
+            crate::intake::media::settle_claims(before, after);
+        }
         if self.scratch_edit(&edit) {
             self.history.apply(&mut self.loaded.case, edit)?;
             self.dirty = true;

@@ -137,6 +137,9 @@ pub struct PlacedPoint {
     pub enu: Enu,
     /// The height was unknown and taken from the surface (or 0 if no surface was there).
     pub on_surface: bool,
+    /// False for an item whose position is unknown (`Location::Unknown`): it is not drawn and
+    /// `enu` is the origin.
+    pub known: bool,
 }
 
 impl Layout {
@@ -203,11 +206,19 @@ pub fn place_location(
     surface: Option<&Surface>,
     on_miss: &mut dyn FnMut(),
 ) -> PlacedPoint {
+    if !loc.is_known() {
+        return PlacedPoint {
+            enu: Enu::new(0.0, 0.0, 0.0),
+            on_surface: false,
+            known: false,
+        };
+    }
     let (e, n, up) = loc.to_enu(frame);
     match up {
         Some(u) => PlacedPoint {
             enu: Enu::new(e, n, u),
             on_surface: false,
+            known: true,
         },
         None => {
             let h = match surface {
@@ -220,6 +231,7 @@ pub fn place_location(
             PlacedPoint {
                 enu: Enu::new(e, n, h),
                 on_surface: true,
+                known: true,
             }
         }
     }

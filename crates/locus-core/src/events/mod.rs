@@ -246,7 +246,7 @@ impl EventImport {
             "items": self.items.iter().map(|i| {
                 let (lat, lon, h) = match i.item.position.location {
                     Location::Geodetic { lat_deg, lon_deg, height_m } => (lat_deg, lon_deg, height_m),
-                    Location::Enu { .. } => (f64::NAN, f64::NAN, None),
+                    Location::Enu { .. } | Location::Unknown => (f64::NAN, f64::NAN, None),
                 };
                 json!({
                     "location": i.location,

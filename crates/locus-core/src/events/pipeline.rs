@@ -203,7 +203,7 @@ fn events_centre(import: &EventImport) -> Option<(f64, f64)> {
             Location::Geodetic {
                 lat_deg, lon_deg, ..
             } => Some((lat_deg, lon_deg)),
-            Location::Enu { .. } => None,
+            Location::Enu { .. } | Location::Unknown => None,
         })
         .collect();
     let lats = points.iter().map(|p| p.0);

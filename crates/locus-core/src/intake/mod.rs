@@ -7,6 +7,7 @@
 //! Depends on `case` (the records and edits), `formats` (reading a model to check it, its
 //! companion files, a LAS file's CRS), `geo` and `integrity::fsio` (hashed copies).
 
+pub mod media;
 pub mod models;
 pub mod new_case;
 

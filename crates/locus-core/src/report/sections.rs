@@ -219,6 +219,11 @@ fn position_cell(item: &crate::case::EvidenceItem, case: &Case) -> Vec<Para> {
     let p = &item.position;
     let mut v = vec![];
     match p.location {
+        Location::Unknown => {
+            v.push((CELL, "Position unknown".to_string()));
+            v.push((NOTE, "not shown in the scene".to_string()));
+            return v;
+        }
         Location::Geodetic {
             lat_deg,
             lon_deg,
