@@ -11,6 +11,7 @@ mod debug;
 mod events;
 mod frames;
 mod intake;
+mod media;
 pub(crate) mod package;
 mod report;
 mod sight;
@@ -133,6 +134,10 @@ enum Command {
     /// field of view, from pairs of image pixels and model points (4 with --focal-px, else
     /// 6), with each pair's reprojection residual; --item stores it on a photo/video item.
     CameraMatch(camera::CameraMatchArgs),
+    /// Add photos and videos as evidence: one photo/video item per file, the original hashed
+    /// into the evidence store, its time, position and camera set from the file's EXIF/XMP
+    /// (videos: ffprobe) and marked "from EXIF, unverified"; unknown where the file is silent.
+    AddMedia(media::AddMediaArgs),
     /// Add events from a CSV, GeoJSON, KML/KMZ or TimeMap JSON file to a case, as unverified
     /// items in one undoable edit; rejected rows and duplicates are listed with their line /
     /// feature numbers, and every assumption (date order, time zone, heights) is printed.
@@ -256,6 +261,7 @@ pub fn main() -> ExitCode {
         }) => package::run_export(&case, &out, key.as_deref(), time.as_deref()),
         Some(Command::ImportEvents(args)) => events::run_import_events(args),
         Some(Command::CameraMatch(args)) => camera::run_camera_match(args),
+        Some(Command::AddMedia(args)) => media::run_add_media(args),
         Some(Command::Keygen { out, encrypt }) => package::run_keygen(&out, encrypt),
         Some(Command::Trust(command)) => package::run_trust(command),
         Some(Command::Verify {

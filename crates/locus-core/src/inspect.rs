@@ -351,15 +351,22 @@ pub fn to_text(report: &Value) -> String {
             out += &format!("Evidence items: {}\n", items.len());
             for i in &items {
                 let e = &i["enu"];
+                let place = if i["position_unknown"] == true {
+                    "position unknown".to_string()
+                } else {
+                    format!(
+                        "E {:.2} N {:.2} U {:.2} m",
+                        e["east_m"].as_f64().unwrap_or(0.0),
+                        e["north_m"].as_f64().unwrap_or(0.0),
+                        e["up_m"].as_f64().unwrap_or(0.0),
+                    )
+                };
                 out += &format!(
-                    "  {:<6} {:<9} {} — {} — E {:.2} N {:.2} U {:.2} m\n",
+                    "  {:<6} {:<9} {} — {} — {place}\n",
                     s(&i["id"]),
                     s(&i["category"]),
                     s(&i["title"]),
                     i["time"]["display"].as_str().unwrap_or("time unknown"),
-                    e["east_m"].as_f64().unwrap_or(0.0),
-                    e["north_m"].as_f64().unwrap_or(0.0),
-                    e["up_m"].as_f64().unwrap_or(0.0),
                 );
             }
             for t in report["tracks"].as_array().into_iter().flatten() {

@@ -852,6 +852,84 @@ pub fn settle_claims(before: &EvidenceItem, after: &mut EvidenceItem) {
     });
 }
 
+/// One file brought in by [`add_media`]: the item made for it, or why it was not.
+#[derive(Debug)]
+pub struct AddedMedia {
+    pub file: std::path::PathBuf,
+    pub result: Result<EvidenceItem, String>,
+}
+
+/// Adds photo and video files to a case as new photo/video items, one undoable edit each:
+/// every original is hashed into the evidence store (never modified), its metadata is read
+/// from the stored copy, and the item is set from it ([`item_from_media`]). A file that is
+/// not a photo or video, or cannot be read, is reported and the others still go in. The
+/// caller saves.
+pub fn add_media(
+    session: &mut crate::case::session::Session,
+    files: &[std::path::PathBuf],
+    author: &str,
+    now: DateTime<Utc>,
+) -> Vec<AddedMedia> {
+    let tz =
+        crate::time::parse_time_zone(&session.case().display_time_zone).unwrap_or(chrono_tz::UTC);
+    files
+        .iter()
+        .map(|file| AddedMedia {
+            file: file.clone(),
+            result: add_one(session, file, author, now, tz),
+        })
+        .collect()
+}
+
+fn add_one(
+    session: &mut crate::case::session::Session,
+    file: &Path,
+    author: &str,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<EvidenceItem, String> {
+    let kind = MediaKind::of(file).ok_or_else(|| {
+        "not a photo or video by its name (JPEG, PNG, TIFF, WebP, HEIC, DNG; MP4, MOV, M4V, \
+         3GP, MKV, WebM, AVI, MTS)"
+            .to_string()
+    })?;
+    if !file.is_file() {
+        return Err("no such file".into());
+    }
+    let attachment = crate::integrity::attach::attach_file(&session.loaded.dir, file, author, now)
+        .map_err(|e| e.to_string())?;
+    // Read from the hashed copy: the claim belongs to exactly the bytes kept as evidence.
+    let stored = session.loaded.dir.join(&attachment.path);
+    let mut meta = match kind {
+        MediaKind::Photo => {
+            let bytes = std::fs::read(&stored).map_err(|e| format!("cannot read the copy: {e}"))?;
+            read_photo_metadata(&bytes, tz)
+        }
+        MediaKind::Video => read_video_metadata(&stored, tz).unwrap_or_else(|why| MediaMetadata {
+            read_with: "no metadata".into(),
+            problems: vec![why],
+            ..Default::default()
+        }),
+    };
+    meta.file = attachment.path.clone();
+    let prefix = match kind {
+        MediaKind::Photo => "P",
+        MediaKind::Video => "V",
+    };
+    let id = crate::case::edit::next_id(session.case(), prefix);
+    let mut item = item_from_media(id, kind, &attachment.original_name, meta);
+    item.attachments.push(attachment);
+    item.created_by = author.to_string();
+    item.created_at = Some(now);
+    session
+        .apply(crate::case::edit::Edit::AddItem {
+            index: session.case().evidence.len(),
+            item: Box::new(item.clone()),
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(item)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
