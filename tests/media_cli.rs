@@ -116,6 +116,29 @@ fn photos_and_videos_become_items_from_their_metadata_and_the_rest_is_reported()
         text.contains("no_metadata.png — time unknown — position unknown"),
         "{text}"
     );
+
+    // The report says which fields came from the file, and what the file said.
+    let pdf = dir.path().join("report.pdf");
+    let out = locus()
+        .arg("report")
+        .arg(&case)
+        .arg("--out")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    if common::skip_without_vulkan(&out) {
+        return;
+    }
+    assert!(out.status.success(), "{out:?}");
+    let text = pdf_extract::extract_text_from_mem(&std::fs::read(&pdf).unwrap()).unwrap();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in [
+        "Time, position, camera from EXIF, unverified",
+        "the file says: capture time 2024:03:01 10:15:02 +02:00",
+        "Position unknown",
+    ] {
+        assert!(text.contains(want), "{want:?} not in the report:\n{text}");
+    }
 }
 
 #[test]

@@ -285,7 +285,6 @@ fn attachments_ui(
             );
             let path = scene.loaded().resolve(&a.path);
             ui.horizontal(|ui| {
-                ui.weak(&a.path);
                 if ui
                     .small_button("Open")
                     .on_hover_text("Open the stored copy with the system's viewer")
@@ -294,6 +293,9 @@ fn attachments_ui(
                     ui.ctx()
                         .open_url(egui::OpenUrl::new_tab(format!("file://{}", path.display())));
                 }
+                // The stored path names the hash: long, so cut to the panel (whole on hover).
+                ui.add(egui::Label::new(egui::RichText::new(&a.path).weak()).truncate())
+                    .on_hover_text(&a.path);
             });
         });
     }
@@ -561,6 +563,7 @@ fn item_ui(
                 }
                 None => field(ui, "Time", "unknown (shown at all times)"),
             }
+            claim_row(ui, item, "time");
             let placed = scene.site().layout.items[index];
             if !placed.known {
                 field(
@@ -606,6 +609,7 @@ fn item_ui(
                         .unwrap_or_else(|| "not stated".into()),
                 );
             }
+            claim_row(ui, item, "position");
             if let Some(cam) = &item.camera {
                 field(
                     ui,
@@ -615,6 +619,7 @@ fn item_ui(
                         cam.heading_deg, cam.pitch_deg, cam.roll_deg, cam.fov_deg
                     ),
                 );
+                claim_row(ui, item, "camera");
                 if let Some(m) = &cam.matched {
                     field(
                         ui,
@@ -629,24 +634,34 @@ fn item_ui(
                         ),
                     );
                 }
-                if ui
-                    .button("📷 View through this camera")
-                    .on_hover_text(
-                        "Put the view at this camera, with its photo laid over the model",
-                    )
-                    .clicked()
-                {
-                    actions.push(UiAction::LookThrough(item.id.clone()));
-                }
             }
-            if item.attachments.iter().any(super::camera_match::is_photo)
-                && scene.editable()
-                && ui
-                    .button("📐 Match camera to the model…")
-                    .on_hover_text("Click pairs of points in the photo and on the model to solve where the camera was")
-                    .clicked()
-            {
-                actions.push(UiAction::MatchCamera(item.id.clone()));
+            // The camera's two actions on one row of their own (a grid row has two cells).
+            let can_look = item.camera.is_some();
+            let can_match =
+                item.attachments.iter().any(super::camera_match::is_photo) && scene.editable();
+            if can_look || can_match {
+                ui.label("");
+                ui.vertical(|ui| {
+                    if can_look
+                        && ui
+                            .button("📷 View through this camera")
+                            .on_hover_text(
+                                "Put the view at this camera, with its photo laid over the model",
+                            )
+                            .clicked()
+                    {
+                        actions.push(UiAction::LookThrough(item.id.clone()));
+                    }
+                    if can_match
+                        && ui
+                            .button("📐 Match camera to the model…")
+                            .on_hover_text("Click pairs of points in the photo and on the model to solve where the camera was")
+                            .clicked()
+                    {
+                        actions.push(UiAction::MatchCamera(item.id.clone()));
+                    }
+                });
+                ui.end_row();
             }
             if !item.tags.is_empty() {
                 field(ui, "Tags", item.tags.join(", "));
@@ -678,7 +693,97 @@ fn item_ui(
                 );
             }
         });
+    if let Some(meta) = &item.media_metadata {
+        metadata_ui(ui, meta);
+    }
     sources_ui(ui, &item.sources);
+}
+
+/// "from EXIF, unverified" under a field that still holds what the file's metadata claimed.
+fn claim_row(ui: &mut egui::Ui, item: &EvidenceItem, what: &str) {
+    if let Some(meta) = &item.media_metadata
+        && meta.applied(what)
+    {
+        ui.label("");
+        ui.label(
+            egui::RichText::new(format!("{}: metadata is a claim", meta.provenance()))
+                .color(egui::Color32::from_rgb(230, 159, 0)),
+        )
+        .on_hover_text(
+            "Set from the file's own metadata when it was added; edit the field to override it",
+        );
+        ui.end_row();
+    }
+}
+
+/// Everything the file's metadata said, as read (kept even where a field was overridden).
+fn metadata_ui(ui: &mut egui::Ui, m: &locus_core::intake::media::MediaMetadata) {
+    egui::CollapsingHeader::new(format!("File metadata ({})", m.read_with))
+        .id_salt("media_metadata")
+        .show(ui, |ui| {
+            egui::Grid::new("media_metadata_grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    let camera = format!("{} {}", m.make, m.model);
+                    if !camera.trim().is_empty() {
+                        field(ui, "Camera", camera.trim());
+                    }
+                    if let Some(t) = &m.capture_time {
+                        let mut v = t.clone();
+                        if let Some(o) = &m.capture_offset {
+                            v += &format!(" {o}");
+                        }
+                        if let Some(z) = &m.time_zone_assumed {
+                            v += &format!(" (no offset in the file: read as {z})");
+                        }
+                        field(ui, "Capture time as written", v);
+                    }
+                    if let (Some(lat), Some(lon)) = (m.gps_lat_deg, m.gps_lon_deg) {
+                        let mut v = format!("{lat:.7}°, {lon:.7}°");
+                        if let Some(e) = m.gps_error_m {
+                            v += &format!(" ± {e} m");
+                        }
+                        field(ui, "GPS", v);
+                    }
+                    if let Some(a) = m.gps_altitude_m {
+                        field(
+                            ui,
+                            "GPS altitude",
+                            format!("{a:.1} m (above sea level; not used as the height)"),
+                        );
+                    }
+                    if let Some(d) = m.direction_deg {
+                        field(
+                            ui,
+                            "Direction",
+                            format!(
+                                "{d:.1}° ({} north)",
+                                m.direction_ref.as_deref().unwrap_or("true")
+                            ),
+                        );
+                    }
+                    if let Some(p) = m.pitch_deg {
+                        field(ui, "Gimbal pitch", format!("{p:.1}°"));
+                    }
+                    match (m.focal_length_mm, m.focal_length_35mm) {
+                        (Some(f), Some(e)) => {
+                            field(ui, "Lens", format!("{f} mm ({e} mm equivalent)"))
+                        }
+                        (Some(f), None) => field(ui, "Lens", format!("{f} mm")),
+                        (None, Some(e)) => field(ui, "Lens", format!("{e} mm equivalent")),
+                        _ => {}
+                    }
+                    if let (Some(w), Some(h)) = (m.width_px, m.height_px) {
+                        field(ui, "Size", format!("{w} × {h} px"));
+                    }
+                    if let Some(d) = m.duration_s {
+                        field(ui, "Duration", format!("{d:.2} s"));
+                    }
+                    for p in &m.problems {
+                        field(ui, "Left out", p);
+                    }
+                });
+        });
 }
 
 fn track_ui(ui: &mut egui::Ui, scene: &CaseScene, track: &Track, index: usize) {

@@ -6,6 +6,7 @@
 //! `present`). Outside `ui` only `app` (adds its plugin), `frame_timing` (waits for the
 //! loading) and `view::overlay` (draws after the panels, in the space they leave) refer to it.
 
+pub mod add_media;
 pub mod attach;
 pub(crate) mod camera_match;
 mod case_settings;
@@ -90,6 +91,8 @@ pub enum UiAction {
     ShowStart,
     /// The Add model form.
     AddModel,
+    /// The file dialog for photos and videos to add as evidence.
+    AddMedia,
     ReplaceModel(String),
     /// Ask what becomes of the items on the model's surface, then remove it.
     RemoveModel(String),
@@ -136,6 +139,7 @@ pub fn panels_system_set() -> PanelsSystems {
 }
 
 pub fn plugin(app: &mut App) {
+    add_media::plugin(app);
     attach::plugin(app);
     loading::plugin(app);
     import_events::plugin(app);
@@ -403,6 +407,7 @@ struct ViewParams<'w> {
 struct WindowsMut<'w, 's> {
     loading: ResMut<'w, loading::Loading>,
     intake: ResMut<'w, intake::IntakeState>,
+    media: ResMut<'w, add_media::MediaState>,
     trust: ResMut<'w, trust::TrustState>,
     open: ResMut<'w, OpenCaseState>,
     commands: Commands<'w, 's>,
@@ -508,6 +513,7 @@ fn apply_ui_actions(
             }
             UiAction::ShowStart => ui_state.show_start = true,
             UiAction::AddModel => windows.intake.add_files(vec![]),
+            UiAction::AddMedia => windows.media.choose(),
             UiAction::ReplaceModel(id) => {
                 windows.intake.add_model = Some(intake::AddModelForm::replacing(&id))
             }
@@ -616,20 +622,27 @@ fn presenter_controls(
 }
 
 /// A case folder or `.locus` package dropped on the window opens; an event file is imported
-/// into the open case; a model file is offered to Add model… when a case is open for editing
-/// (and opens on its own otherwise).
+/// into the open case; a photo or video becomes a new item of the case open for editing; a
+/// model file is offered to Add model… when a case is open for editing (and opens on its own
+/// otherwise).
 fn dropped_files(
     mut drops: MessageReader<bevy::window::FileDragAndDrop>,
     mut pending: ResMut<PendingActions>,
     mut import: ResMut<import_events::ImportState>,
     mut intake: ResMut<intake::IntakeState>,
+    mut media: ResMut<add_media::MediaState>,
+    settings: Res<Settings>,
     scene: Option<Res<CaseScene>>,
 ) {
-    let editable = scene.is_some_and(|s| s.editable());
+    let editable = scene.as_ref().is_some_and(|s| s.editable());
     for d in drops.read() {
         if let bevy::window::FileDragAndDrop::DroppedFile { path_buf, .. } = d {
             if import_events::is_event_file(path_buf) {
                 import.pending = Some(path_buf.clone());
+            } else if let Some(scene) = scene.as_ref().filter(|_| editable)
+                && add_media::is_media_file(path_buf)
+            {
+                media.start(scene, path_buf.clone(), &settings.effective_author());
             } else if editable && locus_core::site::is_model_file(path_buf) {
                 intake.add_files(vec![path_buf.clone()]);
             } else {

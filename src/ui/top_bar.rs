@@ -299,6 +299,13 @@ fn case_menu(ui: &mut egui::Ui, scene: &CaseScene, actions: &mut Vec<UiAction>) 
         item(
             ui,
             editable,
+            "📷 Add photos/videos…",
+            "Photos and videos as evidence, one item each, set from their EXIF/XMP (also by dropping them on the window)",
+            UiAction::AddMedia,
+        );
+        item(
+            ui,
+            editable,
             "⚙ Case settings…",
             "Title, description, notice, time zone, origin",
             UiAction::CaseSettings,

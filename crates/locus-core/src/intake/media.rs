@@ -805,10 +805,17 @@ pub fn item_from_media(
         });
         meta.applied.push("camera".into());
     }
-    let mut notes = vec![format!(
-        "Added from {original_name}; metadata {}.",
-        meta.provenance()
-    )];
+    let mut notes = vec![if meta.read_with == "no metadata" {
+        format!(
+            "Added from {original_name}; the file holds no metadata Locus reads: its time and \
+             position are unknown until set by hand or by camera matching."
+        )
+    } else {
+        format!(
+            "Added from {original_name}; metadata {}.",
+            meta.provenance()
+        )
+    }];
     if let Some(z) = &meta.time_zone_assumed {
         notes.push(format!(
             "The file gives no UTC offset: its time was read as {z} time."
@@ -888,6 +895,23 @@ fn add_one(
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Result<EvidenceItem, String> {
+    if let Some(why) = session.read_only_reason() {
+        return Err(format!("the case is read-only: {why}"));
+    }
+    let item = prepare_media(&session.loaded.dir, file, author, now, tz)?;
+    add_prepared(session, item)
+}
+
+/// The slow half of adding a photo or video, safe on a background thread: the original is
+/// hashed into the case's evidence store and its metadata read from the stored copy. The item
+/// it gives has no id yet ([`add_prepared`] gives it one and records it).
+pub fn prepare_media(
+    case_dir: &Path,
+    file: &Path,
+    author: &str,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<EvidenceItem, String> {
     let kind = MediaKind::of(file).ok_or_else(|| {
         "not a photo or video by its name (JPEG, PNG, TIFF, WebP, HEIC, DNG; MP4, MOV, M4V, \
          3GP, MKV, WebM, AVI, MTS)"
@@ -896,10 +920,10 @@ fn add_one(
     if !file.is_file() {
         return Err("no such file".into());
     }
-    let attachment = crate::integrity::attach::attach_file(&session.loaded.dir, file, author, now)
+    let attachment = crate::integrity::attach::attach_file(case_dir, file, author, now)
         .map_err(|e| e.to_string())?;
     // Read from the hashed copy: the claim belongs to exactly the bytes kept as evidence.
-    let stored = session.loaded.dir.join(&attachment.path);
+    let stored = case_dir.join(&attachment.path);
     let mut meta = match kind {
         MediaKind::Photo => {
             let bytes = std::fs::read(&stored).map_err(|e| format!("cannot read the copy: {e}"))?;
@@ -912,15 +936,24 @@ fn add_one(
         }),
     };
     meta.file = attachment.path.clone();
-    let prefix = match kind {
-        MediaKind::Photo => "P",
-        MediaKind::Video => "V",
-    };
-    let id = crate::case::edit::next_id(session.case(), prefix);
-    let mut item = item_from_media(id, kind, &attachment.original_name, meta);
+    let mut item = item_from_media(String::new(), kind, &attachment.original_name, meta);
     item.attachments.push(attachment);
     item.created_by = author.to_string();
     item.created_at = Some(now);
+    Ok(item)
+}
+
+/// Records a prepared item as one audited, undoable edit, with the next free id (P1, P2, …
+/// for photos, V1, … for videos).
+pub fn add_prepared(
+    session: &mut crate::case::session::Session,
+    mut item: EvidenceItem,
+) -> Result<EvidenceItem, String> {
+    let prefix = match item.category {
+        Category::Video => "V",
+        _ => "P",
+    };
+    item.id = crate::case::edit::next_id(session.case(), prefix);
     session
         .apply(crate::case::edit::Edit::AddItem {
             index: session.case().evidence.len(),

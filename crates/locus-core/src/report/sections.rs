@@ -215,6 +215,46 @@ pub(super) fn title_page(w: &mut Writer, input: &ReportInput, tz: Tz) {
     }
 }
 
+/// "Time and position from EXIF, unverified (as written: 2024:03:01 10:15:02 +02:00; …)."
+fn media_claims(m: &crate::intake::media::MediaMetadata) -> String {
+    let applied: Vec<&str> = ["time", "position", "camera"]
+        .into_iter()
+        .filter(|f| m.applied(f))
+        .collect();
+    let mut said = vec![];
+    if let Some(t) = &m.capture_time {
+        said.push(format!(
+            "capture time {t}{}",
+            m.capture_offset
+                .as_ref()
+                .map(|o| format!(" {o}"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(z) = &m.time_zone_assumed {
+        said.push(format!("no UTC offset, read as {z}"));
+    }
+    if let (Some(lat), Some(lon)) = (m.gps_lat_deg, m.gps_lon_deg) {
+        said.push(format!("GPS {lat:.6}, {lon:.6}"));
+    }
+    if let Some(d) = m.direction_deg {
+        said.push(format!("direction {d:.1}°"));
+    }
+    let mut s = if applied.is_empty() {
+        format!("File metadata ({}): used for no field", m.read_with)
+    } else {
+        let mut a = applied.join(", ");
+        if let Some(first) = a.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        format!("{a} {}", m.provenance())
+    };
+    if !said.is_empty() {
+        s += &format!(" (the file says: {})", said.join("; "));
+    }
+    s + "."
+}
+
 fn position_cell(item: &crate::case::EvidenceItem, case: &Case) -> Vec<Para> {
     let p = &item.position;
     let mut v = vec![];
@@ -366,6 +406,12 @@ pub(super) fn evidence_section(w: &mut Writer, case: &Case, tz: Tz) {
             }
             detail.push((SMALL, s));
             detail.push((MONO, format!("SHA-256 {}", a.sha256)));
+        }
+        if let Some(m) = &item.media_metadata {
+            detail.push((NOTE, media_claims(m)));
+            for p in &m.problems {
+                detail.push((NOTE, format!("Metadata left out: {p}")));
+            }
         }
         let mut history = vec![];
         if let Some(s) = by_at("created", &item.created_by, item.created_at, tz) {
