@@ -521,3 +521,130 @@ fn the_view_through_a_matched_camera_lines_up_with_its_photo() {
         "through the solved camera {aligned:.2}, another view {control:.2}"
     );
 }
+
+/// A video whose frame at 1.5 s is the Car park view (and whose other frames are black): the
+/// camera is matched on the frame at --frame-time, the frame is kept beside the video marked
+/// as derived from it, and the match records the frame's time.
+#[test]
+fn a_video_frame_is_matched_at_its_time_and_kept_as_derived_from_the_video() {
+    let have_ffmpeg = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_ffmpeg {
+        eprintln!("*** SKIPPED: ffmpeg is not installed ***");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let case = demo_copy(dir.path());
+    let photo = dir.path().join("car_park.png");
+    let shot = locus()
+        .arg("render")
+        .arg(&case)
+        .args(["--bookmark", "Car park", "--size", &format!("{W}x{H}")])
+        .arg("--out")
+        .arg(&photo)
+        .output()
+        .unwrap();
+    if skip_without_vulkan(&shot) {
+        return;
+    }
+    // 1 s of black, then 1 s of the view, at 10 frames per second (H.264, as a phone records).
+    let video = dir.path().join("clip.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("color=black:size={W}x{H}:rate=10:duration=1"))
+        .args(["-loop", "1", "-framerate", "10", "-t", "1", "-i"])
+        .arg(&photo)
+        .args([
+            "-filter_complex",
+            "[0:v][1:v]concat=n=2:v=1[v]",
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "12",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .arg(&video)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let loaded = load_case(&case).unwrap();
+    let site = Site::open(&loaded);
+    let truth = car_park(&loaded.case);
+    let file = dir.path().join("pairs.json");
+    std::fs::write(&file, json!(pairs(&truth, &site, 0.5)).to_string()).unwrap();
+    let item = photo_item(&loaded.case);
+
+    // A video without --frame-time, or past its end, is a clear usage error.
+    let out = locus()
+        .arg("camera-match")
+        .arg(&case)
+        .arg("--photo")
+        .arg(&video)
+        .arg("--pairs")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--frame-time"));
+
+    let v = camera_match(
+        &case,
+        &video,
+        &file,
+        &["--frame-time", "1.5", "--item", &item],
+    );
+    assert_eq!(v["photo"]["frame_time_s"], 1.5);
+    assert!(v["rms_px"].as_f64().unwrap() < 1.5, "{}", v["rms_px"]);
+    let eye = &v["eye"]["enu"];
+    let err = (Vector3::new(
+        eye[0].as_f64().unwrap(),
+        eye[1].as_f64().unwrap(),
+        eye[2].as_f64().unwrap(),
+    ) - truth.eye)
+        .norm();
+    assert!(err < 0.4, "eye {err:.3} m off");
+
+    let stored = load_case(&case).unwrap();
+    let it = stored.case.item(&item).unwrap();
+    let m = it.camera.as_ref().unwrap().matched.as_ref().unwrap();
+    assert_eq!(m.frame_time_s, Some(1.5));
+    let original = it
+        .attachments
+        .iter()
+        .find(|a| a.original_name == "clip.mp4")
+        .expect("the video is one of the item's originals");
+    assert!(original.derived_from.is_none());
+    let frame = it
+        .attachments
+        .iter()
+        .find(|a| a.path == m.image_file)
+        .expect("the matched frame is kept with the item");
+    let how = frame.derived_from.as_deref().expect("marked as derived");
+    assert!(how.starts_with("frame at 1.500 s of evidence/"), "{how}");
+    assert!(
+        how.contains(&original.sha256) && how.contains("ffmpeg"),
+        "{how}"
+    );
+    // The frame is the view, not the black second: the look-through lines up.
+    let out = dir.path().join("through.png");
+    locus()
+        .arg("render")
+        .arg(&case)
+        .args(["--through", &item, "--opacity", "1", "--size", "640x100"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let through = image::open(&out).unwrap().to_rgb8();
+    let bright = through.pixels().map(|p| p.0[1] as u64).sum::<u64>()
+        / (through.width() * through.height()) as u64;
+    assert!(
+        bright > 40,
+        "the matched frame is the view, mean green {bright}"
+    );
+}

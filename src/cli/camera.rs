@@ -8,8 +8,10 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use clap::Args;
 use locus_core::analysis::camera_match::{MatchOptions, Pair, Solution, solve};
+use locus_core::case::Attachment;
 use locus_core::case::edit::Edit;
 use locus_core::geo::geodesy::{Enu, EnuFrame, Geodetic};
+use locus_core::intake::media::{MediaKind, extract_frame};
 use nalgebra::Vector3;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,9 +21,14 @@ use crate::cli::UsageError;
 #[derive(Args)]
 pub struct CameraMatchArgs {
     case: PathBuf,
-    /// The photo (JPEG or PNG); its size sets the image frame and its SHA-256 is recorded.
+    /// The photo (JPEG or PNG), or a video with --frame-time; its size sets the image frame
+    /// and its SHA-256 is recorded.
     #[arg(long)]
     photo: PathBuf,
+    /// With a video as --photo: match the frame shown this many seconds from its start
+    /// (extracted with ffmpeg; with --item it is kept beside the video, marked as derived).
+    #[arg(long, value_name = "SECONDS")]
+    frame_time: Option<f64>,
     /// JSON: [{"pixel": [x, y], "enu": [e, n, u]}, …] or with "geodetic": {"lat_deg",
     /// "lon_deg", "height_m"} instead of "enu". Pixel (0, 0) is the top-left corner of the
     /// top-left pixel, x right, y down.
@@ -122,14 +129,40 @@ pub fn run_camera_match(a: CameraMatchArgs) -> Result<()> {
     }
     let loaded = locus_core::case::file::load_case(&a.case)?;
     let frame = loaded.case.origin.as_ref().map(|_| loaded.case.frame());
-    let (width, height) = image::image_dimensions(&a.photo).with_context(|| {
+    // A video: the frame at --frame-time, extracted into a temporary folder.
+    let frames_dir = tempfile::tempdir()?;
+    let video = match (MediaKind::of(&a.photo), a.frame_time) {
+        (Some(MediaKind::Video), Some(t)) => {
+            let (png, how) = extract_frame(&a.photo, t, frames_dir.path()).map_err(UsageError)?;
+            Some(VideoFrame { t, png, how })
+        }
+        (Some(MediaKind::Video), None) => {
+            return Err(UsageError(format!(
+                "{} is a video: give --frame-time SECONDS (the frame to match)",
+                a.photo.display()
+            ))
+            .into());
+        }
+        (_, Some(_)) => {
+            return Err(UsageError(format!(
+                "--frame-time is for a video; {} is not one (by its name)",
+                a.photo.display()
+            ))
+            .into());
+        }
+        _ => None,
+    };
+    let image = video
+        .as_ref()
+        .map_or(a.photo.as_path(), |v| v.png.as_path());
+    let (width, height) = image::image_dimensions(image).with_context(|| {
         format!(
             "cannot read the photo's size (JPEG or PNG): {}",
-            a.photo.display()
+            image.display()
         )
     })?;
-    let photo_sha256 = locus_core::integrity::fsio::sha256_file(&a.photo)
-        .with_context(|| format!("cannot read the photo: {}", a.photo.display()))?;
+    let photo_sha256 = locus_core::integrity::fsio::sha256_file(image)
+        .with_context(|| format!("cannot read the photo: {}", image.display()))?;
     let pairs = read_pairs(&a.pairs, frame.as_ref())?;
     let options = MatchOptions {
         width,
@@ -144,9 +177,22 @@ pub fn run_camera_match(a: CameraMatchArgs) -> Result<()> {
             a.pairs.display()
         )
     })?;
-    let report = describe(&solution, frame.as_ref(), &a, &photo_sha256, pairs.len());
+    let mut report = describe(&solution, frame.as_ref(), &a, &photo_sha256, pairs.len());
+    if let Some(v) = &video {
+        report["photo"]["video"] = json!(a.photo.display().to_string());
+        report["photo"]["frame_time_s"] = json!(v.t);
+        report["photo"]["frame"] = json!(v.how);
+    }
     if let Some(id) = &a.item {
-        store(&a, id, &solution, &photo_sha256, &pairs)?;
+        store(
+            &a,
+            id,
+            &solution,
+            image,
+            &photo_sha256,
+            video.as_ref(),
+            &pairs,
+        )?;
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -154,6 +200,14 @@ pub fn run_camera_match(a: CameraMatchArgs) -> Result<()> {
         print_text(&report);
     }
     Ok(())
+}
+
+/// The frame of a video that was matched.
+struct VideoFrame {
+    t: f64,
+    png: PathBuf,
+    /// "extracted with ffmpeg 6.1"
+    how: String,
 }
 
 fn describe(
@@ -274,7 +328,15 @@ fn print_text(r: &Value) {
 
 /// The solved camera onto the item: its camera (angles, field of view, the match) and its
 /// position (the solved eye, with the uncertainty from the residuals).
-fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pair]) -> Result<()> {
+fn store(
+    a: &CameraMatchArgs,
+    id: &str,
+    s: &Solution,
+    image: &Path,
+    sha256: &str,
+    video: Option<&VideoFrame>,
+    pairs: &[Pair],
+) -> Result<()> {
     let (mut session, author) = super::writing_session(&a.case, "storing a camera")?;
     let Some(before) = session.case().evidence.iter().find(|i| i.id == id).cloned() else {
         return Err(UsageError(format!(
@@ -284,21 +346,34 @@ fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pai
         .into());
     };
     let mut after = before.clone();
-    // The photo becomes (or already is) one of the item's originals, hashed into the
-    // evidence store, so the match, the look-through view and a sealed package all carry it.
-    let attachment = match after.attachments.iter().find(|x| x.sha256 == sha256) {
-        Some(x) => x.clone(),
-        None => {
-            let x = locus_core::integrity::attach::attach_file(
-                &session.loaded.dir,
-                &a.photo,
-                &author,
-                Utc::now(),
-            )?;
-            after.attachments.push(x.clone());
-            x
+    let dir = session.loaded.dir.clone();
+    // The photo (or the video) becomes, or already is, one of the item's originals, hashed
+    // into the evidence store, so the match, the look-through view and a sealed package all
+    // carry it; a video's frame is kept beside it, marked as derived from it.
+    let mut attached = |file: &Path, derived_from: Option<String>| -> Result<Attachment> {
+        let hash = locus_core::integrity::fsio::sha256_file(file)?;
+        if let Some(x) = after.attachments.iter().find(|x| x.sha256 == hash) {
+            return Ok(x.clone());
+        }
+        let mut x = locus_core::integrity::attach::attach_file(&dir, file, &author, Utc::now())?;
+        x.derived_from = derived_from;
+        after.attachments.push(x.clone());
+        Ok(x)
+    };
+    let attachment = match video {
+        None => attached(&a.photo, None)?,
+        Some(v) => {
+            let original = attached(&a.photo, None)?;
+            attached(
+                image,
+                Some(format!(
+                    "frame at {:.3} s of {} (SHA-256 {}), {}",
+                    v.t, original.path, original.sha256, v.how
+                )),
+            )?
         }
     };
+    debug_assert_eq!(attachment.sha256, sha256);
     locus_core::analysis::camera_match::record_on_item(
         &mut after,
         s,
@@ -309,6 +384,12 @@ fn store(a: &CameraMatchArgs, id: &str, s: &Solution, sha256: &str, pairs: &[Pai
         &author,
         Utc::now(),
     );
+    if let (Some(v), Some(m)) = (
+        video,
+        after.camera.as_mut().and_then(|c| c.matched.as_mut()),
+    ) {
+        m.frame_time_s = Some(v.t);
+    }
     session.apply(Edit::ReplaceItem {
         before: Box::new(before),
         after: Box::new(after),

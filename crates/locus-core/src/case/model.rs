@@ -668,6 +668,11 @@ pub struct Attachment {
     pub added_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added_at: Option<DateTime<Utc>>,
+    /// Set on a file Locus made from another (a video frame for camera matching): what it was
+    /// made from and how, e.g. "frame at 12.300 s of evidence/<sha256>/clip.mp4 (SHA-256 …),
+    /// extracted with ffmpeg 6.1". Absent: an original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -859,6 +859,59 @@ pub fn settle_claims(before: &EvidenceItem, after: &mut EvidenceItem) {
     });
 }
 
+/// The frame of `video` at `time_s` seconds from its start, decoded by ffmpeg into a PNG in
+/// `out_dir`; gives the PNG's path and a line saying how it was made. The time is exact to
+/// the frame shown at that moment (ffmpeg decodes from the keyframe before it).
+pub fn extract_frame(
+    video: &Path,
+    time_s: f64,
+    out_dir: &Path,
+) -> Result<(std::path::PathBuf, String), String> {
+    if !time_s.is_finite() || time_s < 0.0 {
+        return Err(format!("frame time {time_s} s must be 0 or more seconds"));
+    }
+    let version = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .map_err(|_| "ffmpeg is not installed: a video frame cannot be extracted".to_string())?;
+    let version = String::from_utf8_lossy(&version.stdout)
+        .split_whitespace()
+        .nth(2)
+        .unwrap_or("")
+        .to_string();
+    let name = video
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "video".into());
+    let out = out_dir.join(format!("{name} at {time_s:.3} s.png"));
+    let run = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-nostdin",
+            "-y",
+            "-ss",
+            &format!("{time_s:.6}"),
+            "-i",
+        ])
+        .arg(video)
+        .args(["-frames:v", "1", "-f", "image2", "-c:v", "png"])
+        .arg(&out)
+        .output()
+        .map_err(|e| format!("cannot run ffmpeg: {e}"))?;
+    if !run.status.success() || !out.is_file() {
+        return Err(format!(
+            "ffmpeg found no frame at {time_s} s in {}{}",
+            video.display(),
+            match String::from_utf8_lossy(&run.stderr).trim() {
+                "" => " (past its end?)".to_string(),
+                e => format!(": {e}"),
+            }
+        ));
+    }
+    Ok((out, format!("extracted with ffmpeg {version}")))
+}
+
 /// One file brought in by [`add_media`]: the item made for it, or why it was not.
 #[derive(Debug)]
 pub struct AddedMedia {

@@ -130,6 +130,7 @@ pub fn attach_file(
         sha256,
         added_by: added_by.to_string(),
         added_at: Some(added_at),
+        derived_from: None,
     })
 }
 
