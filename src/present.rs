@@ -53,6 +53,7 @@ pub struct Playback {
 pub fn plugin(app: &mut App) {
     app.init_resource::<PresentCommands>()
         .init_resource::<Playback>()
+        .init_resource::<crate::view::through::LookThrough>()
         .add_systems(
             Update,
             (presentation_keys, apply_present_commands, play_step).chain(),
@@ -121,10 +122,12 @@ fn apply_present_commands(
     mut fly: ResMut<FlyMode>,
     mut windows: Query<&mut Window, With<PrimaryWindow>>,
     cameras: Query<(&Transform, &Projection, Option<&OrbitCamera>), With<MainCamera>>,
+    mut look: ResMut<crate::view::through::LookThrough>,
 ) {
     if commands.0.is_empty() {
         return;
     }
+    let step_before = story.step;
     let Some(scene) = scene else {
         commands.0.clear();
         return;
@@ -193,6 +196,21 @@ fn apply_present_commands(
                 info!("graphic content of {id} revealed by the presenter");
                 story.revealed.insert(id);
             }
+        }
+    }
+    // A step through a photo's camera shows the view from it with the photo laid over (the
+    // window's look-through mode); any other step ends that mode.
+    if story.step != step_before
+        && let Some(step) = story.step.and_then(|i| case.storyline.steps.get(i))
+    {
+        match step.through() {
+            Some((item, opacity)) => {
+                look.start(&scene, item);
+                if let Some(a) = look.active.as_mut() {
+                    a.opacity = opacity as f32;
+                }
+            }
+            None => look.active = None,
         }
     }
 }

@@ -54,6 +54,9 @@ pub struct Shot {
     pub now: DateTime<Utc>,
     pub show_all: bool,
     pub story: StoryView,
+    /// A photo laid over the picture (fitted to it, centred) at an opacity: a storyline step
+    /// through a photo's camera.
+    pub overlay: Option<Arc<(image::RgbaImage, f32)>>,
 }
 
 /// Frames rendered before the first picture is taken (assets upload, labels settle).
@@ -94,14 +97,15 @@ pub fn render_offscreen(scene: CaseScene, request: RenderRequest) -> anyhow::Res
     catching_gpu_panics(|| render_inner(scene, request))
 }
 
-/// The shot a still of storyline step `i` shows (as in the report and `render --step`).
-pub fn step_shot(scene: &CaseScene, i: usize) -> anyhow::Result<Shot> {
+/// The shot a still of storyline step `i` shows (as in the report and `render --step`), for
+/// a picture of `width`×`height`.
+pub fn step_shot(scene: &CaseScene, i: usize, width: u32, height: u32) -> anyhow::Result<Shot> {
     let case = scene.case();
     let plan = StoryPlan::new(case, &case.storyline).map_err(|e| anyhow!("{e}"))?;
     let moment = plan
         .still_of_step(i)
         .with_context(|| format!("the storyline has {} steps, not {}", plan.len(), i + 1))?;
-    Ok(Shot {
+    let mut shot = Shot {
         pose: crate::view::story::render_pose(scene, &moment.pose),
         now: moment.time.unwrap_or_else(|| default_time(scene)),
         show_all: case.storyline.steps[i].show_all_times,
@@ -110,7 +114,75 @@ pub fn step_shot(scene: &CaseScene, i: usize) -> anyhow::Result<Shot> {
             presenting: true,
             ..default()
         },
-    })
+        overlay: None,
+    };
+    through_step(scene, i, width, height, &mut shot);
+    Ok(shot)
+}
+
+/// When step `i` looks through a photo's camera: the shot is exactly that camera fitted to
+/// the picture, the item's own marker and cone are not drawn, and its matched photo is laid
+/// over at the step's opacity (a photo that cannot be shown is named on standard error, and
+/// the view is drawn without it).
+pub fn through_step(scene: &CaseScene, i: usize, width: u32, height: u32, shot: &mut Shot) {
+    use crate::view::through::{fitted_frame, matched_photo, through_pose};
+    let Some((id, opacity)) = scene
+        .case()
+        .storyline
+        .steps
+        .get(i)
+        .and_then(|s| s.through())
+    else {
+        return;
+    };
+    let Some(index) = scene.case().evidence.iter().position(|x| x.id == id) else {
+        return;
+    };
+    let photo = match matched_photo(scene, index) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!(
+                "warning: step {}: the photo of item {id} is not shown: {e}",
+                i + 1
+            );
+            None
+        }
+    };
+    let view = Vec2::new(width as f32, height as f32);
+    let (pw, ph) = fitted_frame(view, photo.as_ref().map(|p| [p.width(), p.height()]));
+    if let Ok(pose) = through_pose(scene, index, pw, ph) {
+        shot.pose = pose;
+    }
+    shot.story.through = Some(id.to_string());
+    shot.overlay = photo.map(|p| Arc::new((p, opacity as f32)));
+}
+
+/// Lays `photo` over the picture, fitted to it (its own aspect, centred, as the window's
+/// look-through shows it) at `opacity`; both sRGB.
+pub fn overlay_fitted(
+    rgba: &mut [u8],
+    width: u32,
+    height: u32,
+    photo: &image::RgbaImage,
+    opacity: f32,
+) {
+    let fit = crate::view::through::fitted(
+        Vec2::new(width as f32, height as f32),
+        Some([photo.width(), photo.height()]),
+    );
+    let (fw, fh) = (
+        (fit.x.round() as u32).clamp(1, width),
+        (fit.y.round() as u32).clamp(1, height),
+    );
+    let (x0, y0) = ((width - fw) / 2, (height - fh) / 2);
+    let scaled = image::imageops::resize(photo, fw, fh, image::imageops::FilterType::Triangle);
+    for (x, y, src) in scaled.enumerate_pixels() {
+        let k = (((y0 + y) * width + x0 + x) * 4) as usize;
+        for c in 0..3 {
+            let d = rgba[k + c] as f32 * (1.0 - opacity) + src.0[c] as f32 * opacity;
+            rgba[k + c] = d.round().clamp(0.0, 255.0) as u8;
+        }
+    }
 }
 
 /// The clock when nothing says otherwise: the end of the case's span.
@@ -124,7 +196,7 @@ pub fn default_time(scene: &CaseScene) -> DateTime<Utc> {
 fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<RenderResult> {
     let shot = match request.step {
         Some(i) => {
-            let mut shot = step_shot(&scene, i)?;
+            let mut shot = step_shot(&scene, i, request.width, request.height)?;
             if let Some(t) = request.time {
                 shot.now = t;
             }
@@ -151,6 +223,7 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
                 through: request.through.map(|i| scene.case().evidence[i].id.clone()),
                 ..default()
             },
+            overlay: None,
         },
     };
     let mut offscreen = Offscreen::new(scene, request.width, request.height)?;
@@ -294,11 +367,16 @@ impl Offscreen {
             .ok()
             .and_then(|mut c| c.take())
             .context("the rendered image never came back from the GPU")?;
-        Ok(image
+        let picture = image
             .try_into_dynamic()
             .context("reading back the rendered image")?
-            .to_rgba8()
-            .into_raw())
+            .to_rgba8();
+        let (w, h) = picture.dimensions();
+        let mut rgba = picture.into_raw();
+        if let Some(o) = &shot.overlay {
+            overlay_fitted(&mut rgba, w, h, &o.0, o.1);
+        }
+        Ok(rgba)
     }
 }
 

@@ -520,6 +520,59 @@ fn the_view_through_a_matched_camera_lines_up_with_its_photo() {
         aligned < 6.0 && aligned * 5.0 < control,
         "through the solved camera {aligned:.2}, another view {control:.2}"
     );
+
+    // As a storyline step: the view through the camera with the photo laid over at the step's
+    // opacity, the same picture `render --through` draws.
+    let (half, _) = through("0.5", "half.png");
+    {
+        use locus_core::case::edit::Edit;
+        use locus_core::case::storyline::{Step, StepTime, StepView};
+        let (mut s, _) = locus_core::case::session::Session::open(&case, "test").unwrap();
+        let mut step = Step::new(
+            "S99".into(),
+            StepView::Through {
+                item: item.clone(),
+                opacity: 0.5,
+            },
+        );
+        step.time = Some(StepTime {
+            from: locus_core::time::parse_rfc3339("2025-06-14T10:03:00Z").unwrap(),
+            to: None,
+        });
+        let index = s.case().storyline.steps.len();
+        s.apply(Edit::AddStep {
+            index,
+            step: Box::new(step),
+        })
+        .unwrap();
+        s.save().unwrap();
+    }
+    let n = load_case(&case).unwrap().case.storyline.steps.len();
+    let out = dir.path().join("step.png");
+    locus()
+        .arg("render")
+        .arg(&case)
+        .args(["--step", &n.to_string(), "--size", &format!("{W}x{H}")])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let step = image::open(&out).unwrap().to_rgb8();
+    // The step adds only the presentation's banner and caption strips.
+    let d = mean_difference(&step, &half);
+    eprintln!("step through the camera vs render --through: {d:.2}");
+    assert!(d < 4.0, "the step through the camera is that view ({d:.2})");
+    let other = locus()
+        .arg("render")
+        .arg(&case)
+        .args(["--step", "1", "--size", &format!("{W}x{H}")])
+        .arg("--out")
+        .arg(dir.path().join("step1.png"))
+        .assert()
+        .success();
+    drop(other);
+    let first = image::open(dir.path().join("step1.png")).unwrap().to_rgb8();
+    assert!(mean_difference(&first, &half) > 4.0 * d.max(1.0));
 }
 
 /// A video whose frame at 1.5 s is the Car park view (and whose other frames are black): the

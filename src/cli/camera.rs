@@ -397,15 +397,3 @@ fn store(
     session.save()?;
     Ok(())
 }
-
-/// Lays the photo over the rendered picture (both sRGB, the photo scaled to the picture).
-pub fn overlay(rgba: &mut [u8], width: u32, height: u32, photo: &image::RgbaImage, opacity: f32) {
-    let scaled =
-        image::imageops::resize(photo, width, height, image::imageops::FilterType::Triangle);
-    for (dst, src) in rgba.chunks_exact_mut(4).zip(scaled.pixels()) {
-        for (d, s) in dst.iter_mut().zip(src.0).take(3) {
-            let v = *d as f32 * (1.0 - opacity) + s as f32 * opacity;
-            *d = v.round().clamp(0.0, 255.0) as u8;
-        }
-    }
-}

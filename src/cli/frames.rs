@@ -130,6 +130,7 @@ fn plan_frames(
                         through: args.through.clone(),
                         ..Default::default()
                     },
+                    overlay: None,
                 },
                 seconds: k as f64 / fps,
                 step: None,
@@ -155,12 +156,21 @@ fn plan_frames(
         .into());
     }
     let fallback = default_time(scene);
+    // Steps through a photo's camera, once each: the fitted pose and the checked photo.
+    let (width, height) = parse_size(&args.size)?;
+    let through: Vec<Option<Shot>> = (0..case.storyline.steps.len())
+        .map(|i| {
+            case.storyline.steps[i].through()?;
+            crate::render::step_shot(scene, i, width, height).ok()
+        })
+        .collect();
     let frames = (0..n)
         .map(|k| {
             // Frame k is at exactly k / fps seconds: no wall clock anywhere.
             let seconds = k as f64 / fps;
             let m = plan.moment_at(seconds).expect("a plan with steps");
-            FrameSpec {
+            let arrived_through = through[m.step].as_ref().filter(|_| !m.moving);
+            let mut spec = FrameSpec {
                 shot: Shot {
                     pose: render_pose(scene, &m.pose),
                     now: m.time.unwrap_or(fallback),
@@ -170,10 +180,17 @@ fn plan_frames(
                         presenting: true,
                         ..Default::default()
                     },
+                    overlay: None,
                 },
                 seconds,
                 step: Some(m.step),
+            };
+            if let Some(t) = arrived_through {
+                spec.shot.pose = t.pose;
+                spec.shot.story.through = t.story.through.clone();
+                spec.shot.overlay = t.overlay.clone();
             }
+            spec
         })
         .collect();
     let source = json!({"kind": "storyline", "steps": plan.len(), "seconds": plan.duration_s()});

@@ -452,7 +452,7 @@ fn run_render(a: RenderArgs) -> Result<()> {
     });
     let mut result = crate::render::render_offscreen(scene, request)?;
     if let Some((_, Some(photo))) = &through {
-        crate::cli::camera::overlay(&mut result.rgba, width, height, photo, a.opacity);
+        crate::render::overlay_fitted(&mut result.rgba, width, height, photo, a.opacity);
     }
     if let Some(t) = through_report {
         result.report["through"] = t;

@@ -46,7 +46,7 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
     let total = steps_n as u64 + 1;
     // Each step's still, as presented (banner, caption, its filters).
     let shots: Vec<(usize, Shot)> = (0..steps_n)
-        .map(|i| step_shot(&scene, i).map(|s| (i, s)))
+        .map(|i| step_shot(&scene, i, width, height).map(|s| (i, s)))
         .collect::<Result<_>>()?;
     let matched = matched_shots(&scene, width, height);
     let total = total + matched.len() as u64;
@@ -274,6 +274,7 @@ fn matched_shots(scene: &CaseScene, width: u32, height: u32) -> Vec<MatchedShot>
                     .unwrap_or_else(|| crate::render::default_time(scene)),
                 show_all: false,
                 story: Default::default(),
+                overlay: None,
             },
             photo: canvas.into_raw(),
             photo_sha256: m.image_sha256.clone(),

@@ -202,6 +202,7 @@ struct WindowParams<'w> {
 #[derive(SystemParam)]
 struct StoryParams<'w, 's> {
     story: Res<'w, crate::view::story::StoryView>,
+    look: Res<'w, crate::view::through::LookThrough>,
     camera: Query<
         'w,
         's,
@@ -347,6 +348,11 @@ fn panels_system(
         .collect();
     let view_now = storyline::ViewNow {
         pose: story.pose(&scene),
+        through: story
+            .look
+            .active
+            .as_ref()
+            .map(|t| (t.item.clone(), t.opacity as f64)),
         control: &control,
         selected_ids,
         hidden_categories: filter.hidden.clone(),

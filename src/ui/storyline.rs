@@ -117,6 +117,9 @@ impl Draft {
 /// What the editor needs of the view around it.
 pub struct ViewNow<'a> {
     pub pose: Option<CameraPose>,
+    /// Looking through an item's camera (its id, the photo's opacity): a step added now looks
+    /// through it too.
+    pub through: Option<(String, f64)>,
     pub control: &'a TimeControl,
     pub selected_ids: Vec<String>,
     pub hidden_categories: Vec<Category>,
@@ -125,7 +128,18 @@ pub struct ViewNow<'a> {
 /// A new step from what is on screen: the camera, the moment, the category filter, the
 /// selection highlighted.
 fn step_from_view(scene: &CaseScene, view: &ViewNow, pose: CameraPose) -> Step {
-    let mut step = Step::new(next_id(scene.case(), "S"), StepView::Camera(pose));
+    let through = view
+        .through
+        .as_ref()
+        .filter(|(id, _)| locus_core::case::storyline::through_pose(scene.case(), id).is_ok());
+    let view_of = match through {
+        Some((item, opacity)) => StepView::Through {
+            item: item.clone(),
+            opacity: *opacity,
+        },
+        None => StepView::Camera(pose),
+    };
+    let mut step = Step::new(next_id(scene.case(), "S"), view_of);
     if view.control.span.is_some() {
         step.time = Some(StepTime {
             from: view.control.now,
@@ -166,7 +180,7 @@ pub fn storyline_window(
                         egui::Button::new("➕ Add current view"),
                     )
                     .on_hover_text(
-                        "A new step with this camera, this moment, the categories shown and the selected items highlighted",
+                        "A new step with this camera, this moment, the categories shown and the selected items highlighted (while looking through a photo's camera: a step through it, the photo laid over)",
                     )
                     .on_disabled_hover_text("This case is read-only")
                     .clicked()
@@ -225,11 +239,14 @@ pub fn storyline_window(
                 for (i, step) in case.storyline.steps.iter().enumerate() {
                     let current = story.step == Some(i);
                     ui.horizontal(|ui| {
-                        let label = format!(
+                        let mut label = format!(
                             "{}. {}",
                             i + 1,
                             if step.caption.is_empty() { "(no caption)" } else { &step.caption }
                         );
+                        if let Some((id, _)) = step.through() {
+                            label = format!("{label} [through {id}]");
+                        }
                         let short: String = label.chars().take(40).collect();
                         if ui
                             .selectable_label(current, short)

@@ -101,17 +101,33 @@ pub fn camera_pose(
         eye: scene.render_to_enu(tf.translation),
         target: scene.render_to_enu(target),
         fov_deg,
+        // The window's orbiting camera is always level.
+        roll_deg: 0.0,
     }
 }
 
 /// A storyline pose in render coordinates.
 pub fn render_pose(scene: &CaseScene, p: &CameraPose) -> crate::view::camera::Pose {
+    let (eye, target) = (scene.to_render(p.eye), scene.to_render(p.target));
     crate::view::camera::Pose {
-        eye: scene.to_render(p.eye),
-        target: scene.to_render(p.target),
+        eye,
+        target,
         fov_deg: p.fov_deg as f32,
-        up: Vec3::Y,
+        up: rolled_up(target - eye, p.roll_deg),
     }
+}
+
+/// The camera's up direction (render axes, Y up) looking along `forward`, turned by `roll_deg`:
+/// positive turns the image's top towards its right edge, the convention of
+/// `locus_core::analysis::camera_match::Camera::from_angles`.
+fn rolled_up(forward: Vec3, roll_deg: f64) -> Vec3 {
+    let forward = forward.normalize_or_zero();
+    let right = forward.cross(Vec3::Y).normalize_or_zero();
+    if roll_deg == 0.0 || right == Vec3::ZERO {
+        return Vec3::Y;
+    }
+    let r = (roll_deg as f32).to_radians();
+    right.cross(forward) * r.cos() + right * r.sin()
 }
 
 /// Type sizes of the presentation: normal, or large for high contrast.
@@ -214,4 +230,29 @@ pub fn draw_presentation(
         }
     }
     taken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use locus_core::analysis::camera_match::Camera;
+    use locus_core::geo::geodesy::{Enu, enu_to_view};
+
+    #[test]
+    fn a_rolled_pose_has_the_up_of_the_matched_camera() {
+        let view = |v: nalgebra::Vector3<f64>| {
+            let d = enu_to_view(Enu::from_vector(v));
+            Vec3::new(d[0] as f32, d[1] as f32, d[2] as f32)
+        };
+        for (heading, pitch, roll) in [(30.0, -10.0, 12.0), (200.0, 5.0, -25.0), (90.0, 0.0, 3.0)] {
+            let c =
+                Camera::from_angles(nalgebra::Vector3::zeros(), heading, pitch, roll, 1.0, 4, 3);
+            let up = rolled_up(view(c.forward()), roll);
+            assert!(
+                (up - view(c.up())).length() < 1e-5,
+                "heading {heading}, pitch {pitch}, roll {roll}: {up} vs {}",
+                view(c.up())
+            );
+        }
+    }
 }

@@ -80,6 +80,7 @@ fn make_case(root: &Path) -> PathBuf {
             eye: locus_core::Enu::new(0.0, -30.0, 20.0),
             target: locus_core::Enu::ZERO,
             fov_deg: 45.0,
+            roll_deg: 0.0,
         }),
     );
     step.caption = "The photographer's position".into();

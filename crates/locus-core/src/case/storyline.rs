@@ -56,6 +56,14 @@ pub struct CameraPose {
     pub target: Enu,
     /// Vertical field of view, degrees.
     pub fov_deg: f64,
+    /// Degrees the camera is turned about its line of sight, positive clockwise as seen from
+    /// behind it (absent: level; a photo's camera may be rolled).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub roll_deg: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl From<&Bookmark> for CameraPose {
@@ -64,8 +72,16 @@ impl From<&Bookmark> for CameraPose {
             eye: b.eye,
             target: b.target,
             fov_deg: b.fov_deg,
+            roll_deg: 0.0,
         }
     }
+}
+
+/// The opacity a photo is laid over the model with in a step through its camera, unless set.
+pub const DEFAULT_THROUGH_OPACITY: f64 = 0.5;
+
+fn default_through_opacity() -> f64 {
+    DEFAULT_THROUGH_OPACITY
 }
 
 /// Where a step looks from: its own pose, or a bookmark's (followed when the bookmark is
@@ -74,7 +90,17 @@ impl From<&Bookmark> for CameraPose {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum StepView {
     Camera(CameraPose),
-    Bookmark { name: String },
+    Bookmark {
+        name: String,
+    },
+    /// Through a photo or video item's camera (as matched, or typed with a known height),
+    /// its photo laid over the model at `opacity` (0: model only, 1: photo only); follows the
+    /// camera when it is matched again.
+    Through {
+        item: String,
+        #[serde(default = "default_through_opacity")]
+        opacity: f64,
+    },
 }
 
 /// The clock during a step: one moment, or a stretch played from `from` to `to`.
@@ -169,6 +195,17 @@ impl Step {
                     )
                 })
             }
+            StepView::Through { item, .. } => {
+                through_pose(case, item).map_err(|e| format!("step {}: {e}", self.id))
+            }
+        }
+    }
+
+    /// The item whose camera this step looks through, and the photo's opacity.
+    pub fn through(&self) -> Option<(&str, f64)> {
+        match &self.view {
+            StepView::Through { item, opacity } => Some((item.as_str(), *opacity)),
+            _ => None,
         }
     }
 
@@ -181,6 +218,14 @@ impl Step {
         // A step plays for at most an hour, a camera move for at most ten minutes: a
         // presentation, not a recording (and a bound on the frames an export writes).
         let within = |v: f64, max: f64| v.is_finite() && (0.0..=max).contains(&v);
+        if let Some((_, opacity)) = self.through()
+            && !within(opacity, 1.0)
+        {
+            problems.push(format!(
+                "step {}: the photo's opacity must be from 0 to 1, not {opacity}",
+                self.id
+            ));
+        }
         if !within(self.seconds, MAX_STEP_SECONDS) {
             problems.push(format!(
                 "step {}: seconds must be from 0 to {MAX_STEP_SECONDS}, not {}",
@@ -231,6 +276,49 @@ impl Step {
     }
 }
 
+/// The pose of an item's camera: the solved one when it was matched, else its typed heading,
+/// pitch and roll from its position, which then needs a height (a camera's eye is not on the
+/// ground). The vertical field of view is for the matched photo's aspect (typed: 4:3).
+pub fn through_pose(case: &Case, item: &str) -> Result<CameraPose, String> {
+    let it = case
+        .item(item)
+        .ok_or_else(|| format!("there is no item {item:?} in the case"))?;
+    let cam = it.camera.as_ref().ok_or_else(|| {
+        format!(
+            "item {item} has no camera (match its photo, or type its heading and field of view)"
+        )
+    })?;
+    let (eye, aspect) = match &cam.matched {
+        Some(m) => (m.eye, m.height_px as f64 / m.width_px.max(1) as f64),
+        None => {
+            if !it.position.location.is_known() || !it.position.location.has_height() {
+                return Err(format!(
+                    "item {item}'s camera has no known height: match its photo, or give its position a height"
+                ));
+            }
+            let (e, n, u) = it.position.location.to_enu(&case.frame());
+            (Enu::new(e, n, u.unwrap_or(0.0)), 0.75)
+        }
+    };
+    let c = crate::analysis::camera_match::Camera::from_angles(
+        eye.to_vector(),
+        cam.heading_deg,
+        cam.pitch_deg,
+        cam.roll_deg,
+        1.0,
+        1000,
+        1000,
+    );
+    let hfov = cam.fov_deg.to_radians();
+    let vfov = 2.0 * ((hfov / 2.0).tan() * aspect).atan();
+    Ok(CameraPose {
+        eye,
+        target: Enu::from_vector(eye.to_vector() + c.forward() * 10.0),
+        fov_deg: vfov.to_degrees(),
+        roll_deg: cam.roll_deg,
+    })
+}
+
 /// A camera on its way between two poses, `t` from 0 to 1: eased in and out, and lifted on
 /// long moves so the view rises over the site instead of cutting through it.
 pub fn interpolate(a: &CameraPose, b: &CameraPose, t: f64) -> CameraPose {
@@ -260,6 +348,7 @@ pub fn interpolate(a: &CameraPose, b: &CameraPose, t: f64) -> CameraPose {
         eye,
         target: mix(a.target, b.target),
         fov_deg: lerp(a.fov_deg, b.fov_deg),
+        roll_deg: lerp(a.roll_deg, b.roll_deg),
     }
 }
 
@@ -511,6 +600,7 @@ mod tests {
             eye: enu(e, -50.0, 30.0),
             target: enu(e, 0.0, 0.0),
             fov_deg: 45.0,
+            roll_deg: 0.0,
         }
     }
 

@@ -345,10 +345,10 @@ fn exif_fields(exif: &exif::Exif, m: &mut MediaMetadata, tz: chrono_tz::Tz) {
             ));
         }
     }
-    if let Some(f) = number(Tag::FocalLengthIn35mmFilm).filter(|&f| f > 0.0) {
-        if f.is_finite() && f < 10_000.0 {
-            m.focal_length_35mm = Some(f);
-        }
+    if let Some(f) =
+        number(Tag::FocalLengthIn35mmFilm).filter(|&f| f.is_finite() && f > 0.0 && f < 10_000.0)
+    {
+        m.focal_length_35mm = Some(f);
     }
     // Sensor width from the focal-plane resolution (pixels per unit).
     if m.focal_length_35mm.is_none()
