@@ -22,9 +22,19 @@ const MAX_RANGE_M: f64 = 2_000.0;
 const EDGE_RAYS: usize = 12;
 const GRID: (usize, usize) = (48, 30);
 
+/// A matched camera as drawn: its frustum, its viewshed and, when the residuals give one, the
+/// uncertainty of its eye.
+pub struct ConeMeshes {
+    pub frustum: Mesh,
+    pub viewshed: Mesh,
+    /// An ellipsoid at the eye with the 1σ horizontal and vertical radii the solve gives from
+    /// its residuals (the camera was somewhere about there, not exactly at its apex).
+    pub eye_uncertainty: Option<Mesh>,
+}
+
 /// The frustum and the viewshed of a matched camera, relative to `origin` (render
 /// coordinates), or None when the item has no matched camera or the surface is not indexed.
-pub fn cone_meshes(scene: &CaseScene, item: &EvidenceItem, origin: Vec3) -> Option<(Mesh, Mesh)> {
+pub fn cone_meshes(scene: &CaseScene, item: &EvidenceItem, origin: Vec3) -> Option<ConeMeshes> {
     let cam = item.camera.as_ref()?;
     let m = cam.matched.as_ref()?;
     if !scene.site().surface_ready {
@@ -153,7 +163,21 @@ pub fn cone_meshes(scene: &CaseScene, item: &EvidenceItem, origin: Vec3) -> Opti
         }
     }
     let viewshed = flat_mesh(positions, indices);
-    Some((frustum, viewshed))
+    let eye_uncertainty = m.eye_sigma_m.map(|[h, v]| {
+        // Never smaller than a few centimetres, so that a near-exact solve still shows a dot.
+        let radii = Vec3::new(h.max(0.05) as f32, v.max(0.05) as f32, h.max(0.05) as f32);
+        let centre = Vec3::from(local(camera.eye));
+        Sphere::new(1.0)
+            .mesh()
+            .uv(24, 12)
+            .scaled_by(radii)
+            .translated_by(centre)
+    });
+    Some(ConeMeshes {
+        frustum,
+        viewshed,
+        eye_uncertainty,
+    })
 }
 
 /// A triangle mesh for unlit drawing (normals are not used).

@@ -215,10 +215,14 @@ fn spawn_markers(
             );
         }
         let at = scene.to_render(placed.enu);
-        if let Some((frustum, viewshed)) = crate::view::cones::cone_meshes(&scene, item, at) {
-            // A matched camera: its frustum cut by the model, and what it sees tinted.
+        if let Some(cone) = crate::view::cones::cone_meshes(&scene, item, at) {
+            // A matched camera: its frustum cut by the model, what it sees tinted, and how
+            // uncertain its eye is.
             let base = category_color(item.category);
-            for (mesh, alpha) in [(frustum, 0.85), (viewshed, 0.40)] {
+            let parts = [(Some(cone.frustum), 0.85), (Some(cone.viewshed), 0.40)]
+                .into_iter()
+                .chain([(cone.eye_uncertainty, 0.30)]);
+            for (mesh, alpha) in parts.filter_map(|(m, a)| m.map(|m| (m, a))) {
                 let material = materials.add(translucent(base, alpha));
                 let child = commands
                     .spawn((
