@@ -39,6 +39,8 @@ pub struct RenderRequest {
     pub show_all: bool,
     /// Through the camera of this item (its index): `render --through`.
     pub through: Option<usize>,
+    /// Items whose matched photo is projected onto the model (`render --project`).
+    pub project: Vec<String>,
 }
 
 pub struct RenderResult {
@@ -227,6 +229,12 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
         },
     };
     let mut offscreen = Offscreen::new(scene, request.width, request.height)?;
+    offscreen
+        .app
+        .world_mut()
+        .resource_mut::<crate::view::cones::ProjectedPhotos>()
+        .items
+        .extend(request.project.iter().cloned());
     let rgba = offscreen.shoot(&shot)?;
     let report = describe(&mut offscreen.app, &request, shot.now);
     Ok(RenderResult { rgba, report })

@@ -701,3 +701,69 @@ fn a_video_frame_is_matched_at_its_time_and_kept_as_derived_from_the_video() {
         "the matched frame is the view, mean green {bright}"
     );
 }
+
+/// Projecting a matched photo drapes it over what its camera sees: a magenta "photo" matched
+/// to the Car park view colours that part of the model in the Overview, and nothing else.
+#[test]
+fn a_matched_photo_is_projected_onto_the_surfaces_its_camera_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = demo_copy(dir.path());
+    let loaded = load_case(&case).unwrap();
+    let site = Site::open(&loaded);
+    let truth = car_park(&loaded.case);
+    let photo = dir.path().join("magenta.png");
+    image::RgbImage::from_pixel(W, H, image::Rgb([255, 0, 255]))
+        .save(&photo)
+        .unwrap();
+    let file = dir.path().join("pairs.json");
+    std::fs::write(&file, json!(pairs(&truth, &site, 0.5)).to_string()).unwrap();
+    let item = photo_item(&loaded.case);
+    camera_match(&case, &photo, &file, &["--item", &item]);
+    let overview = |name: &str, extra: &[&str]| -> Option<image::RgbImage> {
+        let out = dir.path().join(name);
+        let run = locus()
+            .arg("render")
+            .arg(&case)
+            .args(["--bookmark", "Overview", "--all", "--size", "640x360"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        if skip_without_vulkan(&run) {
+            return None;
+        }
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        Some(image::open(&out).unwrap().to_rgb8())
+    };
+    let Some(plain) = overview("plain.png", &[]) else {
+        return;
+    };
+    let projected = overview("projected.png", &["--project", &item]).unwrap();
+    let magenta = |img: &image::RgbImage| {
+        img.pixels()
+            .filter(|p| p.0[0] > 190 && p.0[1] < 90 && p.0[2] > 190)
+            .count() as f64
+            / (640.0 * 360.0)
+    };
+    let (before, after) = (magenta(&plain), magenta(&projected));
+    eprintln!(
+        "magenta share of the overview: {:.1} % plain, {:.1} % with the photo projected",
+        before * 100.0,
+        after * 100.0
+    );
+    assert!(before < 0.002 && after > 0.03, "{before} → {after}");
+    // Only an item whose camera is matched can be projected.
+    let out = locus()
+        .arg("render")
+        .arg(&case)
+        .args(["--project", "W1", "--out"])
+        .arg(dir.path().join("x.png"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

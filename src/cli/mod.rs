@@ -75,6 +75,10 @@ struct RenderArgs {
     /// With --through: the photo's opacity over the model, 0 (model only) to 1 (photo only).
     #[arg(long, default_value_t = 0.5, requires = "through")]
     opacity: f32,
+    /// Project this matched photo/video item's photo onto the model surfaces its camera sees
+    /// (repeatable).
+    #[arg(long, value_name = "ITEM")]
+    project: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -400,6 +404,21 @@ fn run_render(a: RenderArgs) -> Result<()> {
             Some(n - 1)
         }
     };
+    for id in &a.project {
+        let matched = scene
+            .case()
+            .item(id)
+            .ok_or_else(|| UsageError(format!("--project: no item {id:?} in this case")))?
+            .camera
+            .as_ref()
+            .is_some_and(|c| c.matched.is_some());
+        if !matched {
+            return Err(UsageError(format!(
+                "--project {id}: its camera is not matched to the model (locus camera-match … --item {id})"
+            ))
+            .into());
+        }
+    }
     let through = match a.through.as_deref() {
         None => None,
         Some(id) => {
@@ -437,6 +456,7 @@ fn run_render(a: RenderArgs) -> Result<()> {
         step,
         show_all: a.all,
         through: through.as_ref().map(|t| t.0),
+        project: a.project.clone(),
     };
     let through_report = through.as_ref().map(|(index, photo)| {
         let item = &scene.case().evidence[*index];

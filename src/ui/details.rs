@@ -24,6 +24,7 @@ pub fn details_ui(
     attach: &mut AttachState,
     settings: &Settings,
     story: &crate::view::story::StoryView,
+    projected: &std::collections::BTreeSet<String>,
     actions: &mut Vec<UiAction>,
 ) {
     // Leaving an item with edits typed but not applied applies them: work is never dropped.
@@ -138,7 +139,7 @@ pub fn details_ui(
                                 {
                                     actions.push(UiAction::EditForm(item.id.clone()));
                                 }
-                                item_ui(ui, scene, item, i, actions);
+                                item_ui(ui, scene, item, i, projected.contains(&item.id), actions);
                             }
                             if story.veiled(item) && !item.attachments.is_empty() {
                                 veiled_ui(ui, item, actions);
@@ -515,6 +516,7 @@ fn item_ui(
     scene: &CaseScene,
     item: &EvidenceItem,
     index: usize,
+    projected: bool,
     actions: &mut Vec<UiAction>,
 ) {
     ui.horizontal(|ui| {
@@ -651,6 +653,16 @@ fn item_ui(
                             .clicked()
                     {
                         actions.push(UiAction::LookThrough(item.id.clone()));
+                    }
+                    if item.camera.as_ref().is_some_and(|c| c.matched.is_some())
+                        && ui
+                            .selectable_label(projected, "📽 Project the photo onto the model")
+                            .on_hover_text(
+                                "Drape the matched photo over the surfaces its camera sees, to show on the model what it recorded",
+                            )
+                            .clicked()
+                    {
+                        actions.push(UiAction::ToggleProjection(item.id.clone()));
                     }
                     if can_match
                         && ui

@@ -93,6 +93,8 @@ pub enum UiAction {
     AddModel,
     /// The file dialog for photos and videos to add as evidence.
     AddMedia,
+    /// Project (or stop projecting) an item's matched photo onto the model.
+    ToggleProjection(String),
     ReplaceModel(String),
     /// Ask what becomes of the items on the model's surface, then remove it.
     RemoveModel(String),
@@ -203,6 +205,7 @@ struct WindowParams<'w> {
 struct StoryParams<'w, 's> {
     story: Res<'w, crate::view::story::StoryView>,
     look: Res<'w, crate::view::through::LookThrough>,
+    projected: Res<'w, crate::view::cones::ProjectedPhotos>,
     camera: Query<
         'w,
         's,
@@ -302,6 +305,7 @@ fn panels_system(
         &mut edit.attach,
         &edit.settings,
         &story.story,
+        &story.projected.items,
         &mut actions,
     );
     let central = root.available_rect_before_wrap();
@@ -406,6 +410,7 @@ struct ViewParams<'w> {
     settings: ResMut<'w, ViewSettings>,
     points: ResMut<'w, crate::view::points::PointStyle>,
     filter: ResMut<'w, CategoryFilter>,
+    projected: ResMut<'w, crate::view::cones::ProjectedPhotos>,
 }
 
 /// The windows the actions open, and the loading of another case.
@@ -520,6 +525,12 @@ fn apply_ui_actions(
             UiAction::ShowStart => ui_state.show_start = true,
             UiAction::AddModel => windows.intake.add_files(vec![]),
             UiAction::AddMedia => windows.media.choose(),
+            UiAction::ToggleProjection(id) => {
+                let items = &mut view.projected.items;
+                if !items.remove(&id) {
+                    items.insert(id);
+                }
+            }
             UiAction::ReplaceModel(id) => {
                 windows.intake.add_model = Some(intake::AddModelForm::replacing(&id))
             }

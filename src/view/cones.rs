@@ -21,6 +21,9 @@ const MAX_RANGE_M: f64 = 2_000.0;
 /// Rays along each edge of the picture (frustum) and across it (viewshed).
 const EDGE_RAYS: usize = 12;
 const GRID: (usize, usize) = (48, 30);
+/// Rays across the picture for projecting the photo (finer: the texture is interpolated
+/// linearly inside each cell).
+const PROJECTION_GRID: (usize, usize) = (192, 128);
 
 /// A matched camera as drawn: its frustum, its viewshed and, when the residuals give one, the
 /// uncertainty of its eye.
@@ -30,11 +33,27 @@ pub struct ConeMeshes {
     /// An ellipsoid at the eye with the 1σ horizontal and vertical radii the solve gives from
     /// its residuals (the camera was somewhere about there, not exactly at its apex).
     pub eye_uncertainty: Option<Mesh>,
+    /// The photo projected onto what the camera sees (texture coordinates into the photo),
+    /// when asked for.
+    pub projected: Option<Mesh>,
+}
+
+/// The matched photos projected onto the model (item ids), and their textures once loaded
+/// (by SHA-256, so that redrawing after an edit does not read them again).
+#[derive(Resource, Default)]
+pub struct ProjectedPhotos {
+    pub items: std::collections::BTreeSet<String>,
+    pub textures: std::collections::HashMap<String, Handle<Image>>,
 }
 
 /// The frustum and the viewshed of a matched camera, relative to `origin` (render
 /// coordinates), or None when the item has no matched camera or the surface is not indexed.
-pub fn cone_meshes(scene: &CaseScene, item: &EvidenceItem, origin: Vec3) -> Option<ConeMeshes> {
+pub fn cone_meshes(
+    scene: &CaseScene,
+    item: &EvidenceItem,
+    origin: Vec3,
+    project: bool,
+) -> Option<ConeMeshes> {
     let cam = item.camera.as_ref()?;
     let m = cam.matched.as_ref()?;
     if !scene.site().surface_ready {
@@ -118,17 +137,51 @@ pub fn cone_meshes(scene: &CaseScene, item: &EvidenceItem, origin: Vec3) -> Opti
     }
     let frustum = flat_mesh(positions, indices);
 
-    // The viewshed: a sheet draped over what the rays of a grid through the picture land on,
-    // lifted a little along the surface's normal so that it is not hidden in it. Neighbouring
-    // hits are joined only when they lie at similar distances (not across an edge in depth).
-    let (gx, gy) = GRID;
+    // The viewshed: a sheet draped over what the rays of a grid through the picture land on.
+    let viewshed = sheet(&cast, &local, camera.eye, (w, h), GRID, false);
+    // The photo projected onto the model: the same sheet, finer, each point carrying the
+    // place in the photo its ray came through.
+    let projected =
+        project.then(|| sheet(&cast, &local, camera.eye, (w, h), PROJECTION_GRID, true));
+    let eye_uncertainty = m.eye_sigma_m.map(|[h, v]| {
+        // Never smaller than a few centimetres, so that a near-exact solve still shows a dot.
+        let radii = Vec3::new(h.max(0.05) as f32, v.max(0.05) as f32, h.max(0.05) as f32);
+        let centre = Vec3::from(local(camera.eye));
+        Sphere::new(1.0)
+            .mesh()
+            .uv(24, 12)
+            .scaled_by(radii)
+            .translated_by(centre)
+    });
+    Some(ConeMeshes {
+        frustum,
+        viewshed,
+        eye_uncertainty,
+        projected,
+    })
+}
+
+type Cast<'a> = dyn Fn([f64; 2]) -> (Vector3<f64>, Option<Vector3<f64>>) + 'a;
+
+/// A sheet draped over what the rays through a `grid` of the picture land on, lifted a little
+/// along the surface's normal so that it is not hidden in it. Neighbouring hits are joined
+/// only when they lie at similar distances (not across an edge in depth). With `uv`, each
+/// point carries its place in the picture (0–1, top-left origin) for the photo as texture.
+fn sheet(
+    cast: &Cast,
+    local: &dyn Fn(Vector3<f64>) -> [f32; 3],
+    eye: Vector3<f64>,
+    (w, h): (f64, f64),
+    (gx, gy): (usize, usize),
+    uv: bool,
+) -> Mesh {
     let mut hits: Vec<Option<(Vector3<f64>, f64)>> = Vec::with_capacity((gx + 1) * (gy + 1));
     for j in 0..=gy {
         for i in 0..=gx {
             let pixel = [w * i as f64 / gx as f64, h * j as f64 / gy as f64];
             hits.push(match cast(pixel) {
                 (p, Some(normal)) => {
-                    let distance = (p - camera.eye).norm();
+                    let distance = (p - eye).norm();
                     Some((p + normal * (0.03 + distance * 0.0008), distance))
                 }
                 (_, None) => None,
@@ -136,11 +189,14 @@ pub fn cone_meshes(scene: &CaseScene, item: &EvidenceItem, origin: Vec3) -> Opti
         }
     }
     let mut positions = Vec::new();
+    let mut uvs = Vec::new();
     let mut index_of = vec![u32::MAX; hits.len()];
     for (k, hit) in hits.iter().enumerate() {
         if let Some((p, _)) = hit {
             index_of[k] = positions.len() as u32;
             positions.push(local(*p));
+            let (i, j) = (k % (gx + 1), k / (gx + 1));
+            uvs.push([i as f32 / gx as f32, j as f32 / gy as f32]);
         }
     }
     let mut indices = Vec::new();
@@ -162,22 +218,12 @@ pub fn cone_meshes(scene: &CaseScene, item: &EvidenceItem, origin: Vec3) -> Opti
             indices.extend_from_slice(&[v[0], v[1], v[2], v[0], v[2], v[3]]);
         }
     }
-    let viewshed = flat_mesh(positions, indices);
-    let eye_uncertainty = m.eye_sigma_m.map(|[h, v]| {
-        // Never smaller than a few centimetres, so that a near-exact solve still shows a dot.
-        let radii = Vec3::new(h.max(0.05) as f32, v.max(0.05) as f32, h.max(0.05) as f32);
-        let centre = Vec3::from(local(camera.eye));
-        Sphere::new(1.0)
-            .mesh()
-            .uv(24, 12)
-            .scaled_by(radii)
-            .translated_by(centre)
-    });
-    Some(ConeMeshes {
-        frustum,
-        viewshed,
-        eye_uncertainty,
-    })
+    let mesh = flat_mesh(positions, indices);
+    if uv {
+        mesh.with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uvs)
+    } else {
+        mesh
+    }
 }
 
 /// A triangle mesh for unlit drawing (normals are not used).

@@ -124,11 +124,15 @@ const PIN_PIXELS: f32 = 34.0;
 pub fn plugin(app: &mut App) {
     app.init_resource::<Selection>()
         .init_resource::<CategoryFilter>()
+        .init_resource::<crate::view::cones::ProjectedPhotos>()
         .init_resource::<crate::view::story::StoryView>()
         .add_systems(
             Update,
             spawn_markers
-                .run_if(case_content_changed)
+                .run_if(
+                    case_content_changed
+                        .or_else(resource_changed::<crate::view::cones::ProjectedPhotos>),
+                )
                 .after(crate::editing::EditingSystems),
         )
         .add_systems(
@@ -174,10 +178,14 @@ fn spawn_markers(
     mut materials: ResMut<Assets<UnlitMaterial>>,
     mut selection: ResMut<Selection>,
     old: Query<Entity, With<MarkerEntity>>,
+    mut projected: ResMut<crate::view::cones::ProjectedPhotos>,
+    mut images: ResMut<Assets<Image>>,
 ) {
     for e in &old {
         commands.entity(e).try_despawn();
     }
+    // Caching a texture is not a change of what is projected (that would redraw again).
+    let projected = projected.bypass_change_detection();
     if scene.is_changed() {
         // A different case: nothing of the old one stays selected.
         *selection = Selection::default();
@@ -215,15 +223,30 @@ fn spawn_markers(
             );
         }
         let at = scene.to_render(placed.enu);
-        if let Some(cone) = crate::view::cones::cone_meshes(&scene, item, at) {
-            // A matched camera: its frustum cut by the model, what it sees tinted, and how
-            // uncertain its eye is.
+        let photo = projected
+            .items
+            .contains(&item.id)
+            .then(|| photo_texture(&scene, item, &mut projected.textures, &mut images))
+            .flatten();
+        if let Some(cone) = crate::view::cones::cone_meshes(&scene, item, at, photo.is_some()) {
+            // A matched camera: its frustum cut by the model, what it sees tinted (or its
+            // photo projected onto it), and how uncertain its eye is.
             let base = category_color(item.category);
-            let parts = [(Some(cone.frustum), 0.85), (Some(cone.viewshed), 0.40)]
+            let sheet = match (cone.projected, &photo) {
+                (Some(p), Some(_)) => (Some(p), 0.95),
+                _ => (Some(cone.viewshed), 0.40),
+            };
+            let parts = [(Some(cone.frustum), 0.85), sheet]
                 .into_iter()
                 .chain([(cone.eye_uncertainty, 0.30)]);
-            for (mesh, alpha) in parts.filter_map(|(m, a)| m.map(|m| (m, a))) {
-                let material = materials.add(translucent(base, alpha));
+            for (k, (mesh, alpha)) in parts.filter_map(|(m, a)| m.map(|m| (m, a))).enumerate() {
+                let textured = k == 1 && photo.is_some();
+                let base = if textured { Color::WHITE } else { base };
+                let mut look = translucent(base, alpha);
+                if textured {
+                    look.texture = photo.clone();
+                }
+                let material = materials.add(look);
                 let child = commands
                     .spawn((
                         Mesh3d(meshes.add(mesh)),
@@ -304,6 +327,42 @@ fn spawn_markers(
 }
 
 /// A flat colour with the given opacity, blended.
+/// The matched photo of `item` as a texture (read from the evidence store after its SHA-256
+/// is checked; once per photo): None, with a warning, when it cannot be shown.
+fn photo_texture(
+    scene: &CaseScene,
+    item: &locus_core::case::EvidenceItem,
+    cache: &mut std::collections::HashMap<String, Handle<Image>>,
+    images: &mut Assets<Image>,
+) -> Option<Handle<Image>> {
+    let m = item.camera.as_ref()?.matched.as_ref()?;
+    if let Some(h) = cache.get(&m.image_sha256) {
+        return Some(h.clone());
+    }
+    let photo = match crate::view::through::checked_photo(scene, &m.image_file, &m.image_sha256) {
+        Ok(p) => p,
+        Err(e) => {
+            warn!("the photo of {} is not projected: {e}", item.id);
+            return None;
+        }
+    };
+    let (w, h) = photo.dimensions();
+    let image = Image::new(
+        bevy::render::render_resource::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+        bevy::render::render_resource::TextureDimension::D2,
+        photo.into_raw(),
+        bevy::render::render_resource::TextureFormat::Rgba8UnormSrgb,
+        bevy::asset::RenderAssetUsages::RENDER_WORLD,
+    );
+    let handle = images.add(image);
+    cache.insert(m.image_sha256.clone(), handle.clone());
+    Some(handle)
+}
+
 fn translucent(base: Color, alpha: f32) -> UnlitMaterial {
     let mut c = base;
     c.set_alpha(alpha);
