@@ -8,7 +8,7 @@
 # FUZZ_TARGET_DIR sets the build folder (default fuzz/target).
 set -euo pipefail
 cd "$(dirname "$0")"
-target=${1:?target: case_file audit_log events models package}
+target=${1:?target: case_file audit_log events models package media}
 seconds=${2:-60}
 export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
  -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \

@@ -585,6 +585,11 @@ fn a_video_frame_is_matched_at_its_time_and_kept_as_derived_from_the_video() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !have_ffmpeg {
+        assert_ne!(
+            std::env::var("LOCUS_REQUIRE_VIDEO").as_deref(),
+            Ok("1"),
+            "ffmpeg is required here"
+        );
         eprintln!("*** SKIPPED: ffmpeg is not installed ***");
         return;
     }

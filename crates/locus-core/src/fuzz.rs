@@ -65,6 +65,39 @@ pub fn models(data: &[u8]) {
     });
 }
 
+/// A photo's metadata (EXIF, XMP, in any container kamadak-exif reads) and a video's ffprobe
+/// report; the first byte picks which. The item made from what was read must validate.
+pub fn media(data: &[u8]) {
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
+    let tz = chrono_tz::Europe::Amsterdam;
+    let meta = if pick % 2 == 0 {
+        crate::intake::media::read_photo_metadata(body, tz)
+    } else {
+        match crate::intake::media::parse_ffprobe(body, tz) {
+            Ok(m) => m,
+            Err(_) => return,
+        }
+    };
+    let item = crate::intake::media::item_from_media(
+        "P1".into(),
+        crate::intake::media::MediaKind::Photo,
+        "fuzz.jpg",
+        meta,
+    );
+    assert!(item.position.validate().is_ok(), "{:?}", item.position);
+    if let Some(c) = &item.camera {
+        assert!(c.validate().is_ok(), "{c:?}");
+    }
+    if let Some(t) = &item.time {
+        assert!(t.validate().is_ok(), "{t:?}");
+    }
+    if let Some(m) = &item.media_metadata {
+        assert!(m.validate().is_ok(), "{m:?}");
+    }
+}
+
 /// A sealed package: verified.
 pub fn package(data: &[u8]) {
     with_file("locus", data, |path| {

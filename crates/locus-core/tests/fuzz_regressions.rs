@@ -8,12 +8,13 @@ use std::time::Duration;
 
 type Target = (&'static str, fn(&[u8]));
 
-const TARGETS: [Target; 5] = [
+const TARGETS: [Target; 6] = [
     ("case_file", locus_core::fuzz::case_file),
     ("audit_log", locus_core::fuzz::audit_log),
     ("events", locus_core::fuzz::events),
     ("models", locus_core::fuzz::models),
     ("package", locus_core::fuzz::package),
+    ("media", locus_core::fuzz::media),
 ];
 
 fn fuzz_dir() -> PathBuf {

@@ -781,19 +781,29 @@ pub fn item_from_media(
     };
     let mut item = EvidenceItem::new(id, original_name, kind.category(), location, uncertainty);
     if let Some(t) = meta.capture_utc {
-        let when = match meta.duration_s {
-            Some(d) if d > 0.0 && d < 1.0e7 => When::Interval {
-                start: t,
-                end: t + Duration::milliseconds((d * 1000.0).round() as i64),
-            },
-            _ => When::Instant { at: t },
+        let end = meta
+            .duration_s
+            .filter(|d| *d > 0.0 && *d < 1.0e7)
+            .and_then(|d| t.checked_add_signed(Duration::milliseconds((d * 1000.0).round() as i64)));
+        let when = match end {
+            Some(end) => When::Interval { start: t, end },
+            None => When::Instant { at: t },
         };
-        item.time = Some(EvidenceTime {
+        let time = EvidenceTime {
             when,
             precision: Precision::Second,
             uncertainty_s: None,
-        });
-        meta.applied.push("time".into());
+        };
+        // A date a case cannot state (the year -23) is named, not used.
+        match time.validate() {
+            Ok(()) => {
+                item.time = Some(time);
+                meta.applied.push("time".into());
+            }
+            Err(e) => meta
+                .problems
+                .push(format!("capture time {t}: {e}; the time was left out")),
+        }
     }
     if let Some(h) = meta.direction_deg {
         item.camera = Some(MediaCamera {
