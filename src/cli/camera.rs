@@ -11,7 +11,7 @@ use locus_core::analysis::camera_match::{MatchOptions, Pair, Solution, solve};
 use locus_core::case::Attachment;
 use locus_core::case::edit::Edit;
 use locus_core::geo::geodesy::{Enu, EnuFrame, Geodetic};
-use locus_core::intake::media::{MediaKind, extract_frame};
+use locus_core::intake::media::{MediaKind, attach_frame, extract_frame};
 use nalgebra::Vector3;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -350,13 +350,20 @@ fn store(
     // The photo (or the video) becomes, or already is, one of the item's originals, hashed
     // into the evidence store, so the match, the look-through view and a sealed package all
     // carry it; a video's frame is kept beside it, marked as derived from it.
-    let mut attached = |file: &Path, derived_from: Option<String>| -> Result<Attachment> {
+    let mut attached = |file: &Path,
+                        video: Option<(&Attachment, &VideoFrame)>|
+     -> Result<Attachment> {
         let hash = locus_core::integrity::fsio::sha256_file(file)?;
         if let Some(x) = after.attachments.iter().find(|x| x.sha256 == hash) {
             return Ok(x.clone());
         }
-        let mut x = locus_core::integrity::attach::attach_file(&dir, file, &author, Utc::now())?;
-        x.derived_from = derived_from;
+        let x = match video {
+            None => locus_core::integrity::attach::attach_file(&dir, file, &author, Utc::now())?,
+            Some((original, v)) => {
+                attach_frame(&dir, file, original, v.t, &v.how, &author, Utc::now())
+                    .map_err(anyhow::Error::msg)?
+            }
+        };
         after.attachments.push(x.clone());
         Ok(x)
     };
@@ -364,13 +371,7 @@ fn store(
         None => attached(&a.photo, None)?,
         Some(v) => {
             let original = attached(&a.photo, None)?;
-            attached(
-                image,
-                Some(format!(
-                    "frame at {:.3} s of {} (SHA-256 {}), {}",
-                    v.t, original.path, original.sha256, v.how
-                )),
-            )?
+            attached(image, Some((&original, v)))?
         }
     };
     debug_assert_eq!(attachment.sha256, sha256);

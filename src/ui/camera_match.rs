@@ -28,6 +28,76 @@ pub struct MatchSession {
     focal_text: String,
     solution: Option<Solution>,
     message: Option<String>,
+    /// Matching a frame of a video: the video, the frame shown and where it was extracted to.
+    video: Option<VideoFrame>,
+}
+
+struct VideoFrame {
+    video: Attachment,
+    time_s: f64,
+    time_text: String,
+    /// "extracted with ffmpeg 6.1"
+    how: String,
+    png: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// The frame of `video` (an attachment of the case, checked against its SHA-256 first) at
+/// `time_s`: the picture, a provisional attachment for it (stored as derived on Store) and
+/// the frame's record.
+fn video_frame(
+    scene: &CaseScene,
+    video: &Attachment,
+    time_s: f64,
+) -> Result<(image::RgbaImage, Attachment, VideoFrame), String> {
+    let path = scene.loaded().dir.join(&video.path);
+    let path = locus_core::integrity::fsio::case_file_inside(&scene.loaded().dir, &path)?;
+    let sha = locus_core::integrity::fsio::sha256_file(&path)
+        .map_err(|e| format!("{e}: {}", path.display()))?;
+    if sha != video.sha256 {
+        return Err(format!(
+            "ALTERED: the video's SHA-256 is {sha}, recorded {}: {}",
+            video.sha256,
+            path.display()
+        ));
+    }
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let (png, how) = locus_core::intake::media::extract_frame(&path, time_s, dir.path())?;
+    let image = image::open(&png)
+        .map_err(|e| format!("{e}: {}", png.display()))?
+        .to_rgba8();
+    let sha256 = locus_core::integrity::fsio::sha256_file(&png).map_err(|e| e.to_string())?;
+    let provisional = Attachment {
+        path: png.display().to_string(),
+        original_name: png
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        size_bytes: 0,
+        sha256,
+        added_by: String::new(),
+        added_at: None,
+        derived_from: None,
+    };
+    Ok((
+        image,
+        provisional,
+        VideoFrame {
+            video: video.clone(),
+            time_s,
+            time_text: format!("{time_s:.3}"),
+            how,
+            png,
+            _dir: dir,
+        },
+    ))
+}
+
+/// An original video attachment (by its name), whose frames can be matched.
+pub fn is_video(a: &Attachment) -> bool {
+    a.derived_from.is_none()
+        && locus_core::intake::media::MediaKind::of(std::path::Path::new(&a.original_name))
+            == Some(locus_core::intake::media::MediaKind::Video)
 }
 
 /// An attachment the window can show as the photo to match: a JPEG or PNG.
@@ -41,19 +111,30 @@ impl CameraMatchWindow {
     /// of an earlier match come back to be added to or corrected.
     pub fn start(&mut self, scene: &CaseScene, item: &EvidenceItem) -> Result<(), String> {
         let matched = item.camera.as_ref().and_then(|c| c.matched.as_ref());
-        let photo = item
-            .attachments
-            .iter()
-            .find(|a| matched.is_some_and(|m| m.image_sha256 == a.sha256))
-            .or_else(|| item.attachments.iter().find(|a| is_photo(a)))
-            .cloned()
-            .ok_or_else(|| {
-                format!(
-                    "{} has no photo attached: attach it first (📎 Attach files…), then match its camera",
-                    item.id
-                )
-            })?;
-        let image = crate::view::through::checked_photo(scene, &photo.path, &photo.sha256)?;
+        // A video item: a frame of its video (the one matched before, else the first).
+        let (photo, image, video) = match item.attachments.iter().find(|a| is_video(a)) {
+            Some(v) => {
+                let t = matched.and_then(|m| m.frame_time_s).unwrap_or(0.0);
+                let (image, photo, frame) = video_frame(scene, v, t)?;
+                (photo, image, Some(frame))
+            }
+            None => {
+                let photo = item
+                    .attachments
+                    .iter()
+                    .find(|a| matched.is_some_and(|m| m.image_sha256 == a.sha256))
+                    .or_else(|| item.attachments.iter().find(|a| is_photo(a)))
+                    .cloned()
+                    .ok_or_else(|| {
+                        format!(
+                            "{} has no photo or video attached: attach it first (📎 Attach files…), then match its camera",
+                            item.id
+                        )
+                    })?;
+                let image = crate::view::through::checked_photo(scene, &photo.path, &photo.sha256)?;
+                (photo, image, None)
+            }
+        };
         self.active = Some(MatchSession {
             item: item.id.clone(),
             pairs: matched
@@ -67,6 +148,7 @@ impl CameraMatchWindow {
             image,
             solution: None,
             message: None,
+            video,
         });
         Ok(())
     }
@@ -124,6 +206,38 @@ pub fn camera_match_ui(
             ui.label(
                 "Click a point in the photo, then the same point on the model. 4 pairs are enough with a known focal length, 6 without; spread them over the picture and the scene.",
             );
+            let mut show_frame = None;
+            if let Some(v) = session.video.as_mut() {
+                ui.horizontal(|ui| {
+                    ui.label(format!("{}: the frame at", v.video.original_name));
+                    ui.add(egui::TextEdit::singleline(&mut v.time_text).desired_width(70.0));
+                    ui.label("s from its start");
+                    if ui.button("Show this frame").clicked() {
+                        show_frame = Some(v.time_text.trim().parse::<f64>());
+                    }
+                });
+            }
+            match show_frame {
+                Some(Ok(t)) => {
+                    let video = session.video.as_ref().expect("shown").video.clone();
+                    match video_frame(&scene, &video, t) {
+                        Ok((image, photo, frame)) => {
+                            session.image = image;
+                            session.photo = photo;
+                            session.video = Some(frame);
+                            session.solution = None;
+                            session.message = Some(format!(
+                                "Frame at {t:.3} s. Pairs clicked on another frame still count only if the camera did not move."
+                            ));
+                        }
+                        Err(e) => session.message = Some(e),
+                    }
+                }
+                Some(Err(_)) => {
+                    session.message = Some("The frame time is a number of seconds.".into())
+                }
+                None => {}
+            }
             let width = ui.available_width().min(720.0);
             let size = egui::vec2(width, width * (h / w) as f32);
             let response = ui.add(
@@ -261,16 +375,52 @@ pub fn camera_match_ui(
         let pairs = complete_pairs(&session.pairs);
         let mut after = before.clone();
         let focal_given = session.focal_text.trim().parse::<f64>().is_ok();
-        record_on_item(
-            &mut after,
-            solution,
-            &pairs,
-            &session.photo,
-            focal_given,
-            false,
-            &settings.effective_author(),
-            chrono::Utc::now(),
-        );
+        let author = settings.effective_author();
+        // A video's frame is kept beside the video, marked as derived from it.
+        let photo = match &session.video {
+            None => Ok(session.photo.clone()),
+            Some(v) => match after
+                .attachments
+                .iter()
+                .find(|a| a.sha256 == session.photo.sha256)
+            {
+                Some(a) => Ok(a.clone()),
+                None => locus_core::intake::media::attach_frame(
+                    &scene.loaded().dir,
+                    &v.png,
+                    &v.video,
+                    v.time_s,
+                    &v.how,
+                    &author,
+                    chrono::Utc::now(),
+                )
+                .inspect(|a| after.attachments.push(a.clone())),
+            },
+        };
+        match photo {
+            Ok(photo) => {
+                record_on_item(
+                    &mut after,
+                    solution,
+                    &pairs,
+                    &photo,
+                    focal_given,
+                    false,
+                    &author,
+                    chrono::Utc::now(),
+                );
+                if let (Some(v), Some(m)) = (
+                    &session.video,
+                    after.camera.as_mut().and_then(|c| c.matched.as_mut()),
+                ) {
+                    m.frame_time_s = Some(v.time_s);
+                }
+            }
+            Err(e) => {
+                session.message = Some(format!("The frame could not be stored: {e}"));
+                return Ok(());
+            }
+        }
         edits.0.push(EditCommand::apply(
             locus_core::case::edit::Edit::ReplaceItem {
                 before: Box::new(before.clone()),

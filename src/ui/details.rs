@@ -639,8 +639,11 @@ fn item_ui(
             }
             // The camera's two actions on one row of their own (a grid row has two cells).
             let can_look = item.camera.is_some();
-            let can_match =
-                item.attachments.iter().any(super::camera_match::is_photo) && scene.editable();
+            let can_match = item
+                .attachments
+                .iter()
+                .any(|a| super::camera_match::is_photo(a) || super::camera_match::is_video(a))
+                && scene.editable();
             if can_look || can_match {
                 ui.label("");
                 ui.vertical(|ui| {

@@ -784,7 +784,9 @@ pub fn item_from_media(
         let end = meta
             .duration_s
             .filter(|d| *d > 0.0 && *d < 1.0e7)
-            .and_then(|d| t.checked_add_signed(Duration::milliseconds((d * 1000.0).round() as i64)));
+            .and_then(|d| {
+                t.checked_add_signed(Duration::milliseconds((d * 1000.0).round() as i64))
+            });
         let when = match end {
             Some(end) => When::Interval { start: t, end },
             None => When::Instant { at: t },
@@ -920,6 +922,26 @@ pub fn extract_frame(
         ));
     }
     Ok((out, format!("extracted with ffmpeg {version}")))
+}
+
+/// Keeps an extracted video frame in the case's evidence store beside its video, marked as
+/// derived from it (its time, the video's path and hash, how it was extracted).
+pub fn attach_frame(
+    case_dir: &Path,
+    frame: &Path,
+    video: &crate::case::Attachment,
+    time_s: f64,
+    how: &str,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<crate::case::Attachment, String> {
+    let mut a = crate::integrity::attach::attach_file(case_dir, frame, author, now)
+        .map_err(|e| e.to_string())?;
+    a.derived_from = Some(format!(
+        "frame at {time_s:.3} s of {} (SHA-256 {}), {how}",
+        video.path, video.sha256
+    ));
+    Ok(a)
 }
 
 /// One file brought in by [`add_media`]: the item made for it, or why it was not.
