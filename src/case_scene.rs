@@ -68,6 +68,9 @@ pub struct CaseScene {
     /// Centre and radius of everything in the case, ENU metres.
     centre: Enu,
     radius_m: f64,
+    /// What is cut away to see into buildings (drawn and picked alike); a view state, not
+    /// part of the case.
+    section: locus_core::case::section::Section,
 }
 
 /// The scene shown when no case is open.
@@ -282,7 +285,35 @@ impl CaseScene {
             render_origin: centre,
             centre,
             radius_m,
+            section: Default::default(),
         })
+    }
+
+    /// The section in force: what is cut away is neither drawn nor picked.
+    pub fn section(&self) -> &locus_core::case::section::Section {
+        &self.section
+    }
+
+    /// Sets what is cut away (offscreen renders set it before the app takes the scene).
+    pub fn set_section(&mut self, section: locus_core::case::section::Section) {
+        self.section = section;
+    }
+
+    /// The kept region in render coordinates, (lowest, highest) corners; ±1e30 unbounded.
+    pub fn section_render_bounds(&self) -> (Vec3, Vec3) {
+        let (lo, hi) = self.section.bounds();
+        let big = 1.0e30f64;
+        let a = self.to_render(Enu::new(
+            lo.east_m.max(-big),
+            lo.north_m.max(-big),
+            lo.up_m.max(-big),
+        ));
+        let b = self.to_render(Enu::new(
+            hi.east_m.min(big),
+            hi.north_m.min(big),
+            hi.up_m.min(big),
+        ));
+        (a.min(b), a.max(b))
     }
 
     /// The sealed package this case came from, if any (always read-only).
@@ -534,6 +565,11 @@ impl CaseEdits<'_> {
     /// Saves the case atomically, recording the audit log's head.
     pub fn save(&mut self) -> Result<(), SessionError> {
         self.scene().session.save()
+    }
+
+    /// Sets what is cut away (a view state: nothing in the case changes).
+    pub fn set_section(&mut self, section: locus_core::case::section::Section) {
+        self.scene().set_section(section);
     }
 
     /// Lays items out again from the case as it is (after a drag whose edit was refused, the

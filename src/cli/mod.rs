@@ -79,6 +79,33 @@ struct RenderArgs {
     /// (repeatable).
     #[arg(long, value_name = "ITEM")]
     project: Vec<String>,
+    /// Cut away everything above this height (metres up in case ENU): see into the rooms.
+    #[arg(long, value_name = "H", allow_negative_numbers = true)]
+    cut_above: Option<f64>,
+    /// Keep only what is inside this box: two opposite corners in case ENU metres.
+    #[arg(long, value_name = "E1,N1,U1,E2,N2,U2", allow_hyphen_values = true)]
+    clip_box: Option<String>,
+}
+
+/// `--clip-box E1,N1,U1,E2,N2,U2` as two corners.
+fn parse_clip_box(text: &str) -> Result<[locus_core::geo::geodesy::Enu; 2]> {
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            UsageError(format!(
+                "--clip-box {text:?}: expected E1,N1,U1,E2,N2,U2 (metres)"
+            ))
+        })?;
+    if v.len() != 6 || v.iter().any(|x| !x.is_finite()) {
+        return Err(UsageError(format!(
+            "--clip-box {text:?}: expected six finite numbers E1,N1,U1,E2,N2,U2 (metres)"
+        ))
+        .into());
+    }
+    use locus_core::geo::geodesy::Enu;
+    Ok([Enu::new(v[0], v[1], v[2]), Enu::new(v[3], v[4], v[5])])
 }
 
 #[derive(Subcommand)]
@@ -363,10 +390,20 @@ fn run_render(a: RenderArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&a.opacity) {
         return Err(UsageError("--opacity must be from 0 to 1".into()).into());
     }
-    let scene = CaseScene::open_read_only(case, "offscreen render")?;
+    let mut scene = CaseScene::open_read_only(case, "offscreen render")?;
     for w in &scene.site().warnings {
         eprintln!("warning: {w}");
     }
+    if let Some(h) = a.cut_above
+        && !h.is_finite()
+    {
+        return Err(UsageError("--cut-above must be a finite height in metres".into()).into());
+    }
+    let section = locus_core::case::section::Section {
+        cut_above_m: a.cut_above,
+        clip_box: a.clip_box.as_deref().map(parse_clip_box).transpose()?,
+    };
+    scene.set_section(section);
     let bookmark = match a.bookmark.as_deref() {
         None => None,
         Some(name) => {

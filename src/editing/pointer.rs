@@ -127,11 +127,15 @@ pub(super) fn pointer_input(
     }
 }
 
+/// What a click lands on: the first surface the section keeps (a ceiling cut away is clicked
+/// through to the floor below it).
 pub(super) fn cast(scene: &CaseScene, ray: &ViewRay) -> Option<SurfaceHit> {
-    scene
-        .site()
-        .surface
-        .ray_cast(ray.origin, ray.dir, scene.radius_m() * 50.0 + 1000.0)
+    scene.site().surface.ray_cast_kept(
+        ray.origin,
+        ray.dir,
+        scene.radius_m() * 50.0 + 1000.0,
+        scene.section(),
+    )
 }
 
 pub(super) fn picked(scene: &CaseScene, hit: SurfaceHit) -> Picked {

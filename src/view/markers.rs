@@ -370,6 +370,7 @@ fn translucent(base: Color, alpha: f32) -> UnlitMaterial {
         tint: c.into(),
         texture: None,
         alpha_mode: AlphaMode::Blend,
+        ..default()
     }
 }
 

@@ -81,6 +81,11 @@ pub struct PointMaterial {
     /// x: point size in pixels.
     #[uniform(0)]
     pub params: Vec4,
+    /// The section's kept region (render coordinates), as for meshes.
+    #[uniform(1)]
+    pub clip_min: Vec4,
+    #[uniform(2)]
+    pub clip_max: Vec4,
 }
 
 impl Material for PointMaterial {
@@ -146,8 +151,11 @@ fn spawn_points(
         .map(|d| d.point_count())
         .sum();
     let stride = total.div_ceil(style.budget.max(1)).max(1);
+    let (clip_min, clip_max) = crate::view::scene::NO_CLIP;
     let material = materials.add(PointMaterial {
         params: Vec4::new(style.size_px, 0.0, 0.0, 0.0),
+        clip_min,
+        clip_max,
     });
     let to_render = scene.enu_to_render_matrix();
     let mut drawn = 0;

@@ -60,6 +60,27 @@ pub struct UnlitMaterial {
     #[sampler(2)]
     pub texture: Option<Handle<Image>>,
     pub alpha_mode: AlphaMode,
+    /// The section's kept region (render coordinates): fragments outside are discarded.
+    /// Unbounded (±1e30) for markers and while nothing is cut.
+    #[uniform(3)]
+    pub clip_min: Vec4,
+    #[uniform(4)]
+    pub clip_max: Vec4,
+}
+
+/// The unbounded kept region: nothing cut.
+pub const NO_CLIP: (Vec4, Vec4) = (Vec4::splat(-1.0e30), Vec4::splat(1.0e30));
+
+impl Default for UnlitMaterial {
+    fn default() -> Self {
+        Self {
+            tint: LinearRgba::WHITE,
+            texture: None,
+            alpha_mode: AlphaMode::Opaque,
+            clip_min: NO_CLIP.0,
+            clip_max: NO_CLIP.1,
+        }
+    }
 }
 
 impl Material for UnlitMaterial {
@@ -93,7 +114,12 @@ pub fn plugin(app: &mut App) {
         })
         .add_systems(
             Update,
-            (spawn_site.run_if(site_changed), apply_lighting).chain(),
+            (
+                spawn_site.run_if(site_changed),
+                apply_lighting,
+                apply_section,
+            )
+                .chain(),
         );
     surface_index_plugin(app);
 }
@@ -123,6 +149,7 @@ pub fn warm_up_pipelines(
             tint: LinearRgba::WHITE,
             texture: Some(texture),
             alpha_mode: AlphaMode::Opaque,
+            ..default()
         })),
         Transform::IDENTITY,
         Name::new("pipeline warm-up"),
@@ -313,6 +340,7 @@ fn spawn_site(
                         tint: colour,
                         texture: texture.clone(),
                         alpha_mode,
+                        ..default()
                     }),
                     lit: materials.add(StandardMaterial {
                         base_color: colour.into(),
@@ -333,6 +361,7 @@ fn spawn_site(
                 tint: LinearRgba::gray(0.45),
                 texture: None,
                 alpha_mode: AlphaMode::Opaque,
+                ..default()
             }),
             lit: materials.add(StandardMaterial {
                 base_color: Color::srgb(0.7, 0.7, 0.7),
@@ -348,6 +377,7 @@ fn spawn_site(
                 tint: LinearRgba::WHITE,
                 texture: None,
                 alpha_mode: AlphaMode::Opaque,
+                ..default()
             }),
             lit: materials.add(StandardMaterial {
                 base_color: Color::WHITE,
@@ -401,20 +431,59 @@ fn spawn_site(
 /// Model primitives follow the lit/unlit setting by swapping their material.
 fn apply_lighting(
     settings: Res<ViewSettings>,
+    scene: Option<Res<CaseScene>>,
     parts: Query<(Entity, &ModelPart)>,
     mut commands: Commands,
+    mut shown: Local<Option<bool>>,
 ) {
-    if !settings.is_changed() {
+    // While a section cuts the scene, models are drawn as captured (unlit): that material
+    // does the cutting.
+    let cut = scene.is_some_and(|s| s.section().is_active());
+    let lit = settings.lit && !cut;
+    if !settings.is_changed() && *shown == Some(lit) {
         return;
     }
+    *shown = Some(lit);
     for (entity, part) in &parts {
         let mut e = commands.entity(entity);
-        if settings.lit {
+        if lit {
             e.remove::<MeshMaterial3d<UnlitMaterial>>()
                 .insert(MeshMaterial3d(part.lit.clone()));
         } else {
             e.remove::<MeshMaterial3d<StandardMaterial>>()
                 .insert(MeshMaterial3d(part.unlit.clone()));
+        }
+    }
+}
+
+/// Gives every model material the section's kept region (render coordinates), when it or the
+/// models drawn changed.
+fn apply_section(
+    scene: Option<Res<CaseScene>>,
+    parts: Query<&ModelPart>,
+    points: Query<&MeshMaterial3d<crate::view::points::PointMaterial>>,
+    mut unlit: ResMut<Assets<UnlitMaterial>>,
+    mut point_materials: ResMut<Assets<crate::view::points::PointMaterial>>,
+    mut last: Local<Option<(Vec3, Vec3, usize, usize)>>,
+) {
+    let Some(scene) = scene else { return };
+    let (lo, hi) = scene.section_render_bounds();
+    let key = (lo, hi, parts.iter().len(), points.iter().len());
+    if *last == Some(key) {
+        return;
+    }
+    *last = Some(key);
+    let (min, max) = (lo.extend(0.0), hi.extend(0.0));
+    for part in &parts {
+        if let Some(mut m) = unlit.get_mut(&part.unlit) {
+            m.clip_min = min;
+            m.clip_max = max;
+        }
+    }
+    for handle in &points {
+        if let Some(mut m) = point_materials.get_mut(&handle.0) {
+            m.clip_min = min;
+            m.clip_max = max;
         }
     }
 }

@@ -8,6 +8,9 @@
 
 // x: point size in pixels.
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: vec4<f32>;
+// The section's kept region (world = render coordinates): points outside are cut away.
+@group(#{MATERIAL_BIND_GROUP}) @binding(1) var<uniform> clip_min: vec4<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(2) var<uniform> clip_max: vec4<f32>;
 
 struct Vertex {
     @builtin(instance_index) instance_index: u32,
@@ -20,6 +23,7 @@ struct PointOut {
     @builtin(position) clip: vec4<f32>,
     @location(0) color: vec4<f32>,
     @location(1) corner: vec2<f32>,
+    @location(2) world: vec3<f32>,
 };
 
 @vertex
@@ -34,12 +38,16 @@ fn vertex(v: Vertex) -> PointOut {
     out.clip = clip;
     out.color = v.color;
     out.corner = v.corner;
+    out.world = world.xyz;
     return out;
 }
 
 @fragment
 fn fragment(in: PointOut) -> @location(0) vec4<f32> {
     if dot(in.corner, in.corner) > 1.0 {
+        discard;
+    }
+    if any(in.world < clip_min.xyz) || any(in.world > clip_max.xyz) {
         discard;
     }
     return in.color;

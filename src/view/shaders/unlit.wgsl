@@ -5,9 +5,16 @@
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> tint: vec4<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(1) var base_texture: texture_2d<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(2) var base_sampler: sampler;
+// The section's kept region (world = render coordinates): what lies outside is cut away.
+@group(#{MATERIAL_BIND_GROUP}) @binding(3) var<uniform> clip_min: vec4<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(4) var<uniform> clip_max: vec4<f32>;
 
 @fragment
 fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
+    let p = in.world_position.xyz;
+    if any(p < clip_min.xyz) || any(p > clip_max.xyz) {
+        discard;
+    }
     var colour = tint;
 #ifdef VERTEX_UVS_A
     colour = colour * textureSample(base_texture, base_sampler, in.uv);

@@ -314,6 +314,50 @@ impl Surface {
         )
     }
 
+    /// The first hit that a section keeps (what is cut away is looked through), as the view
+    /// shows it.
+    pub fn ray_cast_kept(
+        &self,
+        from: Enu,
+        dir: [f64; 3],
+        max_distance: f64,
+        section: &crate::case::section::Section,
+    ) -> Option<SurfaceHit> {
+        if !section.is_active() {
+            return self.ray_cast(from, dir, max_distance);
+        }
+        let len = (dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]).sqrt();
+        if len == 0.0 || !len.is_finite() {
+            return None;
+        }
+        let d = [dir[0] / len, dir[1] / len, dir[2] / len];
+        let mut travelled = 0.0;
+        let mut at = from;
+        // Each hit cut away moves the start just past it; a bound keeps hostile geometry
+        // (thousands of layers) from taking long.
+        for _ in 0..1024 {
+            let hit = self.ray_cast(at, d, max_distance - travelled)?;
+            let total = travelled + hit.distance;
+            if section.keeps(hit.point) {
+                return Some(SurfaceHit {
+                    distance: total,
+                    ..hit
+                });
+            }
+            let step = hit.distance + 1e-3;
+            travelled += step;
+            at = Enu::new(
+                at.east_m + d[0] * step,
+                at.north_m + d[1] * step,
+                at.up_m + d[2] * step,
+            );
+            if travelled >= max_distance {
+                return None;
+            }
+        }
+        None
+    }
+
     fn cast(
         &self,
         from: Enu,
@@ -719,6 +763,36 @@ mod tests {
         assert!((s.height_at(5.0, 2.0).unwrap() - 0.5).abs() < 1e-5);
         assert!((s.height_at(9.9, 9.0).unwrap() - 0.99).abs() < 1e-5);
         assert_eq!(s.height_at(11.0, 5.0), None);
+    }
+
+    #[test]
+    fn a_click_through_a_cut_ceiling_lands_on_the_floor() {
+        let flat = |z: f64| [[-5.0, -5.0, z], [5.0, -5.0, z], [0.0, 5.0, z]];
+        let s = Surface::from_triangles(&[flat(0.0), flat(2.7)]);
+        let down = [0.0, 0.0, -1.0];
+        let from = Enu::new(0.0, 0.0, 10.0);
+        let none = crate::case::section::Section::default();
+        let hit = s.ray_cast_kept(from, down, 100.0, &none).unwrap();
+        assert!((hit.point.up_m - 2.7).abs() < 1e-4, "the ceiling, uncut");
+        let cut = crate::case::section::Section {
+            cut_above_m: Some(2.0),
+            clip_box: None,
+        };
+        let hit = s.ray_cast_kept(from, down, 100.0, &cut).unwrap();
+        assert!(
+            (hit.point.up_m - 0.0).abs() < 1e-4,
+            "the floor, through the cut"
+        );
+        assert!(
+            (hit.distance - 10.0).abs() < 1e-3,
+            "distance from the ray's origin"
+        );
+        // A box that leaves nothing: no hit.
+        let empty = crate::case::section::Section {
+            cut_above_m: Some(-1.0),
+            clip_box: None,
+        };
+        assert!(s.ray_cast_kept(from, down, 100.0, &empty).is_none());
     }
 
     #[test]

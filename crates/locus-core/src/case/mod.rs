@@ -13,6 +13,7 @@ pub mod file;
 pub mod lock;
 mod model;
 pub mod reframe;
+pub mod section;
 pub mod session;
 pub mod storyline;
 pub mod timeline;

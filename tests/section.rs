@@ -1,0 +1,147 @@
+//! Seeing into a room: a floor (blue) under a ceiling (red) 2.7 m above it, seen from above.
+//! `render --cut-above` and `--clip-box` cut the ceiling away and show the floor.
+
+mod common;
+
+use common::{locus, skip_without_vulkan};
+use locus_core::formats::glb::{MeshExport, write_glb};
+use serde_json::json;
+
+/// A 10 m × 10 m room (glTF axes, Y up): a blue floor at 0 and a red ceiling at 2.7 m.
+fn room_glb() -> Vec<u8> {
+    let mut positions = vec![];
+    let mut colors = vec![];
+    let mut indices = vec![];
+    for (y, colour) in [(0.0f32, [0.1, 0.2, 0.9, 1.0]), (2.7, [0.9, 0.1, 0.1, 1.0])] {
+        let base = positions.len() as u32;
+        positions.extend_from_slice(&[
+            [-5.0, y, 5.0],
+            [5.0, y, 5.0],
+            [5.0, y, -5.0],
+            [-5.0, y, -5.0],
+        ]);
+        colors.extend_from_slice(&[colour; 4]);
+        indices.extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+    write_glb(&MeshExport {
+        positions: &positions,
+        colors: Some(&colors),
+        indices: &indices,
+        unlit: true,
+        generator: "locus test fixture".into(),
+        ..Default::default()
+    })
+}
+
+fn room_case(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("models")).unwrap();
+    std::fs::write(dir.join("models/room.glb"), room_glb()).unwrap();
+    let case = json!({
+        "format_version": 1,
+        "title": "Room",
+        "origin": {"lat_deg": 52.0, "lon_deg": 5.0, "height_m": 10.0},
+        "display_time_zone": "UTC",
+        "models": [{"id": "room", "path": "models/room.glb"}],
+        "bookmarks": [{"name": "Above", "eye": {"east_m": 0.0, "north_m": -0.5, "up_m": 20.0},
+                       "target": {"east_m": 0.0, "north_m": 0.0, "up_m": 0.0}, "fov_deg": 20.0}],
+    });
+    std::fs::write(
+        dir.join("case.json"),
+        serde_json::to_string_pretty(&case).unwrap(),
+    )
+    .unwrap();
+    dir.to_path_buf()
+}
+
+/// Shares of the picture that are the floor's blue and the ceiling's red.
+fn shares(path: &std::path::Path) -> (f64, f64) {
+    let img = image::open(path).unwrap().to_rgb8();
+    let n = (img.width() * img.height()) as f64;
+    // Vertex colours are linear: 0.9 → 243, 0.2 → 124, 0.1 → 89 in sRGB.
+    let blue = img
+        .pixels()
+        .filter(|p| p.0[2] > 200 && p.0[0] < 110)
+        .count() as f64
+        / n;
+    let red = img
+        .pixels()
+        .filter(|p| p.0[0] > 200 && p.0[1] < 110 && p.0[2] < 110)
+        .count() as f64
+        / n;
+    (blue, red)
+}
+
+#[test]
+fn a_cut_shows_the_floor_and_hides_the_ceiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = room_case(&dir.path().join("case"));
+    let render = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let run = locus()
+            .arg("render")
+            .arg(&case)
+            .args(["--bookmark", "Above", "--size", "320x240"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        (run, out)
+    };
+    let (run, plain) = render("plain.png", &[]);
+    if skip_without_vulkan(&run) {
+        return;
+    }
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (blue, red) = shares(&plain);
+    eprintln!(
+        "uncut: floor {:.0} %, ceiling {:.0} %",
+        blue * 100.0,
+        red * 100.0
+    );
+    assert!(
+        red > 0.3 && blue < 0.01,
+        "from above, the ceiling hides the floor"
+    );
+
+    let (run, cut) = render("cut.png", &["--cut-above", "2.0"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (blue, red) = shares(&cut);
+    eprintln!(
+        "cut above 2 m: floor {:.0} %, ceiling {:.0} %",
+        blue * 100.0,
+        red * 100.0
+    );
+    assert!(
+        blue > 0.3 && red < 0.01,
+        "the cut shows the floor and hides the ceiling"
+    );
+
+    // A box around the floor's height does the same; one that holds nothing shows nothing.
+    let (run, boxed) = render("box.png", &["--clip-box", "-6,-6,-1,6,6,1"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (blue, red) = shares(&boxed);
+    assert!(blue > 0.3 && red < 0.01, "box: floor {blue}, ceiling {red}");
+
+    let bad = locus()
+        .arg("render")
+        .arg(&case)
+        .args(["--clip-box", "1,2,3", "--out"])
+        .arg(dir.path().join("x.png"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--clip-box"));
+}
