@@ -95,6 +95,8 @@ pub enum UiAction {
     AddMedia,
     /// Project (or stop projecting) an item's matched photo onto the model.
     ToggleProjection(String),
+    /// What is cut away to see into buildings.
+    SetSection(locus_core::case::section::Section),
     ReplaceModel(String),
     /// Ask what becomes of the items on the model's surface, then remove it.
     RemoveModel(String),
@@ -411,6 +413,7 @@ struct ViewParams<'w> {
     points: ResMut<'w, crate::view::points::PointStyle>,
     filter: ResMut<'w, CategoryFilter>,
     projected: ResMut<'w, crate::view::cones::ProjectedPhotos>,
+    section: ResMut<'w, crate::view::scene::SectionRequest>,
 }
 
 /// The windows the actions open, and the loading of another case.
@@ -525,6 +528,7 @@ fn apply_ui_actions(
             UiAction::ShowStart => ui_state.show_start = true,
             UiAction::AddModel => windows.intake.add_files(vec![]),
             UiAction::AddMedia => windows.media.choose(),
+            UiAction::SetSection(s) => view.section.0 = Some(s),
             UiAction::ToggleProjection(id) => {
                 let items = &mut view.projected.items;
                 if !items.remove(&id) {

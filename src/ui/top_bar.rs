@@ -11,6 +11,74 @@ use crate::view::clock::TimeControl;
 use crate::view::points::{PointColour, PointStats, PointStyle};
 use crate::view::scene::ViewSettings;
 
+/// Seeing into buildings: a horizontal cut (everything above a height hidden) and a clipping
+/// box, in case ENU metres; what is cut away is neither drawn nor clicked.
+fn section_options(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    section: &mut locus_core::case::section::Section,
+) {
+    use locus_core::geo::geodesy::Enu;
+    ui.label("Section (see into rooms)");
+    let centre = scene.centre();
+    let r = scene.radius_m().max(1.0);
+    let mut cut = section.cut_above_m.is_some();
+    ui.horizontal(|ui| {
+        if ui
+            .checkbox(&mut cut, "Cut away everything above")
+            .on_hover_text("The dollhouse view: ceilings and upper storeys hidden")
+            .changed()
+        {
+            section.cut_above_m = cut.then_some(centre.up_m);
+        }
+        if let Some(h) = section.cut_above_m.as_mut() {
+            ui.add(
+                egui::DragValue::new(h)
+                    .speed(0.05)
+                    .range(centre.up_m - r..=centre.up_m + r)
+                    .suffix(" m up"),
+            );
+        }
+    });
+    let mut boxed = section.clip_box.is_some();
+    if ui
+        .checkbox(&mut boxed, "Keep only a box")
+        .on_hover_text("Two opposite corners, east / north / up in metres (case frame)")
+        .changed()
+    {
+        let half = (r / 4.0).max(2.0);
+        section.clip_box = boxed.then(|| {
+            [
+                Enu::new(
+                    centre.east_m - half,
+                    centre.north_m - half,
+                    centre.up_m - half,
+                ),
+                Enu::new(
+                    centre.east_m + half,
+                    centre.north_m + half,
+                    centre.up_m + half,
+                ),
+            ]
+        });
+    }
+    if let Some(b) = section.clip_box.as_mut() {
+        for (name, corner) in [("from", 0), ("to", 1)] {
+            ui.horizontal(|ui| {
+                ui.label(name);
+                let c = &mut b[corner];
+                for (v, s) in [
+                    (&mut c.east_m, " E"),
+                    (&mut c.north_m, " N"),
+                    (&mut c.up_m, " U"),
+                ] {
+                    ui.add(egui::DragValue::new(v).speed(0.1).suffix(s));
+                }
+            });
+        }
+    }
+}
+
 pub fn top_bar_ui(
     root: &mut egui::Ui,
     scene: &CaseScene,
@@ -110,6 +178,12 @@ pub fn top_bar_ui(
                     if style != *points {
                         actions.push(UiAction::SetPointStyle(style));
                     }
+                }
+                ui.separator();
+                let mut section = *scene.section();
+                section_options(ui, scene, &mut section);
+                if section != *scene.section() {
+                    actions.push(UiAction::SetSection(section));
                 }
             });
             if ui.button("ℹ About this case").clicked() {

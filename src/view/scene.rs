@@ -112,9 +112,11 @@ pub fn plugin(app: &mut App) {
             brightness: 600.0,
             ..default()
         })
+        .init_resource::<SectionRequest>()
         .add_systems(
             Update,
             (
+                take_section_request.run_if(resource_exists::<CaseScene>),
                 spawn_site.run_if(site_changed),
                 apply_lighting,
                 apply_section,
@@ -453,6 +455,19 @@ fn apply_lighting(
             e.remove::<MeshMaterial3d<StandardMaterial>>()
                 .insert(MeshMaterial3d(part.unlit.clone()));
         }
+    }
+}
+
+/// A section asked for by the panels, taken over by the open case's view.
+#[derive(Resource, Default)]
+pub struct SectionRequest(pub Option<locus_core::case::section::Section>);
+
+fn take_section_request(
+    mut request: ResMut<SectionRequest>,
+    mut edits: crate::case_scene::CaseEdits,
+) {
+    if let Some(s) = request.0.take() {
+        edits.set_section(s);
     }
 }
 
