@@ -612,6 +612,9 @@ fn item_ui(
                 );
             }
             claim_row(ui, item, "position");
+            if let Some(l) = &item.level {
+                field(ui, "Level", l);
+            }
             if let Some(cam) = &item.camera {
                 field(
                     ui,

@@ -561,6 +561,7 @@ mod tests {
             attachments: vec![],
             graphic: false,
             media_metadata: None,
+            level: None,
         }
     }
 

@@ -497,6 +497,16 @@ impl Surface {
         }
     }
 
+    /// The height of the surface nearest below `ceiling` (up, case ENU) at a point: the floor
+    /// of a storey whose ceiling is there, not the roof above it.
+    pub fn height_below(&self, east: f64, north: f64, ceiling: f64) -> Option<f64> {
+        if !ceiling.is_finite() {
+            return None;
+        }
+        self.ray_cast(Enu::new(east, north, ceiling), [0.0, 0.0, -1.0], 1.0e5)
+            .map(|h| h.point.up_m)
+    }
+
     fn point_height_at(&self, x: f64, y: f64) -> Option<f64> {
         if self.point_grid.is_empty() {
             return None;

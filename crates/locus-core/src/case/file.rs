@@ -224,6 +224,32 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
             m.validate()
                 .map_err(|e| (format!("evidence[{i}].media_metadata"), e))?;
         }
+        if let Some(l) = &item.level
+            && case.level(l).is_none()
+        {
+            return Err((
+                format!("evidence[{i}].level"),
+                format!("no level named {l:?} in the case's levels"),
+            ));
+        }
+    }
+    let mut level_names = HashSet::new();
+    for (i, l) in case.levels.iter().enumerate() {
+        if l.name.trim().is_empty() || !level_names.insert(l.name.as_str()) {
+            return Err((
+                format!("levels[{i}].name"),
+                format!("a level needs a name of its own, not {:?}", l.name),
+            ));
+        }
+        if !(l.floor_m.is_finite() && l.ceiling_m.is_finite() && l.floor_m < l.ceiling_m) {
+            return Err((
+                format!("levels[{i}]"),
+                format!(
+                    "floor_m {} must be below ceiling_m {} (finite metres)",
+                    l.floor_m, l.ceiling_m
+                ),
+            ));
+        }
     }
     for (i, track) in case.tracks.iter().enumerate() {
         if !ids.insert(track.id.as_str()) {

@@ -50,6 +50,10 @@ pub struct Case {
     /// own measurements): which package, as sealed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<DerivedFromPackage>,
+    /// Storeys of a building (heights up in case ENU): an item of a level without a height is
+    /// placed on that level's floor. None: the highest surface (open ground).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<Level>,
     /// The presentation for court: banner wording and the ordered steps.
     #[serde(default, skip_serializing_if = "Storyline::is_default")]
     pub storyline: Storyline,
@@ -311,6 +315,15 @@ impl VerificationStatus {
             VerificationStatus::Disputed => "disputed",
         }
     }
+}
+
+/// A storey: its floor and ceiling heights, metres up in case ENU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub name: String,
+    pub floor_m: f64,
+    pub ceiling_m: f64,
 }
 
 /// Where something is: geodetic or local ENU; a missing height means "on the surface".
@@ -617,6 +630,10 @@ pub struct EvidenceItem {
     /// video container), and which of the fields above still hold that claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_metadata: Option<crate::intake::media::MediaMetadata>,
+    /// The storey it is on (a name from the case's `levels`): without a height it is placed on
+    /// that level's floor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
 }
 
 impl EvidenceItem {
@@ -651,6 +668,7 @@ impl EvidenceItem {
             attachments: vec![],
             graphic: false,
             media_metadata: None,
+            level: None,
         }
     }
 }
@@ -819,8 +837,14 @@ impl Case {
             sight_lines: vec![],
             audit_head: None,
             derived_from: None,
+            levels: vec![],
             storyline: Default::default(),
         }
+    }
+
+    /// The level named `name`.
+    pub fn level(&self, name: &str) -> Option<&Level> {
+        self.levels.iter().find(|l| l.name == name)
     }
 
     /// The case's ENU frame. Without an origin the frame sits at 0° 0° 0 m: the models' own

@@ -156,8 +156,8 @@ impl Layout {
     fn build(case: &Case, surface: Option<&Surface>) -> Layout {
         let frame = case.frame();
         let mut warnings = Vec::new();
-        let mut place = |loc: &Location, what: &dyn Fn() -> String| -> PlacedPoint {
-            place_location(loc, &frame, surface, &mut || {
+        let mut place = |loc: &Location, ceiling: Option<f64>, what: &dyn Fn() -> String| {
+            place_location(loc, &frame, surface, ceiling, &mut || {
                 warnings.push(format!(
                     "{}: no model surface below it; placed at height 0",
                     what()
@@ -167,7 +167,17 @@ impl Layout {
         let items = case
             .evidence
             .iter()
-            .map(|item| place(&item.position.location, &|| format!("item {}", item.id)))
+            .map(|item| {
+                // An item of a level without a height stands on that level's floor.
+                let ceiling = item
+                    .level
+                    .as_deref()
+                    .and_then(|l| case.level(l))
+                    .map(|l| l.ceiling_m);
+                place(&item.position.location, ceiling, &|| {
+                    format!("item {}", item.id)
+                })
+            })
             .collect();
         let tracks = case
             .tracks
@@ -180,7 +190,7 @@ impl Layout {
                     .map(|(i, p)| {
                         (
                             p.time,
-                            place(&p.location, &|| {
+                            place(&p.location, None, &|| {
                                 format!("track {} point {}", track.id, i + 1)
                             })
                             .enu,
@@ -199,11 +209,13 @@ impl Layout {
 }
 
 /// Where a location is in case ENU; without a height, on `surface` (`on_miss` when nothing is
-/// below it) or, while there is no surface yet, at height 0 for now.
+/// below it) or, while there is no surface yet, at height 0 for now. With a `ceiling` (a
+/// level's), on the surface nearest below it — the level's floor — instead of the highest.
 pub fn place_location(
     loc: &Location,
     frame: &EnuFrame,
     surface: Option<&Surface>,
+    ceiling: Option<f64>,
     on_miss: &mut dyn FnMut(),
 ) -> PlacedPoint {
     if !loc.is_known() {
@@ -222,7 +234,11 @@ pub fn place_location(
         },
         None => {
             let h = match surface {
-                Some(s) => s.height_at(e, n).unwrap_or_else(|| {
+                Some(s) => match ceiling {
+                    Some(c) => s.height_below(e, n, c),
+                    None => s.height_at(e, n),
+                }
+                .unwrap_or_else(|| {
                     on_miss();
                     0.0
                 }),
