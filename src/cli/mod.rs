@@ -15,6 +15,7 @@ mod media;
 pub(crate) mod package;
 mod report;
 mod sight;
+mod trajectory;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -165,6 +166,15 @@ enum Command {
     /// field of view, from pairs of image pixels and model points (4 with --focal-px, else
     /// 6), with each pair's reprojection residual; --item stores it on a photo/video item.
     CameraMatch(camera::CameraMatchArgs),
+    /// A bullet trajectory of the case: its direction (azimuth clockwise from north, elevation
+    /// up positive) and every place its line, extended both ways, meets the models, with the
+    /// signed distance along it from its first point.
+    Trajectory {
+        case: PathBuf,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add photos and videos as evidence: one photo/video item per file, the original hashed
     /// into the evidence store, its time, position and camera set from the file's EXIF/XMP
     /// (videos: ffprobe) and marked "from EXIF, unverified"; unknown where the file is silent.
@@ -293,6 +303,9 @@ pub fn main() -> ExitCode {
         Some(Command::ImportEvents(args)) => events::run_import_events(args),
         Some(Command::CameraMatch(args)) => camera::run_camera_match(args),
         Some(Command::AddMedia(args)) => media::run_add_media(args),
+        Some(Command::Trajectory { case, id, json }) => {
+            trajectory::run_trajectory(&case, &id, json)
+        }
         Some(Command::Keygen { out, encrypt }) => package::run_keygen(&out, encrypt),
         Some(Command::Trust(command)) => package::run_trust(command),
         Some(Command::Verify {

@@ -8,3 +8,4 @@ pub mod derive_surface;
 pub mod measure;
 pub mod sight;
 pub mod surface;
+pub mod trajectory;

@@ -369,7 +369,9 @@ impl Surface {
         if len.is_nan() || len <= 0.0 || !from.east_m.is_finite() {
             return None;
         }
-        let d = [dir[0] / len, dir[1] / len, dir[2] / len];
+        // A component of -0.0 makes the BVH's slab test miss everything (its inverse is -∞
+        // where the box edge is at the origin's coordinate): it is the same direction as +0.0.
+        let d = [dir[0] / len, dir[1] / len, dir[2] / len].map(|c| if c == 0.0 { 0.0 } else { c });
         let local = [
             from.east_m - self.origin.east_m,
             from.north_m - self.origin.north_m,

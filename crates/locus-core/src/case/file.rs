@@ -233,6 +233,16 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
             ));
         }
     }
+    for (i, t) in case.trajectories.iter().enumerate() {
+        if !ids.insert(t.id.as_str()) {
+            return Err((
+                format!("trajectories[{i}].id"),
+                format!("duplicate id {:?}", t.id),
+            ));
+        }
+        t.validate()
+            .map_err(|e| (format!("trajectories[{i}]"), e))?;
+    }
     let mut level_names = HashSet::new();
     for (i, l) in case.levels.iter().enumerate() {
         if l.name.trim().is_empty() || !level_names.insert(l.name.as_str()) {

@@ -54,6 +54,9 @@ pub struct Case {
     /// placed on that level's floor. None: the highest surface (open ground).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<Level>,
+    /// Bullet trajectories (`analysis::trajectory`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trajectories: Vec<crate::analysis::trajectory::Trajectory>,
     /// The presentation for court: banner wording and the ordered steps.
     #[serde(default, skip_serializing_if = "Storyline::is_default")]
     pub storyline: Storyline,
@@ -838,6 +841,7 @@ impl Case {
             audit_head: None,
             derived_from: None,
             levels: vec![],
+            trajectories: vec![],
             storyline: Default::default(),
         }
     }
