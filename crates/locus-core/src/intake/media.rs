@@ -225,26 +225,15 @@ fn exif_fields(exif: &exif::Exif, m: &mut MediaMetadata, tz: chrono_tz::Tz) {
     };
     let rationals = |t: Tag| -> Option<Vec<f64>> {
         match field(t)? {
+            // A zero denominator is no number (NaN, left out later with a reason).
             Value::Rational(v) => Some(
                 v.iter()
-                    .map(|r| {
-                        if r.denom == 0 {
-                            f64::NAN
-                        } else {
-                            r.num as f64 / r.denom as f64
-                        }
-                    })
+                    .map(|r| ratio(r.num as f64, r.denom as f64))
                     .collect(),
             ),
             Value::SRational(v) => Some(
                 v.iter()
-                    .map(|r| {
-                        if r.denom == 0 {
-                            f64::NAN
-                        } else {
-                            r.num as f64 / r.denom as f64
-                        }
-                    })
+                    .map(|r| ratio(r.num as f64, r.denom as f64))
                     .collect(),
             ),
             Value::Short(v) => Some(v.iter().map(|&x| x as f64).collect()),
@@ -369,6 +358,10 @@ fn exif_fields(exif: &exif::Exif, m: &mut MediaMetadata, tz: chrono_tz::Tz) {
             m.hfov_deg = Some(2.0 * (sensor_w / (2.0 * f)).atan().to_degrees());
         }
     }
+}
+
+fn ratio(num: f64, denom: f64) -> f64 {
+    if denom == 0.0 { f64::NAN } else { num / denom }
 }
 
 /// The GPS date and time stamp (always UTC), when both are there and valid.
