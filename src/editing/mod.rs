@@ -506,7 +506,11 @@ mod tests {
             .iter(app.world())
             .find(|(m, _)| m.target == Target::Item(index))
             .unwrap();
-        assert!(tf.translation.distance(expected) < 1e-3);
+        assert!(
+            tf.translation.distance(expected) < 1e-3,
+            "{} vs {expected}",
+            tf.translation
+        );
 
         app.world_mut()
             .resource_mut::<PointerEvents>()

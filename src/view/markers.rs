@@ -131,7 +131,8 @@ pub fn plugin(app: &mut App) {
             spawn_markers
                 .run_if(
                     case_content_changed
-                        .or_else(resource_changed::<crate::view::cones::ProjectedPhotos>),
+                        // Eager: a short-circuited condition would see a stale change later.
+                        .or_eager(resource_changed::<crate::view::cones::ProjectedPhotos>),
                 )
                 .after(crate::editing::EditingSystems),
         )
@@ -179,7 +180,8 @@ fn spawn_markers(
     mut selection: ResMut<Selection>,
     old: Query<Entity, With<MarkerEntity>>,
     mut projected: ResMut<crate::view::cones::ProjectedPhotos>,
-    mut images: ResMut<Assets<Image>>,
+    // Absent in headless tests without the image assets: nothing is projected there.
+    mut images: Option<ResMut<Assets<Image>>>,
 ) {
     for e in &old {
         commands.entity(e).try_despawn();
@@ -226,8 +228,9 @@ fn spawn_markers(
         let photo = projected
             .items
             .contains(&item.id)
-            .then(|| photo_texture(&scene, item, &mut projected.textures, &mut images))
-            .flatten();
+            .then_some(())
+            .and(images.as_deref_mut())
+            .and_then(|images| photo_texture(&scene, item, &mut projected.textures, images));
         if let Some(cone) = crate::view::cones::cone_meshes(&scene, item, at, photo.is_some()) {
             // A matched camera: its frustum cut by the model, what it sees tinted (or its
             // photo projected onto it), and how uncertain its eye is.
