@@ -154,6 +154,10 @@ pub fn top_bar_ui(
             ui.menu_button("👁 View", |ui| {
                 let mut view = settings.clone();
                 ui.checkbox(&mut view.labels, "Labels (L)");
+                ui.checkbox(
+                    &mut view.hide_labels_behind,
+                    "Hide labels behind walls (off: dimmed)",
+                );
                 ui.checkbox(&mut view.uncertainty, "Uncertainty discs");
                 ui.checkbox(&mut view.tracks, "Tracks");
                 ui.checkbox(

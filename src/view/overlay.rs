@@ -87,7 +87,15 @@ fn overlay_system(
     ));
     if settings.labels {
         draw_labels(
-            &painter, rect, &scene, &selection, &story, camera, cam_tf, &markers, taken,
+            &painter,
+            rect,
+            &scene,
+            &selection,
+            &story,
+            (camera, cam_tf),
+            &markers,
+            taken,
+            settings.hide_labels_behind,
         );
     }
     Ok(())
@@ -121,16 +129,40 @@ fn label_text(scene: &CaseScene, story: &StoryView, target: Target) -> String {
     }
 }
 
+/// Whether the model stands between the camera and a marker's foot: one ray against the
+/// surface index (what a section cuts away does not hide anything).
+fn behind_the_model(scene: &CaseScene, eye: Vec3, foot: Vec3) -> bool {
+    if !scene.site().surface_ready {
+        return false;
+    }
+    let (from, to) = (scene.render_to_enu(eye), scene.render_to_enu(foot));
+    let d = [
+        to.east_m - from.east_m,
+        to.north_m - from.north_m,
+        to.up_m - from.up_m,
+    ];
+    let dist = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+    // The surface the marker stands on is not in the way: stop a little short of it.
+    let margin = 0.25 + dist * 0.002;
+    dist > margin
+        && scene
+            .site()
+            .surface
+            .ray_cast_kept(from, d, dist - margin, scene.section())
+            .is_some()
+}
+
+#[allow(clippy::too_many_arguments)]
 fn draw_labels(
     painter: &egui::Painter,
     rect: egui::Rect,
     scene: &CaseScene,
     selection: &Selection,
     story: &StoryView,
-    camera: &Camera,
-    cam_tf: &GlobalTransform,
+    (camera, cam_tf): (&Camera, &GlobalTransform),
     markers: &Query<(&Marker, &GlobalTransform)>,
     mut placed: Vec<egui::Rect>,
+    hide_behind: bool,
 ) {
     let case = scene.case();
     let story_highlight = |t: Target| match t {
@@ -159,8 +191,16 @@ fn draw_labels(
                 2
             };
             let dist = cam_tf.translation().distance(tf.translation());
+            // Behind a wall or a floor: dimmed, or not at all (the selected always shows).
+            let mut opacity = m.opacity;
+            if priority > 0 && behind_the_model(scene, cam_tf.translation(), tf.translation()) {
+                if hide_behind {
+                    return None;
+                }
+                opacity *= 0.35;
+            }
             // Viewport coordinates already include the viewport's offset in the window.
-            Some((priority, dist, m.target, egui::pos2(p.x, p.y), m.opacity))
+            Some((priority, dist, m.target, egui::pos2(p.x, p.y), opacity))
         })
         .collect();
     candidates.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));

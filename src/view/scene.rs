@@ -28,6 +28,9 @@ pub struct ViewSettings {
     /// Show photogrammetry with lighting (off: its baked-in lighting only).
     pub lit: bool,
     pub labels: bool,
+    /// Labels of markers hidden behind the model (a wall, a floor above): hidden instead of
+    /// dimmed. The selected item's label always shows.
+    pub hide_labels_behind: bool,
     pub uncertainty: bool,
     pub tracks: bool,
 }
@@ -37,6 +40,7 @@ impl Default for ViewSettings {
         Self {
             lit: false,
             labels: true,
+            hide_labels_behind: false,
             uncertainty: true,
             tracks: true,
         }
