@@ -111,12 +111,10 @@ fn poll_media(
             return;
         }
     };
-    let prefix = if item.category == locus_core::case::Category::Video {
-        "V"
-    } else {
-        "P"
-    };
-    item.id = next_id(scene.case(), prefix);
+    item.id = next_id(
+        scene.case(),
+        locus_core::intake::media::id_prefix(item.category),
+    );
     status.info(describe(&item));
     let index = scene.case().evidence.len();
     commands.0.push(EditCommand::apply(Edit::AddItem {

@@ -50,17 +50,7 @@ fn video_frame(
     video: &Attachment,
     time_s: f64,
 ) -> Result<(image::RgbaImage, Attachment, VideoFrame), String> {
-    let path = scene.loaded().dir.join(&video.path);
-    let path = locus_core::integrity::fsio::case_file_inside(&scene.loaded().dir, &path)?;
-    let sha = locus_core::integrity::fsio::sha256_file(&path)
-        .map_err(|e| format!("{e}: {}", path.display()))?;
-    if sha != video.sha256 {
-        return Err(format!(
-            "ALTERED: the video's SHA-256 is {sha}, recorded {}: {}",
-            video.sha256,
-            path.display()
-        ));
-    }
+    let path = crate::view::through::checked_file(scene, &video.path, &video.sha256, "video")?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let (png, how) = locus_core::intake::media::extract_frame(&path, time_s, dir.path())?;
     let image = image::open(&png)

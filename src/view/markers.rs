@@ -350,17 +350,12 @@ fn photo_texture(
         }
     };
     let (w, h) = photo.dimensions();
-    let image = Image::new(
-        bevy::render::render_resource::Extent3d {
-            width: w,
-            height: h,
-            depth_or_array_layers: 1,
-        },
-        bevy::render::render_resource::TextureDimension::D2,
+    let image = crate::view::scene::texture_image(&locus_core::formats::model::Texture::new(
+        &item.id,
+        w,
+        h,
         photo.into_raw(),
-        bevy::render::render_resource::TextureFormat::Rgba8UnormSrgb,
-        bevy::asset::RenderAssetUsages::RENDER_WORLD,
-    );
+    ));
     let handle = images.add(image);
     cache.insert(m.image_sha256.clone(), handle.clone());
     Some(handle)

@@ -532,7 +532,7 @@ fn build_mesh(data: &ModelData, index: usize) -> Mesh {
 
 /// An sRGB texture with its full mip chain (made when the model was read), so distant
 /// surfaces don't shimmer.
-fn texture_image(t: &Texture) -> Image {
+pub fn texture_image(t: &Texture) -> Image {
     let mut data = Vec::with_capacity(t.rgba.len() + t.mips.len());
     data.extend_from_slice(&t.rgba);
     data.extend_from_slice(&t.mips);

@@ -5,7 +5,6 @@
 //! the view (`ui::look_through`).
 
 use bevy::prelude::*;
-use locus_core::geo::geodesy::Enu;
 
 use crate::case_scene::CaseScene;
 use crate::third_party::orbit::{OrbitCamera, orbit_from_pose};
@@ -76,28 +75,8 @@ pub fn through_pose(
         Some(m) => m.eye,
         None => scene.site().layout.items[item].enu,
     };
-    let c = locus_core::analysis::camera_match::Camera::from_angles(
-        eye.to_vector(),
-        cam.heading_deg,
-        cam.pitch_deg,
-        cam.roll_deg,
-        1.0,
-        width,
-        height,
-    );
-    let hfov = cam.fov_deg.to_radians();
-    let vfov = 2.0 * ((hfov / 2.0).tan() * height as f64 / width as f64).atan();
-    let view = |v: nalgebra::Vector3<f64>| {
-        let d = locus_core::geo::geodesy::enu_to_view(Enu::from_vector(v));
-        Vec3::new(d[0] as f32, d[1] as f32, d[2] as f32)
-    };
-    let eye_render = scene.to_render(eye);
-    Ok(Pose {
-        eye: eye_render,
-        target: eye_render + view(c.forward()) * 10.0,
-        fov_deg: vfov.to_degrees() as f32,
-        up: view(c.up()),
-    })
+    let pose = locus_core::case::storyline::camera_pose(eye, cam, height as f64 / width as f64);
+    Ok(crate::view::story::render_pose(scene, &pose))
 }
 
 /// The photo a matched item's camera was solved from, read from the case's evidence store and
@@ -118,19 +97,31 @@ pub fn checked_photo(
     relative: &str,
     sha256: &str,
 ) -> Result<image::RgbaImage, String> {
+    let p = checked_file(scene, relative, sha256, "photo")?;
+    image::open(&p)
+        .map(|img| img.to_rgba8())
+        .map_err(|e| format!("{e}: {}", p.display()))
+}
+
+/// A file of the case's evidence store (`what`: "photo", "video"), inside the case folder and
+/// with the SHA-256 recorded for it, else an error naming it (ALTERED when it differs).
+pub fn checked_file(
+    scene: &CaseScene,
+    relative: &str,
+    sha256: &str,
+    what: &str,
+) -> Result<std::path::PathBuf, String> {
     let path = scene.loaded().dir.join(relative);
     let p = locus_core::integrity::fsio::case_file_inside(&scene.loaded().dir, &path)?;
     let sha = locus_core::integrity::fsio::sha256_file(&p)
         .map_err(|e| format!("{e}: {}", p.display()))?;
     if sha != sha256 {
         return Err(format!(
-            "ALTERED: the photo's SHA-256 is {sha}, recorded {sha256}: {}",
+            "ALTERED: the {what}'s SHA-256 is {sha}, recorded {sha256}: {}",
             p.display()
         ));
     }
-    image::open(&p)
-        .map(|img| img.to_rgba8())
-        .map_err(|e| format!("{e}: {}", p.display()))
+    Ok(p)
 }
 
 /// The size (width, height) the camera's picture is fitted to in a view of `view` pixels: the

@@ -300,6 +300,12 @@ pub fn through_pose(case: &Case, item: &str) -> Result<CameraPose, String> {
             (Enu::new(e, n, u.unwrap_or(0.0)), 0.75)
         }
     };
+    Ok(camera_pose(eye, cam, aspect))
+}
+
+/// A photo's camera at `eye` as a pose: looking along its heading and pitch, rolled, with the
+/// vertical field of view of a picture `aspect` (height / width) high.
+pub fn camera_pose(eye: Enu, cam: &crate::case::MediaCamera, aspect: f64) -> CameraPose {
     let c = crate::analysis::camera_match::Camera::from_angles(
         eye.to_vector(),
         cam.heading_deg,
@@ -311,12 +317,12 @@ pub fn through_pose(case: &Case, item: &str) -> Result<CameraPose, String> {
     );
     let hfov = cam.fov_deg.to_radians();
     let vfov = 2.0 * ((hfov / 2.0).tan() * aspect).atan();
-    Ok(CameraPose {
+    CameraPose {
         eye,
         target: Enu::from_vector(eye.to_vector() + c.forward() * 10.0),
         fov_deg: vfov.to_degrees(),
         roll_deg: cam.roll_deg,
-    })
+    }
 }
 
 /// A camera on its way between two poses, `t` from 0 to 1: eased in and out, and lifted on

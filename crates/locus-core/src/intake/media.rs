@@ -625,18 +625,27 @@ fn lens_fov(m: &mut MediaMetadata) {
     }
 }
 
+/// The version an FFmpeg tool reports ("ffmpeg version 6.1 …" → "6.1"), None when it is not
+/// installed.
+fn tool_version(tool: &str) -> Option<String> {
+    let out = std::process::Command::new(tool)
+        .arg("-version")
+        .output()
+        .ok()?;
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .nth(2)
+            .unwrap_or("")
+            .to_string(),
+    )
+}
+
 /// Reads a video's container metadata with `ffprobe` (when installed). `Err` says why there
 /// is nothing (ffprobe missing, or the file is not a video it can read).
 pub fn read_video_metadata(path: &Path, tz: chrono_tz::Tz) -> Result<MediaMetadata, String> {
-    let version = std::process::Command::new("ffprobe")
-        .arg("-version")
-        .output()
-        .map_err(|_| "ffprobe is not installed; the video's metadata was not read".to_string())?;
-    let version = String::from_utf8_lossy(&version.stdout)
-        .split_whitespace()
-        .nth(2)
-        .unwrap_or("")
-        .to_string();
+    let version = tool_version("ffprobe")
+        .ok_or("ffprobe is not installed; the video's metadata was not read")?;
     let out = std::process::Command::new("ffprobe")
         .args([
             "-v",
@@ -875,15 +884,8 @@ pub fn extract_frame(
     if !time_s.is_finite() || time_s < 0.0 {
         return Err(format!("frame time {time_s} s must be 0 or more seconds"));
     }
-    let version = std::process::Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .map_err(|_| "ffmpeg is not installed: a video frame cannot be extracted".to_string())?;
-    let version = String::from_utf8_lossy(&version.stdout)
-        .split_whitespace()
-        .nth(2)
-        .unwrap_or("")
-        .to_string();
+    let version = tool_version("ffmpeg")
+        .ok_or("ffmpeg is not installed: a video frame cannot be extracted")?;
     let name = video
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -1021,17 +1023,21 @@ pub fn prepare_media(
     Ok(item)
 }
 
+/// The id prefix of a new media item: P for photos, V for videos.
+pub fn id_prefix(category: Category) -> &'static str {
+    match category {
+        Category::Video => "V",
+        _ => "P",
+    }
+}
+
 /// Records a prepared item as one audited, undoable edit, with the next free id (P1, P2, …
 /// for photos, V1, … for videos).
 pub fn add_prepared(
     session: &mut crate::case::session::Session,
     mut item: EvidenceItem,
 ) -> Result<EvidenceItem, String> {
-    let prefix = match item.category {
-        Category::Video => "V",
-        _ => "P",
-    };
-    item.id = crate::case::edit::next_id(session.case(), prefix);
+    item.id = crate::case::edit::next_id(session.case(), id_prefix(item.category));
     session
         .apply(crate::case::edit::Edit::AddItem {
             index: session.case().evidence.len(),
