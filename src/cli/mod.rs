@@ -6,6 +6,7 @@
 //! dispatched here. Depends on `locus_core`, and on `render` and `case_scene` for the commands
 //! that draw; never on the window's `ui` or `editing`.
 
+mod bloodstain;
 pub(crate) mod camera;
 mod debug;
 mod events;
@@ -175,6 +176,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The area of origin of a stain group: each bloodstain's impact angle (asin width/length)
+    /// and residual, the area of convergence and the origin (case ENU) with their uncertainty,
+    /// by the straight-line method.
+    Bloodstain {
+        case: PathBuf,
+        group: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add photos and videos as evidence: one photo/video item per file, the original hashed
     /// into the evidence store, its time, position and camera set from the file's EXIF/XMP
     /// (videos: ffprobe) and marked "from EXIF, unverified"; unknown where the file is silent.
@@ -305,6 +315,9 @@ pub fn main() -> ExitCode {
         Some(Command::AddMedia(args)) => media::run_add_media(args),
         Some(Command::Trajectory { case, id, json }) => {
             trajectory::run_trajectory(&case, &id, json)
+        }
+        Some(Command::Bloodstain { case, group, json }) => {
+            bloodstain::run_bloodstain(&case, &group, json)
         }
         Some(Command::Keygen { out, encrypt }) => package::run_keygen(&out, encrypt),
         Some(Command::Trust(command)) => package::run_trust(command),

@@ -3,6 +3,7 @@
 //! derived from point clouds. Depends on `geo`, `case` (measurement records) and `formats`
 //! (model data); nothing here writes the case.
 
+pub mod bloodstain;
 pub mod camera_match;
 pub mod derive_surface;
 pub mod measure;

@@ -314,6 +314,32 @@ impl Surface {
         )
     }
 
+    /// The unit normal of the mesh surface at `at` (within `radius` metres of it), sign
+    /// arbitrary: the nearest triangle met by short probes along the three axes both ways.
+    /// Point clouds have no faces, so None there.
+    pub fn normal_near(&self, at: Enu, radius: f64) -> Option<[f64; 3]> {
+        let mut best: Option<SurfaceHit> = None;
+        for axis in 0..3 {
+            for sign in [1.0, -1.0] {
+                let mut d = [0.0; 3];
+                d[axis] = sign;
+                let from = Enu::new(
+                    at.east_m - d[0] * radius,
+                    at.north_m - d[1] * radius,
+                    at.up_m - d[2] * radius,
+                );
+                if let Some(hit) = self.cast(from, d, 2.0 * radius, None)
+                    && best
+                        .as_ref()
+                        .is_none_or(|b| (hit.distance - radius).abs() < (b.distance - radius).abs())
+                {
+                    best = Some(hit);
+                }
+            }
+        }
+        best.map(|h| h.normal)
+    }
+
     /// The first hit that a section keeps (what is cut away is looked through), as the view
     /// shows it.
     pub fn ray_cast_kept(

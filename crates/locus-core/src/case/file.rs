@@ -224,6 +224,10 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
             m.validate()
                 .map_err(|e| (format!("evidence[{i}].media_metadata"), e))?;
         }
+        if let Some(st) = &item.stain {
+            st.validate()
+                .map_err(|e| (format!("evidence[{i}].stain"), e))?;
+        }
         if let Some(l) = &item.level
             && case.level(l).is_none()
         {
@@ -242,6 +246,16 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
         }
         t.validate()
             .map_err(|e| (format!("trajectories[{i}]"), e))?;
+    }
+    for (i, g) in case.stain_groups.iter().enumerate() {
+        if g.id.trim().is_empty() || !ids.insert(g.id.as_str()) {
+            return Err((
+                format!("stain_groups[{i}].id"),
+                format!("a stain group needs an id of its own, not {:?}", g.id),
+            ));
+        }
+        g.validate(case)
+            .map_err(|e| (format!("stain_groups[{i}]"), e))?;
     }
     let mut level_names = HashSet::new();
     for (i, l) in case.levels.iter().enumerate() {

@@ -57,6 +57,10 @@ pub struct Case {
     /// Bullet trajectories (`analysis::trajectory`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trajectories: Vec<crate::analysis::trajectory::Trajectory>,
+    /// Groups of bloodstains analysed together for their area of origin
+    /// (`analysis::bloodstain`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stain_groups: Vec<crate::analysis::bloodstain::StainGroup>,
     /// The presentation for court: banner wording and the ordered steps.
     #[serde(default, skip_serializing_if = "Storyline::is_default")]
     pub storyline: Storyline,
@@ -250,12 +254,14 @@ pub enum Category {
     Vehicle,
     Person,
     Damage,
+    /// A bloodstain, with its measured shape in `stain` (`analysis::bloodstain`).
+    Bloodstain,
     Document,
     Other,
 }
 
 impl Category {
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 11] = [
         Category::Witness,
         Category::Photo,
         Category::Video,
@@ -264,6 +270,7 @@ impl Category {
         Category::Vehicle,
         Category::Person,
         Category::Damage,
+        Category::Bloodstain,
         Category::Document,
         Category::Other,
     ];
@@ -278,6 +285,7 @@ impl Category {
             Category::Vehicle => "Vehicle",
             Category::Person => "Person",
             Category::Damage => "Damage",
+            Category::Bloodstain => "Bloodstain",
             Category::Document => "Document",
             Category::Other => "Other",
         }
@@ -287,14 +295,15 @@ impl Category {
     /// the common colour-vision deficiencies (Okabe–Ito palette plus two neutrals).
     pub fn colour(self) -> [u8; 3] {
         match self {
-            Category::Witness => [0, 114, 178],  // blue
-            Category::Photo => [86, 180, 233],   // sky blue
-            Category::Video => [0, 158, 115],    // bluish green
-            Category::Impact => [213, 94, 0],    // vermillion
-            Category::Casing => [230, 159, 0],   // orange
-            Category::Vehicle => [240, 228, 66], // yellow
-            Category::Person => [204, 121, 167], // reddish purple
-            Category::Damage => [170, 51, 34],   // dark red
+            Category::Witness => [0, 114, 178],   // blue
+            Category::Photo => [86, 180, 233],    // sky blue
+            Category::Video => [0, 158, 115],     // bluish green
+            Category::Impact => [213, 94, 0],     // vermillion
+            Category::Casing => [230, 159, 0],    // orange
+            Category::Vehicle => [240, 228, 66],  // yellow
+            Category::Person => [204, 121, 167],  // reddish purple
+            Category::Damage => [170, 51, 34],    // dark red
+            Category::Bloodstain => [153, 0, 76], // maroon
             Category::Document => [150, 150, 150],
             Category::Other => [255, 255, 255],
         }
@@ -637,6 +646,9 @@ pub struct EvidenceItem {
     /// that level's floor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
+    /// A bloodstain's measured shape (items of category `bloodstain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stain: Option<crate::analysis::bloodstain::Stain>,
 }
 
 impl EvidenceItem {
@@ -672,6 +684,7 @@ impl EvidenceItem {
             graphic: false,
             media_metadata: None,
             level: None,
+            stain: None,
         }
     }
 }
@@ -842,6 +855,7 @@ impl Case {
             derived_from: None,
             levels: vec![],
             trajectories: vec![],
+            stain_groups: vec![],
             storyline: Default::default(),
         }
     }

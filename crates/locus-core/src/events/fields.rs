@@ -434,6 +434,7 @@ pub(super) fn category_of(text: &str) -> Option<Category> {
         "vehicle" | "car" | "truck" => Category::Vehicle,
         "person" | "people" | "individual" => Category::Person,
         "damage" | "destruction" => Category::Damage,
+        "bloodstain" | "blood" | "bloodspatter" => Category::Bloodstain,
         "document" | "report" | "record" => Category::Document,
         _ => return None,
     })

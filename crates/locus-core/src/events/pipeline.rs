@@ -258,6 +258,7 @@ pub fn id_prefix(category: Category) -> &'static str {
         Category::Vehicle => "V",
         Category::Person => "PER",
         Category::Damage => "D",
+        Category::Bloodstain => "BS",
         Category::Document => "DOC",
         Category::Other => "E",
     }
