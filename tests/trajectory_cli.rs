@@ -29,7 +29,13 @@ fn a_trajectory_through_two_holes_meets_the_wall_ahead_and_the_ground_behind() {
                 "through": [enu(-5.0, 0.0, 1.0), enu(-2.0, 0.0, 1.5)],
                 "angular_uncertainty_deg": 2.0},
                {"id": "T2", "title": "Rod at the first hole",
-                "from": enu(-5.0, 0.0, 1.0), "azimuth_deg": 90.0, "elevation_deg": 0.0}]),
+                "from": enu(-5.0, 0.0, 1.0), "azimuth_deg": 90.0, "elevation_deg": 0.0},
+               {"id": "T3", "title": "Downward shot into the ground",
+                "from": enu(-2.0, 0.0, 0.5), "azimuth_deg": 90.0, "elevation_deg": -10.0,
+                "angular_uncertainty_deg": 1.0},
+               {"id": "T4", "title": "The same, a stated muzzle height",
+                "from": enu(-2.0, 0.0, 0.5), "azimuth_deg": 90.0, "elevation_deg": -10.0,
+                "shooter_heights_m": [1.5, 1.5]}]),
     );
     let out = locus()
         .args(["trajectory"])
@@ -88,6 +94,55 @@ fn a_trajectory_through_two_holes_meets_the_wall_ahead_and_the_ground_behind() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("T1, T2"));
+
+    // The firing position: behind a shot descending at 10° from 0.5 m, the line rises through
+    // the default shooter band (0.9–1.8 m above the ground) from 0.4 / sin 10° = 2.3035 m to
+    // 1.3 / sin 10° = 7.4863 m back; the 1° cone there is 7.4863 × tan 1° = 0.1307 m wide.
+    let firing = |id: &str| {
+        let out = locus()
+            .args(["trajectory"])
+            .arg(&case)
+            .args([id, "--json"])
+            .assert()
+            .success();
+        let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        v
+    };
+    let v = firing("T3");
+    let f = &v["firing_region"];
+    eprintln!("T3 firing region {f}");
+    let sin10 = 10f64.to_radians().sin();
+    // Sampled every 5 cm of the 100 m looked through.
+    assert!(
+        (num(&f["near_distance_m"]) + 0.4 / sin10).abs() < 0.05,
+        "{f}"
+    );
+    assert!(
+        (num(&f["far_distance_m"]) + 1.3 / sin10).abs() < 0.05,
+        "{f}"
+    );
+    assert!((num(&f["far_enu"][2]) - 1.8).abs() < 0.01, "{f}");
+    assert!(
+        (num(&f["far_uncertainty_radius_m"]) - 0.1307).abs() < 0.01,
+        "{f}"
+    );
+    assert!((num(&v["elevation_uncertainty_deg"]) - 1.0).abs() < 1e-9);
+    // Azimuth: atan(tan 1° / cos 10°) = 1.0154°.
+    assert!((num(&v["azimuth_uncertainty_deg"]) - 1.0154).abs() < 1e-3);
+    // A stated height of 1.5 m: 1.0 / sin 10° = 5.7588 m back.
+    let f = firing("T4")["firing_region"].clone();
+    assert!(
+        (num(&f["near_distance_m"]) + 1.0 / sin10).abs() < 0.05,
+        "{f}"
+    );
+    assert!(
+        (num(&f["far_distance_m"]) - num(&f["near_distance_m"])).abs() < 0.06,
+        "{f}"
+    );
+    // T1 starts in the band at 1 m and leaves it 0.2 × 3.04 m back, where it is 0.9 m high.
+    let f = firing("T1")["firing_region"].clone();
+    assert!(num(&f["near_distance_m"]).abs() < 1e-9, "{f}");
+    assert!((num(&f["far_enu"][2]) - 0.9).abs() < 0.01, "{f}");
 }
 
 #[test]

@@ -47,12 +47,13 @@ pub fn run_bloodstain(case: &Path, group: &str, json_out: bool) -> Result<()> {
             "enu in case metres (east, north, up); impact angle asin(width/length); origin_height_m along plane_normal from the convergence; uncertainty one standard deviation"
         );
         if loaded.case.origin.is_some() {
-            let f = loaded.case.frame();
-            let geo = |p: [f64; 3]| {
-                let g = f.enu_to_geodetic(locus_core::geo::geodesy::Enu::new(p[0], p[1], p[2]));
-                json!({"lat_deg": g.lat_deg, "lon_deg": g.lon_deg, "height_m": g.height_m})
-            };
-            v["origin_geodetic"] = geo(a.origin);
+            let p = a.origin;
+            let g = loaded
+                .case
+                .frame()
+                .enu_to_geodetic(locus_core::geo::geodesy::Enu::new(p[0], p[1], p[2]));
+            v["origin_geodetic"] =
+                json!({"lat_deg": g.lat_deg, "lon_deg": g.lon_deg, "height_m": g.height_m});
         }
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use locus_core::analysis::trajectory::{angles_deg, intersections};
+use locus_core::analysis::trajectory::{angles_deg, firing_region, intersections};
 use locus_core::case::file::load_case;
 use locus_core::site::Site;
 use serde_json::json;
@@ -51,12 +51,31 @@ pub fn run_trajectory(case: &Path, id: &str, json_out: bool) -> Result<()> {
     let (az, el) = angles_deg(dir);
     let hits = intersections(&site.surface, origin, dir, RANGE_M, MAX_HITS);
     let frame = loaded.case.origin.as_ref().map(|_| loaded.case.frame());
+    let firing = firing_region(t, &loaded.case, &site.surface, origin, dir);
+    // The cone's half-angle as uncertainties of the two angles (azimuth widens towards the
+    // vertical).
+    let u = t.angular_uncertainty_deg;
+    let az_u = if el.abs() >= 89.999 {
+        180.0
+    } else {
+        (u.to_radians().tan() / el.to_radians().cos())
+            .atan()
+            .to_degrees()
+    };
     let report = json!({
         "id": t.id,
         "title": t.title,
         "azimuth_deg": az,
         "elevation_deg": el,
-        "angular_uncertainty_deg": t.angular_uncertainty_deg,
+        "angular_uncertainty_deg": u,
+        "azimuth_uncertainty_deg": az_u,
+        "elevation_uncertainty_deg": u,
+        "firing_region": firing.as_ref().map(|f| json!({
+            "near_distance_m": f.near_distance_m, "far_distance_m": f.far_distance_m,
+            "near_enu": [f.near.east_m, f.near.north_m, f.near.up_m],
+            "far_enu": [f.far.east_m, f.far.north_m, f.far.up_m],
+            "shooter_heights_m": f.band_m, "above": f.floor, "far_uncertainty_radius_m": f.far_radius_m,
+        })),
         "first_point": {"enu": [origin.east_m, origin.north_m, origin.up_m]},
         "conventions": "azimuth clockwise from north, elevation up positive; distance_m along the direction from the first point (negative: behind it); enu in case metres",
         "intersections": hits.iter().map(|(p, d)| {
@@ -75,13 +94,25 @@ pub fn run_trajectory(case: &Path, id: &str, json_out: bool) -> Result<()> {
         return Ok(());
     }
     println!(
-        "trajectory {} {}: azimuth {az:.2}° (clockwise from north), elevation {el:.2}° ± {}°",
-        t.id, t.title, t.angular_uncertainty_deg
+        "trajectory {} {}: azimuth {az:.2}° ± {az_u:.2}° (clockwise from north), elevation {el:.2}° ± {u}°",
+        t.id, t.title
     );
     println!(
         "  first point E {:.3} N {:.3} U {:.3} m",
         origin.east_m, origin.north_m, origin.up_m
     );
+    match &firing {
+        Some(f) => println!(
+            "  probable firing position: {:.2} to {:.2} m behind the first point, where the line is {:.2}–{:.2} m above {} (± {:.2} m at the far end)",
+            -f.near_distance_m,
+            -f.far_distance_m,
+            f.band_m[0],
+            f.band_m[1],
+            f.floor,
+            f.far_radius_m
+        ),
+        None => println!("  the line behind the first point never runs at shooter height"),
+    }
     if hits.is_empty() {
         println!("  the line meets no model within {RANGE_M} m either way");
     }

@@ -221,7 +221,7 @@ fn item_form_ui(
             .on_hover_text("Forget what was typed")
             .clicked()
         {
-            state.form = Some(ItemForm::from_item(item, scene.tz()));
+            state.form = Some(ItemForm::from_item(item, scene.tz()).with_levels(scene.case()));
             state.form_errors.clear();
         }
     });

@@ -41,6 +41,13 @@ pub struct ItemForm {
     pub heading_deg: f64,
     pub pitch_deg: f64,
     pub fov_deg: f64,
+    /// The storey (blank: none), from `levels`, the case's level names.
+    pub level: String,
+    pub levels: Vec<String>,
+    /// A bloodstain's measurements, millimetres and degrees (blank: not measured).
+    pub stain_width_mm: String,
+    pub stain_length_mm: String,
+    pub stain_direction_deg: String,
 }
 
 fn num(v: f64) -> String {
@@ -119,7 +126,30 @@ impl ItemForm {
             heading_deg: cam.as_ref().map_or(0.0, |c| c.heading_deg),
             pitch_deg: cam.as_ref().map_or(0.0, |c| c.pitch_deg),
             fov_deg: cam.as_ref().map_or(60.0, |c| c.fov_deg),
+            level: item.level.clone().unwrap_or_default(),
+            levels: vec![],
+            stain_width_mm: item
+                .stain
+                .as_ref()
+                .map(|s| num(s.width_mm))
+                .unwrap_or_default(),
+            stain_length_mm: item
+                .stain
+                .as_ref()
+                .map(|s| num(s.length_mm))
+                .unwrap_or_default(),
+            stain_direction_deg: item
+                .stain
+                .as_ref()
+                .map(|s| num(s.direction_deg))
+                .unwrap_or_default(),
         }
+    }
+
+    /// The case's levels offered in the form.
+    pub fn with_levels(mut self, case: &locus_core::case::Case) -> ItemForm {
+        self.levels = case.levels.iter().map(|l| l.name.clone()).collect();
+        self
     }
 
     /// The item as the form describes it, on top of `base` (which keeps what the form does
@@ -279,6 +309,35 @@ impl ItemForm {
             }
             _ => typed,
         });
+        item.level = (!self.level.is_empty()).then(|| self.level.clone());
+        let stain_fields = [
+            &self.stain_width_mm,
+            &self.stain_length_mm,
+            &self.stain_direction_deg,
+        ];
+        item.stain = if stain_fields.iter().all(|f| f.trim().is_empty()) {
+            None
+        } else {
+            let w = number("Stain width", &self.stain_width_mm, &mut errors);
+            let l = number("Stain length", &self.stain_length_mm, &mut errors);
+            let d = number("Stain direction", &self.stain_direction_deg, &mut errors);
+            match (w, l, d) {
+                (Some(width_mm), Some(length_mm), Some(direction_deg)) => {
+                    let stain = locus_core::analysis::bloodstain::Stain {
+                        width_mm,
+                        length_mm,
+                        direction_deg,
+                        // The normal (from where it was placed) stays.
+                        surface_normal: base.stain.as_ref().and_then(|s| s.surface_normal),
+                    };
+                    if let Err(e) = stain.validate() {
+                        errors.push(("Stain", e));
+                    }
+                    Some(stain)
+                }
+                _ => base.stain.clone(),
+            }
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -430,7 +489,45 @@ impl ItemForm {
                     ui.end_row();
                 });
         });
+        if !self.levels.is_empty() || !self.level.is_empty() {
+            ui.horizontal(|ui| {
+                ui.label("Level");
+                egui::ComboBox::from_id_salt("form_level")
+                    .selected_text(if self.level.is_empty() {
+                        "none (outdoors / not stated)"
+                    } else {
+                        self.level.as_str()
+                    })
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.level, String::new(), "none");
+                        for l in &self.levels {
+                            ui.selectable_value(&mut self.level, l.clone(), l);
+                        }
+                    });
+            })
+            .response
+            .on_hover_text("Without a height, an item of a level stands on that level's floor");
+        }
+        if self.category == Category::Bloodstain || !self.stain_length_mm.is_empty() {
+            ui.label("Stain (ellipse fitted to it, without the tail)");
+            egui::Grid::new("form_stain").num_columns(2).show(ui, |ui| {
+                ui.label("Width (mm)");
+                ui.text_edit_singleline(&mut self.stain_width_mm);
+                ui.end_row();
+                ui.label("Length (mm)");
+                ui.text_edit_singleline(&mut self.stain_length_mm);
+                ui.end_row();
+                ui.label("Direction of travel (°)")
+                    .on_hover_text("Clockwise from north on a floor, from up on a wall, as seen facing the surface");
+                ui.text_edit_singleline(&mut self.stain_direction_deg);
+                ui.end_row();
+            });
+        }
         for f in [
+            "Stain width",
+            "Stain length",
+            "Stain direction",
+            "Stain",
             la,
             lb,
             "Height",
@@ -562,6 +659,7 @@ mod tests {
             graphic: false,
             media_metadata: None,
             level: None,
+            stain: None,
         }
     }
 

@@ -469,7 +469,9 @@ fn apply_ui_actions(
                 if let Some(scene) = &scene
                     && let Some(item) = scene.case().item(&id)
                 {
-                    ui_state.form = Some(item_form::ItemForm::from_item(item, scene.tz()));
+                    ui_state.form = Some(
+                        item_form::ItemForm::from_item(item, scene.tz()).with_levels(scene.case()),
+                    );
                     ui_state.form_errors.clear();
                 }
             }

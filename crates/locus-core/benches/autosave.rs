@@ -50,6 +50,7 @@ fn item(n: usize) -> EvidenceItem {
         attachments: vec![],
         graphic: false,
         media_metadata: None,
+        stain: None,
         level: None,
     }
 }

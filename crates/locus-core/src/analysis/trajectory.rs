@@ -33,6 +33,37 @@ pub struct Trajectory {
     /// Half-angle of the cone the direction is known within, degrees.
     #[serde(default)]
     pub angular_uncertainty_deg: f64,
+    /// The storey the shot was fired in (a name from the case's `levels`): the shooter's band
+    /// stands on its floor. Absent: the level around the first point, else the model surface
+    /// under the line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Heights of the muzzle above that floor, metres, lowest and highest: the band in which
+    /// the line marks the probable firing position. Absent: [`SHOOTER_BAND_M`]; a stated
+    /// height is [h, h].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shooter_heights_m: Option<[f64; 2]>,
+}
+
+/// Muzzle heights of a person firing from kneeling to standing (shoulder height), metres above
+/// the floor: the default band. Prone or raised positions need a stated band.
+pub const SHOOTER_BAND_M: [f64; 2] = [0.9, 1.8];
+
+/// Where the line, behind its first point (towards the shooter), runs at shooter height: the
+/// probable firing position.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FiringRegion {
+    /// Signed distances along the direction from the first point (negative: behind it), the
+    /// near and the far end.
+    pub near_distance_m: f64,
+    pub far_distance_m: f64,
+    pub near: Enu,
+    pub far: Enu,
+    /// The band, metres above the floor, and what the floor is.
+    pub band_m: [f64; 2],
+    pub floor: String,
+    /// The cone of the angular uncertainty at the far end, as a radius, metres.
+    pub far_radius_m: f64,
 }
 
 impl Trajectory {
@@ -68,6 +99,13 @@ impl Trajectory {
                         .into(),
                 );
             }
+        }
+        if let Some([lo, hi]) = self.shooter_heights_m
+            && !(lo.is_finite() && hi.is_finite() && lo <= hi)
+        {
+            return Err(format!(
+                "shooter_heights_m [{lo}, {hi}] must be finite metres, lowest first"
+            ));
         }
         let u = self.angular_uncertainty_deg;
         if !u.is_finite() || !(0.0..90.0).contains(&u) {
@@ -109,6 +147,83 @@ impl Trajectory {
             _ => unreachable!("validated"),
         }
     }
+}
+
+/// How far behind the first point the firing position is looked for, metres.
+const FIRING_SEARCH_M: f64 = 100.0;
+
+/// Where the line behind its first point runs at shooter height above the floor (the level's,
+/// or the model's surface under the line), before it meets the model. None when it never does.
+pub fn firing_region(
+    t: &Trajectory,
+    case: &Case,
+    surface: &Surface,
+    origin: Enu,
+    dir: [f64; 3],
+) -> Option<FiringRegion> {
+    let band = t.shooter_heights_m.unwrap_or(SHOOTER_BAND_M);
+    let level = match &t.level {
+        Some(name) => case.level(name),
+        None => case
+            .levels
+            .iter()
+            .find(|l| (l.floor_m..l.ceiling_m).contains(&origin.up_m)),
+    };
+    // Open space behind the first point, up to the first surface (just behind the point, a
+    // hole it sits in is not the end).
+    let back = [-dir[0], -dir[1], -dir[2]];
+    let skip = 0.02;
+    let start = Enu::new(
+        origin.east_m + back[0] * skip,
+        origin.north_m + back[1] * skip,
+        origin.up_m + back[2] * skip,
+    );
+    let open = surface
+        .ray_cast(start, back, FIRING_SEARCH_M)
+        .map_or(FIRING_SEARCH_M, |h| h.distance + skip);
+    let at = |s: f64| {
+        Enu::new(
+            origin.east_m + back[0] * s,
+            origin.north_m + back[1] * s,
+            origin.up_m + back[2] * s,
+        )
+    };
+    let floor_at = |p: Enu| match level {
+        Some(l) => Some(l.floor_m),
+        None => surface.height_below(p.east_m, p.north_m, p.up_m + 0.01),
+    };
+    let steps = 2000;
+    let step = open / steps as f64;
+    // Half the height the line changes over a step: a stated single height is still met.
+    let tol = step * back[2].abs() / 2.0 + 1e-9;
+    let mut inside: Option<(f64, f64)> = None;
+    for k in 0..=steps {
+        let s = k as f64 * step;
+        let p = at(s);
+        let within = floor_at(p).is_some_and(|f| {
+            let h = p.up_m - f;
+            h >= band[0] - tol && h <= band[1] + tol
+        });
+        match (&mut inside, within) {
+            (None, true) => inside = Some((s, s)),
+            (Some(r), true) => r.1 = s,
+            (Some(_), false) => break,
+            _ => {}
+        }
+    }
+    let (near, far) = inside?;
+    Some(FiringRegion {
+        near_distance_m: -near,
+        far_distance_m: -far,
+        near: at(near),
+        far: at(far),
+        band_m: band,
+        floor: match level {
+            Some(l) => format!("the floor of {} ({:.2} m)", l.name, l.floor_m),
+            None => "the model surface under the line".into(),
+        },
+        far_radius_m: far * t.angular_uncertainty_deg.to_radians().tan(),
+    })
 }
 
 /// Azimuth (clockwise from north) and elevation (up positive) of a unit direction, degrees.

@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::bloodstain::StainGroup;
+use crate::analysis::trajectory::Trajectory;
+use crate::case::Level;
 use crate::case::storyline::Step;
 use crate::case::{
     Bookmark, Case, CaseSettings, EvidenceItem, Measurement, Model, Origin, SightLine, Track,
@@ -116,6 +119,35 @@ pub enum Edit {
         before: Option<Origin>,
         after: Option<Origin>,
     },
+    AddTrajectory {
+        index: usize,
+        trajectory: Box<Trajectory>,
+    },
+    RemoveTrajectory {
+        index: usize,
+        trajectory: Box<Trajectory>,
+    },
+    ReplaceTrajectory {
+        before: Box<Trajectory>,
+        after: Box<Trajectory>,
+    },
+    AddStainGroup {
+        index: usize,
+        group: StainGroup,
+    },
+    RemoveStainGroup {
+        index: usize,
+        group: StainGroup,
+    },
+    ReplaceStainGroup {
+        before: StainGroup,
+        after: StainGroup,
+    },
+    /// The case's storeys, all at once.
+    SetLevels {
+        before: Vec<Level>,
+        after: Vec<Level>,
+    },
     /// Several edits as one step (e.g. deleting a multi-selection).
     Batch {
         label: String,
@@ -183,6 +215,20 @@ impl Record for Bookmark {
 
 impl Record for SightLine {
     const KIND: &'static str = "line of sight";
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Record for Trajectory {
+    const KIND: &'static str = "trajectory";
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Record for StainGroup {
+    const KIND: &'static str = "stain group";
     fn id(&self) -> &str {
         &self.id
     }
@@ -338,6 +384,30 @@ impl Edit {
                 case.origin = after.clone();
                 Ok(())
             }
+            Edit::AddTrajectory { index, trajectory } => {
+                add(&mut case.trajectories, *index, trajectory.as_ref())
+            }
+            Edit::RemoveTrajectory { trajectory, .. } => {
+                remove(&mut case.trajectories, trajectory.as_ref())
+            }
+            Edit::ReplaceTrajectory { before, after } => {
+                replace(&mut case.trajectories, before.as_ref(), after.as_ref())
+            }
+            Edit::AddStainGroup { index, group } => add(&mut case.stain_groups, *index, group),
+            Edit::RemoveStainGroup { group, .. } => remove(&mut case.stain_groups, group),
+            Edit::ReplaceStainGroup { before, after } => {
+                replace(&mut case.stain_groups, before, after)
+            }
+            Edit::SetLevels { before, after } => {
+                if case.levels != *before {
+                    return Err(EditError::Conflict {
+                        kind: "levels",
+                        id: String::new(),
+                    });
+                }
+                case.levels = after.clone();
+                Ok(())
+            }
             Edit::Batch { edits, .. } => {
                 // All or nothing: work on a copy.
                 let mut scratch = case.clone();
@@ -413,6 +483,26 @@ impl Edit {
                 after: before,
             },
             Edit::SetOrigin { before, after } => Edit::SetOrigin {
+                before: after,
+                after: before,
+            },
+            Edit::AddTrajectory { index, trajectory } => {
+                Edit::RemoveTrajectory { index, trajectory }
+            }
+            Edit::RemoveTrajectory { index, trajectory } => {
+                Edit::AddTrajectory { index, trajectory }
+            }
+            Edit::ReplaceTrajectory { before, after } => Edit::ReplaceTrajectory {
+                before: after,
+                after: before,
+            },
+            Edit::AddStainGroup { index, group } => Edit::RemoveStainGroup { index, group },
+            Edit::RemoveStainGroup { index, group } => Edit::AddStainGroup { index, group },
+            Edit::ReplaceStainGroup { before, after } => Edit::ReplaceStainGroup {
+                before: after,
+                after: before,
+            },
+            Edit::SetLevels { before, after } => Edit::SetLevels {
                 before: after,
                 after: before,
             },
@@ -514,6 +604,26 @@ impl Edit {
                 ),
                 None => "clear the case origin".into(),
             },
+            Edit::AddTrajectory { trajectory, .. } => format!("add trajectory {}", trajectory.id),
+            Edit::RemoveTrajectory { trajectory, .. } => {
+                format!("delete trajectory {}", trajectory.id)
+            }
+            Edit::ReplaceTrajectory { after, .. } => format!("edit trajectory {}", after.id),
+            Edit::AddStainGroup { group, .. } => format!("add stain group {}", group.id),
+            Edit::RemoveStainGroup { group, .. } => format!("delete stain group {}", group.id),
+            Edit::ReplaceStainGroup { after, .. } => format!("edit stain group {}", after.id),
+            Edit::SetLevels { after, .. } => format!(
+                "set the levels to {}",
+                if after.is_empty() {
+                    "none".to_string()
+                } else {
+                    after
+                        .iter()
+                        .map(|l| l.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
             Edit::Batch { label, .. } => label.clone(),
         }
     }
@@ -546,6 +656,8 @@ pub fn next_id(case: &Case, prefix: &str) -> String {
         .chain(case.tracks.iter().map(|t| t.id.as_str()))
         .chain(case.models.iter().map(|m| m.id.as_str()))
         .chain(case.storyline.steps.iter().map(|s| s.id.as_str()))
+        .chain(case.trajectories.iter().map(|t| t.id.as_str()))
+        .chain(case.stain_groups.iter().map(|g| g.id.as_str()))
         .collect();
     (1..)
         .map(|n| format!("{prefix}{n}"))

@@ -246,6 +246,14 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
         }
         t.validate()
             .map_err(|e| (format!("trajectories[{i}]"), e))?;
+        if let Some(l) = &t.level
+            && case.level(l).is_none()
+        {
+            return Err((
+                format!("trajectories[{i}].level"),
+                format!("no level named {l:?} in the case's levels"),
+            ));
+        }
     }
     for (i, g) in case.stain_groups.iter().enumerate() {
         if g.id.trim().is_empty() || !ids.insert(g.id.as_str()) {
