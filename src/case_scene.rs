@@ -316,6 +316,19 @@ impl CaseScene {
         (a.min(b), a.max(b))
     }
 
+    /// The section's vertical plane in render coordinates: fragments where dot(p, xyz) > w
+    /// are cut away (`NO_PLANE` when there is none).
+    pub fn section_render_plane(&self) -> Vec4 {
+        let Some(v) = self.section.vertical_plane else {
+            return crate::view::scene::NO_PLANE;
+        };
+        let [ne, nn] = v.normal();
+        let a = self.to_render(Enu::new(v.east_m, v.north_m, 0.0));
+        let b = self.to_render(Enu::new(v.east_m + ne, v.north_m + nn, 0.0));
+        let n = (b - a).normalize_or_zero();
+        n.extend(n.dot(a))
+    }
+
     /// The sealed package this case came from, if any (always read-only).
     pub fn package(&self) -> Option<&PackageView> {
         self.package.as_ref()

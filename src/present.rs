@@ -123,6 +123,7 @@ fn apply_present_commands(
     mut windows: Query<&mut Window, With<PrimaryWindow>>,
     cameras: Query<(&Transform, &Projection, Option<&OrbitCamera>), With<MainCamera>>,
     mut look: ResMut<crate::view::through::LookThrough>,
+    mut section: ResMut<crate::view::scene::SectionRequest>,
 ) {
     if commands.0.is_empty() {
         return;
@@ -203,6 +204,11 @@ fn apply_present_commands(
     if story.step != step_before
         && let Some(step) = story.step.and_then(|i| case.storyline.steps.get(i))
     {
+        // The step's section (or none): the same view whatever was cut before.
+        let wanted = step.section(case);
+        if *scene.section() != wanted {
+            section.0 = Some(wanted);
+        }
         match step.through() {
             Some((item, opacity)) => {
                 look.start(&scene, item);

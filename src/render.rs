@@ -41,6 +41,8 @@ pub struct RenderRequest {
     pub through: Option<usize>,
     /// Items whose matched photo is projected onto the model (`render --project`).
     pub project: Vec<String>,
+    /// Model faces seen from behind are not drawn (`render --cull-back-faces`).
+    pub cull_back_faces: bool,
 }
 
 pub struct RenderResult {
@@ -59,6 +61,8 @@ pub struct Shot {
     /// A photo laid over the picture (fitted to it, centred) at an opacity: a storyline step
     /// through a photo's camera.
     pub overlay: Option<Arc<(image::RgbaImage, f32)>>,
+    /// The section to draw with (a storyline step's, a bookmark's); None: the scene's as set.
+    pub section: Option<locus_core::case::section::Section>,
 }
 
 /// Frames rendered before the first picture is taken (assets upload, labels settle).
@@ -117,6 +121,8 @@ pub fn step_shot(scene: &CaseScene, i: usize, width: u32, height: u32) -> anyhow
             ..default()
         },
         overlay: None,
+        // A section given on the command line (already on the scene) wins.
+        section: (!scene.section().is_active()).then(|| case.storyline.steps[i].section(case)),
     };
     through_step(scene, i, width, height, &mut shot);
     Ok(shot)
@@ -226,6 +232,10 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
                 ..default()
             },
             overlay: None,
+            section: request
+                .bookmark
+                .and_then(|i| scene.case().bookmarks[i].section)
+                .filter(|_| !scene.section().is_active()),
         },
     };
     let mut offscreen = Offscreen::new(scene, request.width, request.height)?;
@@ -235,6 +245,11 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
         .resource_mut::<crate::view::cones::ProjectedPhotos>()
         .items
         .extend(request.project.iter().cloned());
+    offscreen
+        .app
+        .world_mut()
+        .resource_mut::<crate::view::scene::ViewSettings>()
+        .cull_back_faces = request.cull_back_faces;
     let rgba = offscreen.shoot(&shot)?;
     let report = describe(&mut offscreen.app, &request, shot.now);
     Ok(RenderResult { rgba, report })
@@ -338,6 +353,11 @@ impl Offscreen {
                 ..default()
             };
             *world.resource_mut::<StoryView>() = shot.story.clone();
+            if let Some(section) = shot.section
+                && *world.resource::<CaseScene>().section() != section
+            {
+                world.resource_mut::<CaseScene>().set_section(section);
+            }
             let mut cam = world.entity_mut(self.camera);
             if let Some(mut tf) = cam.get_mut::<Transform>() {
                 *tf = Transform::from_translation(shot.pose.eye)

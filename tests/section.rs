@@ -7,7 +7,8 @@ use common::{locus, skip_without_vulkan};
 use locus_core::formats::glb::{MeshExport, write_glb};
 use serde_json::json;
 
-/// A 10 m × 10 m room (glTF axes, Y up): a blue floor at 0 and a red ceiling at 2.7 m.
+/// A 10 m × 10 m room (glTF axes, Y up): a blue floor at 0 facing up and a red ceiling at
+/// 2.7 m facing down, into the room, as a scanned room's faces do.
 fn room_glb() -> Vec<u8> {
     let mut positions = vec![];
     let mut colors = vec![];
@@ -21,7 +22,11 @@ fn room_glb() -> Vec<u8> {
             [-5.0, y, -5.0],
         ]);
         colors.extend_from_slice(&[colour; 4]);
-        indices.extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+        if y == 0.0 {
+            indices.extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+        } else {
+            indices.extend_from_slice(&[base, base + 2, base + 1, base, base + 3, base + 2]);
+        }
     }
     write_glb(&MeshExport {
         positions: &positions,
@@ -43,7 +48,15 @@ fn room_case(dir: &std::path::Path) -> std::path::PathBuf {
         "display_time_zone": "UTC",
         "models": [{"id": "room", "path": "models/room.glb"}],
         "bookmarks": [{"name": "Above", "eye": {"east_m": 0.0, "north_m": -0.5, "up_m": 20.0},
-                       "target": {"east_m": 0.0, "north_m": 0.0, "up_m": 0.0}, "fov_deg": 20.0}],
+                       "target": {"east_m": 0.0, "north_m": 0.0, "up_m": 0.0}, "fov_deg": 20.0},
+                      {"name": "Dollhouse", "eye": {"east_m": 0.0, "north_m": -0.5, "up_m": 20.0},
+                       "target": {"east_m": 0.0, "north_m": 0.0, "up_m": 0.0}, "fov_deg": 20.0,
+                       "section": {"cut_above_m": 2.0}}],
+        "storyline": {"steps": [
+            {"id": "S1", "caption": "Into the room", "view": {"bookmark": {"name": "Above"}},
+             "section": {"cut_above_m": 2.2}, "seconds": 1.0},
+            {"id": "S2", "caption": "The roof", "view": {"bookmark": {"name": "Above"}}, "seconds": 1.0},
+            {"id": "S3", "caption": "The bookmark's cut", "view": {"bookmark": {"name": "Dollhouse"}}, "seconds": 1.0}]},
     });
     std::fs::write(
         dir.join("case.json"),
@@ -134,6 +147,91 @@ fn a_cut_shows_the_floor_and_hides_the_ceiling() {
     );
     let (blue, red) = shares(&boxed);
     assert!(blue > 0.3 && red < 0.01, "box: floor {blue}, ceiling {red}");
+
+    // A vertical section through the middle facing east: the east half of the room, ceiling
+    // and floor, is cut away; half the ceiling remains.
+    let (run, plane) = render("plane.png", &["--section-plane", "0,0,90"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (blue, red) = shares(&plane);
+    eprintln!(
+        "vertical section: floor {:.0} %, ceiling {:.0} %",
+        blue * 100.0,
+        red * 100.0
+    );
+    assert!(
+        blue < 0.01 && (0.35..0.55).contains(&red),
+        "plane: floor {blue}, ceiling {red}"
+    );
+
+    // Back faces hidden: the ceiling faces the room, so from above only its back is seen.
+    let (run, culled) = render("culled.png", &["--cull-back-faces"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (blue, red) = shares(&culled);
+    eprintln!(
+        "back faces hidden: floor {:.0} %, ceiling {:.0} %",
+        blue * 100.0,
+        red * 100.0
+    );
+    assert!(
+        blue > 0.3 && red < 0.01,
+        "culled: floor {blue}, ceiling {red}"
+    );
+
+    // Sections saved with a bookmark and with storyline steps.
+    let shown = |name: &str, args: &[&str]| {
+        let out = dir.path().join(name);
+        let run = locus()
+            .arg("render")
+            .arg(&case)
+            .args(args)
+            .args(["--size", "320x240", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        shares(&out)
+    };
+    let (blue, red) = shown("dollhouse.png", &["--bookmark", "Dollhouse"]);
+    assert!(
+        blue > 0.3 && red < 0.01,
+        "bookmark: floor {blue}, ceiling {red}"
+    );
+    let (blue, red) = shown("s1.png", &["--step", "1"]);
+    assert!(
+        blue > 0.3 && red < 0.01,
+        "step 1: floor {blue}, ceiling {red}"
+    );
+    let (blue, red) = shown("s2.png", &["--step", "2"]);
+    assert!(
+        red > 0.3 && blue < 0.01,
+        "step 2, no section: floor {blue}, ceiling {red}"
+    );
+    let (blue, red) = shown("s3.png", &["--step", "3"]);
+    assert!(
+        blue > 0.3 && red < 0.01,
+        "step 3, its bookmark's: floor {blue}, ceiling {red}"
+    );
+    // The command line's section wins over the saved one.
+    let (blue, red) = shown(
+        "over.png",
+        &["--bookmark", "Dollhouse", "--cut-above", "3.0"],
+    );
+    assert!(
+        red > 0.3 && blue < 0.01,
+        "overridden: floor {blue}, ceiling {red}"
+    );
 
     let bad = locus()
         .arg("render")

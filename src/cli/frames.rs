@@ -131,6 +131,11 @@ fn plan_frames(
                         ..Default::default()
                     },
                     overlay: None,
+                    section: args
+                        .bookmark
+                        .as_deref()
+                        .and_then(|b| case.bookmark(b))
+                        .and_then(|b| b.section),
                 },
                 seconds: k as f64 / fps,
                 step: None,
@@ -181,6 +186,7 @@ fn plan_frames(
                         ..Default::default()
                     },
                     overlay: None,
+                    section: Some(case.storyline.steps[m.step].section(case)),
                 },
                 seconds,
                 step: Some(m.step),

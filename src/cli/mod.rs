@@ -87,6 +87,13 @@ struct RenderArgs {
     /// Keep only what is inside this box: two opposite corners in case ENU metres.
     #[arg(long, value_name = "E1,N1,U1,E2,N2,U2", allow_hyphen_values = true)]
     clip_box: Option<String>,
+    /// Cut away everything beyond a vertical plane through (E, N), case ENU metres, on the
+    /// side it faces (AZ degrees clockwise from north): a vertical section.
+    #[arg(long, value_name = "E,N,AZ", allow_hyphen_values = true)]
+    section_plane: Option<String>,
+    /// Do not draw model faces seen from behind: look into a closed room through its walls.
+    #[arg(long)]
+    cull_back_faces: bool,
 }
 
 /// `--clip-box E1,N1,U1,E2,N2,U2` as two corners.
@@ -108,6 +115,26 @@ fn parse_clip_box(text: &str) -> Result<[locus_core::geo::geodesy::Enu; 2]> {
     }
     use locus_core::geo::geodesy::Enu;
     Ok([Enu::new(v[0], v[1], v[2]), Enu::new(v[3], v[4], v[5])])
+}
+
+/// `--section-plane E,N,AZ` as a vertical plane.
+fn parse_section_plane(text: &str) -> Result<locus_core::case::section::VerticalPlane> {
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    if v.len() != 3 || v.iter().any(|x| !x.is_finite()) {
+        return Err(UsageError(format!(
+            "--section-plane {text:?}: expected three finite numbers E,N,AZ (metres, degrees)"
+        ))
+        .into());
+    }
+    Ok(locus_core::case::section::VerticalPlane {
+        east_m: v[0],
+        north_m: v[1],
+        azimuth_deg: v[2],
+    })
 }
 
 #[derive(Subcommand)]
@@ -428,6 +455,11 @@ fn run_render(a: RenderArgs) -> Result<()> {
     let section = locus_core::case::section::Section {
         cut_above_m: a.cut_above,
         clip_box: a.clip_box.as_deref().map(parse_clip_box).transpose()?,
+        vertical_plane: a
+            .section_plane
+            .as_deref()
+            .map(parse_section_plane)
+            .transpose()?,
     };
     scene.set_section(section);
     let bookmark = match a.bookmark.as_deref() {
@@ -520,6 +552,7 @@ fn run_render(a: RenderArgs) -> Result<()> {
         show_all: a.all,
         through: through.as_ref().map(|t| t.0),
         project: a.project.clone(),
+        cull_back_faces: a.cull_back_faces,
     };
     let through_report = through.as_ref().map(|(index, photo)| {
         let item = &scene.case().evidence[*index];

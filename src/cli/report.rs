@@ -275,6 +275,8 @@ fn matched_shots(scene: &CaseScene, width: u32, height: u32) -> Vec<MatchedShot>
                 show_all: false,
                 story: Default::default(),
                 overlay: None,
+                // What the camera saw: the whole model.
+                section: Some(Default::default()),
             },
             photo: canvas.into_raw(),
             photo_sha256: m.image_sha256.clone(),

@@ -149,6 +149,8 @@ fn step_from_view(scene: &CaseScene, view: &ViewNow, pose: CameraPose) -> Step {
     step.show_all_times = view.control.show_all;
     step.hidden_categories = view.hidden_categories.clone();
     step.highlighted = view.selected_ids.clone();
+    // The cut the view is seen with, kept with the step.
+    step.section = Some(*scene.section()).filter(|s| s.is_active());
     step
 }
 

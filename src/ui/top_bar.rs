@@ -62,6 +62,36 @@ fn section_options(
             ]
         });
     }
+    let mut plane = section.vertical_plane.is_some();
+    if ui
+        .checkbox(&mut plane, "Vertical section")
+        .on_hover_text("A vertical plane through a point; the side it faces (the compass direction) is cut away")
+        .changed()
+    {
+        section.vertical_plane = plane.then_some(locus_core::case::section::VerticalPlane {
+            east_m: centre.east_m,
+            north_m: centre.north_m,
+            azimuth_deg: 180.0,
+        });
+    }
+    if let Some(v) = section.vertical_plane.as_mut() {
+        ui.horizontal(|ui| {
+            ui.label("through");
+            ui.add(egui::DragValue::new(&mut v.east_m).speed(0.05).suffix(" E"));
+            ui.add(
+                egui::DragValue::new(&mut v.north_m)
+                    .speed(0.05)
+                    .suffix(" N"),
+            );
+            ui.label("cutting away towards");
+            ui.add(
+                egui::DragValue::new(&mut v.azimuth_deg)
+                    .speed(1.0)
+                    .range(0.0..=360.0)
+                    .suffix("°"),
+            );
+        });
+    }
     if let Some(b) = section.clip_box.as_mut() {
         for (name, corner) in [("from", 0), ("to", 1)] {
             ui.horizontal(|ui| {
@@ -157,6 +187,10 @@ pub fn top_bar_ui(
                 ui.checkbox(
                     &mut view.hide_labels_behind,
                     "Hide labels behind walls (off: dimmed)",
+                );
+                ui.checkbox(
+                    &mut view.cull_back_faces,
+                    "Hide back faces (see into closed rooms from outside)",
                 );
                 ui.checkbox(&mut view.uncertainty, "Uncertainty discs");
                 ui.checkbox(&mut view.tracks, "Tracks");

@@ -223,9 +223,16 @@ fn apply_camera_commands(
     mut fly: ResMut<FlyMode>,
     mut look: ResMut<LookThrough>,
     mut cameras: Query<(&Transform, &mut Projection, Option<&mut OrbitCamera>), With<MainCamera>>,
+    mut section: ResMut<crate::view::scene::SectionRequest>,
 ) {
     let Some(scene) = scene else { return };
     for command in std::mem::take(&mut commands.0) {
+        // A bookmark saved with a section shows it.
+        if let CameraCommand::Bookmark(i) = &command
+            && let Some(s) = scene.case().bookmarks.get(*i).and_then(|b| b.section)
+        {
+            section.0 = Some(s);
+        }
         fly.active = false;
         // Any camera move leaves the view through a photo's camera.
         look.active = None;

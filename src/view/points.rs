@@ -86,6 +86,8 @@ pub struct PointMaterial {
     pub clip_min: Vec4,
     #[uniform(2)]
     pub clip_max: Vec4,
+    #[uniform(3)]
+    pub clip_plane: Vec4,
 }
 
 impl Material for PointMaterial {
@@ -156,6 +158,7 @@ fn spawn_points(
         params: Vec4::new(style.size_px, 0.0, 0.0, 0.0),
         clip_min,
         clip_max,
+        clip_plane: crate::view::scene::NO_PLANE,
     });
     let to_render = scene.enu_to_render_matrix();
     let mut drawn = 0;

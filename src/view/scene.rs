@@ -33,6 +33,9 @@ pub struct ViewSettings {
     pub hide_labels_behind: bool,
     pub uncertainty: bool,
     pub tracks: bool,
+    /// Model faces seen from behind are not drawn: a closed room can be looked into from
+    /// outside through its walls' backs.
+    pub cull_back_faces: bool,
 }
 
 impl Default for ViewSettings {
@@ -43,6 +46,7 @@ impl Default for ViewSettings {
             hide_labels_behind: false,
             uncertainty: true,
             tracks: true,
+            cull_back_faces: false,
         }
     }
 }
@@ -57,6 +61,7 @@ pub struct ModelPart {
 /// Colour × texture × vertex colour, no lighting, both faces: photogrammetry as captured, and
 /// markers. Much cheaper than the PBR shader, which matters on software renderers.
 #[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+#[bind_group_data(UnlitKey)]
 pub struct UnlitMaterial {
     #[uniform(0)]
     pub tint: LinearRgba,
@@ -70,10 +75,31 @@ pub struct UnlitMaterial {
     pub clip_min: Vec4,
     #[uniform(4)]
     pub clip_max: Vec4,
+    /// A section plane: fragments where dot(p, xyz) > w are discarded.
+    #[uniform(5)]
+    pub clip_plane: Vec4,
+    /// Faces seen from behind are not drawn (View → Hide back faces).
+    pub cull_back: bool,
+}
+
+/// What of an `UnlitMaterial` changes its pipeline.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UnlitKey {
+    cull_back: bool,
+}
+
+impl From<&UnlitMaterial> for UnlitKey {
+    fn from(m: &UnlitMaterial) -> Self {
+        UnlitKey {
+            cull_back: m.cull_back,
+        }
+    }
 }
 
 /// The unbounded kept region: nothing cut.
 pub const NO_CLIP: (Vec4, Vec4) = (Vec4::splat(-1.0e30), Vec4::splat(1.0e30));
+/// No section plane.
+pub const NO_PLANE: Vec4 = Vec4::new(0.0, 0.0, 0.0, 1.0e30);
 
 impl Default for UnlitMaterial {
     fn default() -> Self {
@@ -83,6 +109,8 @@ impl Default for UnlitMaterial {
             alpha_mode: AlphaMode::Opaque,
             clip_min: NO_CLIP.0,
             clip_max: NO_CLIP.1,
+            clip_plane: NO_PLANE,
+            cull_back: false,
         }
     }
 }
@@ -100,9 +128,12 @@ impl Material for UnlitMaterial {
         _pipeline: &MaterialPipeline,
         descriptor: &mut RenderPipelineDescriptor,
         _layout: &MeshVertexBufferLayoutRef,
-        _key: MaterialPipelineKey<Self>,
+        key: MaterialPipelineKey<Self>,
     ) -> Result<(), SpecializedMeshPipelineError> {
-        descriptor.primitive.cull_mode = None;
+        descriptor.primitive.cull_mode = key
+            .bind_group_data
+            .cull_back
+            .then_some(bevy::render::render_resource::Face::Back);
         Ok(())
     }
 }
@@ -483,11 +514,15 @@ fn apply_section(
     points: Query<&MeshMaterial3d<crate::view::points::PointMaterial>>,
     mut unlit: ResMut<Assets<UnlitMaterial>>,
     mut point_materials: ResMut<Assets<crate::view::points::PointMaterial>>,
-    mut last: Local<Option<(Vec3, Vec3, usize, usize)>>,
+    mut lit: ResMut<Assets<StandardMaterial>>,
+    settings: Res<ViewSettings>,
+    mut last: Local<Option<(Vec3, Vec3, Vec4, bool, usize, usize)>>,
 ) {
     let Some(scene) = scene else { return };
     let (lo, hi) = scene.section_render_bounds();
-    let key = (lo, hi, parts.iter().len(), points.iter().len());
+    let plane = scene.section_render_plane();
+    let cull = settings.cull_back_faces;
+    let key = (lo, hi, plane, cull, parts.iter().len(), points.iter().len());
     if *last == Some(key) {
         return;
     }
@@ -497,12 +532,22 @@ fn apply_section(
         if let Some(mut m) = unlit.get_mut(&part.unlit) {
             m.clip_min = min;
             m.clip_max = max;
+            m.clip_plane = plane;
+            m.cull_back = cull;
+        }
+        if let Some(mut m) = lit.get_mut(&part.lit) {
+            let mode = cull.then_some(bevy::render::render_resource::Face::Back);
+            if m.cull_mode != mode {
+                m.cull_mode = mode;
+                m.double_sided = !cull;
+            }
         }
     }
     for handle in &points {
         if let Some(mut m) = point_materials.get_mut(&handle.0) {
             m.clip_min = min;
             m.clip_max = max;
+            m.clip_plane = plane;
         }
     }
 }

@@ -11,6 +11,7 @@
 // The section's kept region (world = render coordinates): points outside are cut away.
 @group(#{MATERIAL_BIND_GROUP}) @binding(1) var<uniform> clip_min: vec4<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(2) var<uniform> clip_max: vec4<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(3) var<uniform> clip_plane: vec4<f32>;
 
 struct Vertex {
     @builtin(instance_index) instance_index: u32,
@@ -47,7 +48,8 @@ fn fragment(in: PointOut) -> @location(0) vec4<f32> {
     if dot(in.corner, in.corner) > 1.0 {
         discard;
     }
-    if any(in.world < clip_min.xyz) || any(in.world > clip_max.xyz) {
+    if any(in.world < clip_min.xyz) || any(in.world > clip_max.xyz)
+        || dot(in.world, clip_plane.xyz) > clip_plane.w {
         discard;
     }
     return in.color;

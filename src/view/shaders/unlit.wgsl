@@ -8,11 +8,13 @@
 // The section's kept region (world = render coordinates): what lies outside is cut away.
 @group(#{MATERIAL_BIND_GROUP}) @binding(3) var<uniform> clip_min: vec4<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(4) var<uniform> clip_max: vec4<f32>;
+// A section plane: what lies where dot(p, xyz) > w is cut away.
+@group(#{MATERIAL_BIND_GROUP}) @binding(5) var<uniform> clip_plane: vec4<f32>;
 
 @fragment
 fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
     let p = in.world_position.xyz;
-    if any(p < clip_min.xyz) || any(p > clip_max.xyz) {
+    if any(p < clip_min.xyz) || any(p > clip_max.xyz) || dot(p, clip_plane.xyz) > clip_plane.w {
         discard;
     }
     var colour = tint;

@@ -815,6 +815,7 @@ mod tests {
         let cut = crate::case::section::Section {
             cut_above_m: Some(2.0),
             clip_box: None,
+            vertical_plane: None,
         };
         let hit = s.ray_cast_kept(from, down, 100.0, &cut).unwrap();
         assert!(
@@ -829,6 +830,7 @@ mod tests {
         let empty = crate::case::section::Section {
             cut_above_m: Some(-1.0),
             clip_box: None,
+            vertical_plane: None,
         };
         assert!(s.ray_cast_kept(from, down, 100.0, &empty).is_none());
     }

@@ -255,6 +255,11 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
             ));
         }
     }
+    for (i, b) in case.bookmarks.iter().enumerate() {
+        if let Some(Err(e)) = b.section.map(|s| s.validate()) {
+            return Err((format!("bookmarks[{i}].section"), e));
+        }
+    }
     for (i, g) in case.stain_groups.iter().enumerate() {
         if g.id.trim().is_empty() || !ids.insert(g.id.as_str()) {
             return Err((

@@ -828,6 +828,9 @@ pub struct Bookmark {
     pub time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The section to see it with (a cut ceiling, a clipping box); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<crate::case::section::Section>,
 }
 
 fn default_fov() -> f64 {

@@ -152,6 +152,9 @@ pub struct Step {
     /// Model ids not drawn in this step (layers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hidden_models: Vec<String>,
+    /// The section the step is seen with; absent: its bookmark's, else none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<crate::case::section::Section>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -180,7 +183,19 @@ impl Step {
             hidden_items: Vec::new(),
             highlighted: Vec::new(),
             hidden_models: Vec::new(),
+            section: None,
         }
+    }
+
+    /// The section this step shows: its own, else its bookmark's, else none (the whole
+    /// model), so that a presentation shows the same whatever the viewer had cut before.
+    pub fn section(&self, case: &Case) -> crate::case::section::Section {
+        self.section
+            .or_else(|| match &self.view {
+                StepView::Bookmark { name } => case.bookmark(name).and_then(|b| b.section),
+                _ => None,
+            })
+            .unwrap_or_default()
     }
 
     /// The step's camera; a bookmark that no longer exists is an error naming it.
@@ -225,6 +240,9 @@ impl Step {
                 "step {}: the photo's opacity must be from 0 to 1, not {opacity}",
                 self.id
             ));
+        }
+        if let Some(Err(e)) = self.section.map(|s| s.validate()) {
+            problems.push(format!("step {}: {e}", self.id));
         }
         if !within(self.seconds, MAX_STEP_SECONDS) {
             problems.push(format!(
