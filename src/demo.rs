@@ -1,67 +1,95 @@
-//! The bundled demo case is never edited where it is shipped (inside the program's folder or
-//! the source tree): the first time it is opened, it is copied into the data folder
-//! (`paths::data_dir()/demo`) and the copy is opened, edited and autosaved. "Reset demo"
-//! replaces the copy with a fresh one. Writing commands refuse the bundled folder itself.
+//! The bundled demo cases are never edited where they are shipped (inside the program's folder
+//! or the source tree): the first time one is opened, it is copied into the data folder
+//! (`paths::data_dir()/demo` for the outdoor demo, `demo-office` for the indoor one) and the
+//! copy is opened, edited and autosaved. "Reset demo" replaces the outdoor demo's copy with a
+//! fresh one. Writing commands refuse the bundled folders themselves.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use locus_core::integrity::fsio::unique_suffix;
 
-/// The demo as shipped.
+/// The bundled demos: their folder names under `assets/` and in the data folder.
+const DEMOS: [&str; 2] = ["demo", "demo-office"];
+
+/// The outdoor demo as shipped (what `locus` opens).
 pub fn bundled() -> PathBuf {
-    crate::cli::demo_case_path()
+    crate::cli::asset_case_path("demo")
 }
 
-/// Where the working copy lives.
+/// The indoor demo as shipped: a real scanned office.
+pub fn bundled_office() -> PathBuf {
+    crate::cli::asset_case_path("demo-office")
+}
+
+/// Where the outdoor demo's working copy lives.
 pub fn working_copy_dir() -> Result<PathBuf> {
+    working_copy_of("demo")
+}
+
+fn working_copy_of(name: &str) -> Result<PathBuf> {
     Ok(crate::paths::data_dir()
         .context("no data folder for the demo's working copy: set LOCUS_DATA_DIR or HOME")?
-        .join("demo"))
+        .join(name))
 }
 
-/// True when `path` (a case folder or its case.json) is the bundled demo.
-pub fn is_bundled(path: &Path) -> bool {
+/// True when `path` is inside a demo's working copy.
+pub fn is_working_copy(path: &Path) -> bool {
+    DEMOS
+        .iter()
+        .any(|d| working_copy_of(d).is_ok_and(|w| path.starts_with(&w)))
+}
+
+/// Which bundled demo `path` (a case folder or its case.json) is, if any.
+fn which(path: &Path) -> Option<&'static str> {
     let folder = if path.is_file() {
         path.parent().unwrap_or(path)
     } else {
         path
     };
-    match (folder.canonicalize(), bundled().canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
+    let folder = folder.canonicalize().ok()?;
+    DEMOS.into_iter().find(|d| {
+        crate::cli::asset_case_path(d)
+            .canonicalize()
+            .is_ok_and(|b| b == folder)
+    })
+}
+
+/// True when `path` (a case folder or its case.json) is a bundled demo.
+pub fn is_bundled(path: &Path) -> bool {
+    which(path).is_some()
 }
 
 /// The path to open for `path`: the demo's working copy (made on first use) when `path` is
-/// the bundled demo, else `path` itself.
+/// a bundled demo, else `path` itself.
 pub fn redirect(path: &Path) -> Result<PathBuf> {
-    if !is_bundled(path) {
+    let Some(name) = which(path) else {
         return Ok(path.to_path_buf());
-    }
-    let copy = working_copy_dir()?;
+    };
+    let copy = working_copy_of(name)?;
     if !copy.join("case.json").is_file() {
-        replace_working_copy(&copy)?;
+        replace_working_copy(&crate::cli::asset_case_path(name), &copy)?;
     }
     Ok(copy)
 }
 
-/// Restores the working copy to the demo as shipped (every change made to it is dropped).
+/// Restores the outdoor demo's working copy to the demo as shipped (every change made to it
+/// is dropped).
 pub fn reset() -> Result<PathBuf> {
     let copy = working_copy_dir()?;
-    replace_working_copy(&copy)?;
+    replace_working_copy(&bundled(), &copy)?;
     Ok(copy)
 }
 
-/// Copies the bundled demo beside `dest` under a temporary name, then swaps it in: a failed
-/// copy leaves the old working copy as it was.
-fn replace_working_copy(dest: &Path) -> Result<()> {
+/// Copies the bundled demo `from` beside `dest` under a temporary name, then swaps it in: a
+/// failed copy leaves the old working copy as it was.
+fn replace_working_copy(from: &Path, dest: &Path) -> Result<()> {
     let parent = dest.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(parent)
         .with_context(|| format!("cannot create the data folder {}", parent.display()))?;
     let suffix = format!("{}-{}", std::process::id(), unique_suffix());
     let incoming = parent.join(format!(".demo.incoming-{suffix}"));
-    if let Err(e) = copy_tree(&bundled(), &incoming) {
+    if let Err(e) = copy_tree(from, &incoming) {
         let _ = std::fs::remove_dir_all(&incoming);
         return Err(e).context(format!(
             "cannot copy the demo case into {}",

@@ -378,15 +378,21 @@ pub fn main() -> ExitCode {
 
 /// The bundled demo case: next to the sources when run with cargo, else next to the binary.
 pub fn demo_case_path() -> PathBuf {
-    let from_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    asset_case_path("demo")
+}
+
+/// A bundled case folder `assets/NAME`: in the source tree, else beside the program.
+pub fn asset_case_path(name: &str) -> PathBuf {
+    let rel = Path::new("assets").join(name);
+    let from_source = Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel);
     if from_source.is_dir() {
         return from_source;
     }
     std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().map(|d| d.join("assets/demo")))
+        .and_then(|exe| exe.parent().map(|d| d.join(&rel)))
         .filter(|p| p.is_dir())
-        .unwrap_or_else(|| PathBuf::from("assets/demo"))
+        .unwrap_or(rel)
 }
 
 fn run_inspect(path: &Path, json: bool) -> Result<()> {

@@ -4,16 +4,12 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use locus_core::analysis::trajectory::{angles_deg, firing_region, intersections};
+use locus_core::analysis::trajectory::{RANGE_M, analyse};
 use locus_core::case::file::load_case;
 use locus_core::site::Site;
 use serde_json::json;
 
 use crate::cli::UsageError;
-
-/// How far the line is followed each way, metres, and how many surfaces it is followed through.
-const RANGE_M: f64 = 2_000.0;
-const MAX_HITS: usize = 64;
 
 pub fn run_trajectory(case: &Path, id: &str, json_out: bool) -> Result<()> {
     let loaded = load_case(case)?;
@@ -45,23 +41,16 @@ pub fn run_trajectory(case: &Path, id: &str, json_out: bool) -> Result<()> {
             loaded.file.display()
         );
     }
-    let (origin, dir) = t
-        .line(&loaded.case, Some(&site.surface))
-        .map_err(anyhow::Error::msg)?;
-    let (az, el) = angles_deg(dir);
-    let hits = intersections(&site.surface, origin, dir, RANGE_M, MAX_HITS);
+    let a = analyse(t, &loaded.case, &site.surface).map_err(anyhow::Error::msg)?;
+    let (origin, az, el, u, az_u) = (
+        a.origin,
+        a.azimuth_deg,
+        a.elevation_deg,
+        a.elevation_uncertainty_deg,
+        a.azimuth_uncertainty_deg,
+    );
+    let (hits, firing) = (&a.hits, &a.firing);
     let frame = loaded.case.origin.as_ref().map(|_| loaded.case.frame());
-    let firing = firing_region(t, &loaded.case, &site.surface, origin, dir);
-    // The cone's half-angle as uncertainties of the two angles (azimuth widens towards the
-    // vertical).
-    let u = t.angular_uncertainty_deg;
-    let az_u = if el.abs() >= 89.999 {
-        180.0
-    } else {
-        (u.to_radians().tan() / el.to_radians().cos())
-            .atan()
-            .to_degrees()
-    };
     let report = json!({
         "id": t.id,
         "title": t.title,
@@ -116,7 +105,7 @@ pub fn run_trajectory(case: &Path, id: &str, json_out: bool) -> Result<()> {
     if hits.is_empty() {
         println!("  the line meets no model within {RANGE_M} m either way");
     }
-    for (p, d) in &hits {
+    for (p, d) in hits {
         println!(
             "  meets the model at E {:.3} N {:.3} U {:.3} m, {d:+.3} m along it (± {:.3} m)",
             p.east_m,

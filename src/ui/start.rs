@@ -31,9 +31,7 @@ pub fn remember(path: &Path) {
         return;
     };
     let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    if crate::demo::is_bundled(&path)
-        || crate::demo::working_copy_dir().is_ok_and(|d| path.starts_with(&d))
-    {
+    if crate::demo::is_bundled(&path) || crate::demo::is_working_copy(&path) {
         return;
     }
     let mut list = recent_cases();
@@ -87,6 +85,13 @@ pub fn start_window(
                 .clicked()
             {
                 actions.push(UiAction::OpenCase(crate::demo::bundled()));
+            }
+            if ui
+                .add(egui::Button::new("🏢 Indoor demo").min_size(egui::vec2(140.0, 30.0)))
+                .on_hover_text("A real scanned office with a fictional exercise: sections, levels, trajectories, bloodstains; you work on a copy")
+                .clicked()
+            {
+                actions.push(UiAction::OpenCase(crate::demo::bundled_office()));
             }
         });
         ui.add_space(8.0);

@@ -440,6 +440,13 @@ fn case_menu(ui: &mut egui::Ui, scene: &CaseScene, actions: &mut Vec<UiAction>) 
         item(
             ui,
             true,
+            "🏢 Indoor demo case (an office)",
+            "A real scanned office with a fictional exercise: levels, sections, trajectories, bloodstains (you work on a copy)",
+            UiAction::OpenCase(crate::demo::bundled_office()),
+        );
+        item(
+            ui,
+            true,
             "↺ Reset demo",
             "Restore the demo's working copy to the demo as shipped (changes made to it are lost)",
             UiAction::ResetDemo,

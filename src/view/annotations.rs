@@ -21,10 +21,10 @@ const SELECTED: egui::Color32 = egui::Color32::from_rgb(120, 200, 255);
 const CLEAR: egui::Color32 = egui::Color32::from_rgb(90, 230, 110);
 const BLOCKED: egui::Color32 = egui::Color32::from_rgb(255, 80, 60);
 
-struct View<'a> {
-    camera: &'a Camera,
-    cam_tf: &'a GlobalTransform,
-    scene: &'a CaseScene,
+pub(crate) struct View<'a> {
+    pub(crate) camera: &'a Camera,
+    pub(crate) cam_tf: &'a GlobalTransform,
+    pub(crate) scene: &'a CaseScene,
 }
 
 impl View<'_> {
@@ -39,13 +39,13 @@ impl View<'_> {
             .map(|v| egui::pos2(v.x, v.y))
     }
 
-    fn point(&self, p: Enu) -> Option<egui::Pos2> {
+    pub(crate) fn point(&self, p: Enu) -> Option<egui::Pos2> {
         let w = self.scene.to_render(p);
         (self.view_z(w) < -0.05).then(|| self.screen(w)).flatten()
     }
 
     /// A segment on screen, clipped where it passes behind the camera.
-    fn segment(&self, a: Enu, b: Enu) -> Option<[egui::Pos2; 2]> {
+    pub(crate) fn segment(&self, a: Enu, b: Enu) -> Option<[egui::Pos2; 2]> {
         let (mut wa, mut wb) = (self.scene.to_render(a), self.scene.to_render(b));
         let near = -0.1;
         let (za, zb) = (self.view_z(wa), self.view_z(wb));
@@ -63,7 +63,7 @@ impl View<'_> {
 
 /// A value label above `at`; moved up (then down) past labels already drawn, so that two
 /// measurements close together stay readable. Returns where it went.
-fn label(
+pub(crate) fn label(
     painter: &egui::Painter,
     at: egui::Pos2,
     text: String,
@@ -104,7 +104,7 @@ fn label(
     bg
 }
 
-fn polyline(
+pub(crate) fn polyline(
     painter: &egui::Painter,
     view: &View,
     points: &[Enu],

@@ -6,6 +6,7 @@
 //! reads what the editing tools show (a measurement's preview, a drag in progress) when those
 //! resources exist, so an offscreen render runs without any panel or tool.
 
+pub mod analyses;
 pub mod annotations;
 pub mod camera;
 pub mod clock;

@@ -37,8 +37,14 @@ fn overlay_system(
     markers: Query<(&Marker, &GlobalTransform)>,
     tools: Option<Res<crate::editing::ToolState>>,
     story: Res<StoryView>,
+    mut analyses: Local<Option<((u64, bool), crate::view::analyses::Analyses)>>,
 ) -> Result {
     let Some(scene) = scene else { return Ok(()) };
+    // Trajectories and stain groups are worked out again only when the case changed.
+    let key = (scene.revision(), scene.site().surface_ready);
+    if scene.is_changed() || analyses.as_ref().is_none_or(|(k, _)| *k != key) {
+        *analyses = Some((key, crate::view::analyses::Analyses::of(&scene)));
+    }
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, cam_tf, projection, orbit)) = camera.single() else {
         return Ok(());
@@ -85,6 +91,15 @@ fn overlay_system(
         &selection,
         tools.as_deref(),
     ));
+    if let Some((_, a)) = analyses.as_ref() {
+        let view = crate::view::annotations::View {
+            camera,
+            cam_tf,
+            scene: &scene,
+        };
+        let placed = crate::view::analyses::draw(&painter, &view, &scene, a, &taken);
+        taken.extend(placed);
+    }
     if settings.labels {
         draw_labels(
             &painter,

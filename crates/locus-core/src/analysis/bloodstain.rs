@@ -186,12 +186,14 @@ pub struct StainResult {
     pub impact_angle_deg: f64,
     /// Unit direction from the stain back along its flight (case ENU).
     pub back_direction: [f64; 3],
-    /// Distance from the stain to the convergence along its direction in the plane, metres
-    /// (negative: the stain points away from it).
+    /// Distance from the stain, along its direction in its surface, to the foot of the origin
+    /// on that surface (the convergence, for stains on one plane), metres (negative: the stain
+    /// points away from it).
     pub distance_to_convergence_m: f64,
     /// Height of the origin this stain alone gives (d·tan α), metres above its surface.
     pub height_m: f64,
-    /// How far the convergence is from this stain's line in the surface plane, metres.
+    /// How far the foot of the origin on this stain's surface is from the stain's line in
+    /// that surface, metres.
     pub residual_m: f64,
     /// How far the origin is from this stain's 3D back-projected line, metres.
     pub residual_3d_m: f64,
@@ -298,7 +300,7 @@ pub fn area_of_origin(
             Some(n) => (Vector3::from(n).normalize(), true),
             None => {
                 let found = surface
-                    .and_then(|s| s.normal_near(placed.enu, 0.05))
+                    .and_then(|s| s.normal_near(placed.enu, 0.15))
                     .map(Vector3::from);
                 let Some(n) = found else {
                     return Err(format!(
@@ -332,8 +334,13 @@ pub fn area_of_origin(
         });
     }
     let count = stains.len() as f64;
-    let centroid = stains.iter().map(|s| s.p).sum::<Vector3<f64>>() / count;
-    let mean_n = stains.iter().map(|s| s.n).sum::<Vector3<f64>>();
+    let mean_of = |set: &[&In]| -> (Vector3<f64>, Vector3<f64>) {
+        let n = set.iter().map(|s| s.n).sum::<Vector3<f64>>();
+        let c = set.iter().map(|s| s.p).sum::<Vector3<f64>>() / set.len() as f64;
+        (c, n)
+    };
+    let all: Vec<&In> = stains.iter().collect();
+    let (centroid, mean_n) = mean_of(&all);
     if mean_n.norm() < 1e-6 {
         return Err(format!(
             "stain group {}: the stains' surfaces face opposite ways",
@@ -345,6 +352,29 @@ pub fn area_of_origin(
         s.n.dot(&mean_n) >= COPLANAR_DEG.to_radians().cos()
             && (s.p - centroid).dot(&mean_n).abs() <= COPLANAR_M
     });
+    // On several surfaces, heights and the convergence are given on the surface most stains
+    // are on (the floor, usually).
+    let (centroid, mean_n) = if coplanar {
+        (centroid, mean_n)
+    } else {
+        let kinds = [SurfaceKind::Floor, SurfaceKind::Wall, SurfaceKind::Ceiling];
+        let most = kinds
+            .iter()
+            .max_by_key(|k| {
+                stains
+                    .iter()
+                    .filter(|s| SurfaceKind::of(&s.n) == **k)
+                    .count()
+            })
+            .copied()
+            .unwrap_or(SurfaceKind::Floor);
+        let set: Vec<&In> = stains
+            .iter()
+            .filter(|s| SurfaceKind::of(&s.n) == most)
+            .collect();
+        let (c, n) = mean_of(&set);
+        (c, n.try_normalize(1e-9).unwrap_or(mean_n))
+    };
     let back = |s: &In| -s.t * s.alpha.cos() + s.n * s.alpha.sin();
     let (e1, e2) = surface_axes(&mean_n);
 
@@ -436,17 +466,18 @@ pub fn area_of_origin(
     let mut rms = 0.0;
     for s in &stains {
         let d3 = back(s);
-        let d = (convergence - s.p).dot(&-s.t);
+        // The origin's foot on this stain's surface: where its line should point.
+        let foot = origin - s.n * (origin - s.p).dot(&s.n);
+        let d = (foot - s.p).dot(&-s.t);
         if d <= 0.0 {
             notes.push(format!(
-                "{}: it points away from the area of convergence; check its direction of travel",
+                "{}: it points away from the origin; check its direction of travel",
                 s.id
             ));
         }
-        // In the stain's own plane, the convergence's distance from its line.
-        let v = convergence - s.p;
-        let in_plane = v - s.n * v.dot(&s.n);
-        let residual = (in_plane - s.t * in_plane.dot(&s.t)).norm();
+        // In the stain's own plane, the foot's distance from its line.
+        let v = foot - s.p;
+        let residual = (v - s.t * v.dot(&s.t)).norm();
         rms += residual * residual;
         let w = origin - s.p;
         results.push(StainResult {

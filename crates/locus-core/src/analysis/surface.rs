@@ -314,30 +314,57 @@ impl Surface {
         )
     }
 
-    /// The unit normal of the mesh surface at `at` (within `radius` metres of it), sign
-    /// arbitrary: the nearest triangle met by short probes along the three axes both ways.
-    /// Point clouds have no faces, so None there.
+    /// The unit normal of the mesh surface at `at`, sign arbitrary: the plane fitted (least
+    /// squares) through the points where short probes along the three axes, from a grid of
+    /// points around `at`, meet the mesh within `radius` of it. A scanned surface is noisy and
+    /// stepped triangle by triangle (a depth camera's floor is a staircase at grazing angles);
+    /// the fitted plane is the surface's. Point clouds have no faces: None there.
     pub fn normal_near(&self, at: Enu, radius: f64) -> Option<[f64; 3]> {
-        let mut best: Option<SurfaceHit> = None;
+        let mut points: Vec<nalgebra::Vector3<f64>> = Vec::new();
+        let offsets = [-0.8, -0.4, 0.0, 0.4, 0.8];
         for axis in 0..3 {
-            for sign in [1.0, -1.0] {
-                let mut d = [0.0; 3];
-                d[axis] = sign;
-                let from = Enu::new(
-                    at.east_m - d[0] * radius,
-                    at.north_m - d[1] * radius,
-                    at.up_m - d[2] * radius,
-                );
-                if let Some(hit) = self.cast(from, d, 2.0 * radius, None)
-                    && best
-                        .as_ref()
-                        .is_none_or(|b| (hit.distance - radius).abs() < (b.distance - radius).abs())
-                {
-                    best = Some(hit);
+            let (a, b) = ((axis + 1) % 3, (axis + 2) % 3);
+            for oa in offsets {
+                for ob in offsets {
+                    for sign in [1.0, -1.0] {
+                        let mut d = [0.0; 3];
+                        d[axis] = sign;
+                        let mut from = [at.east_m, at.north_m, at.up_m];
+                        from[axis] -= d[axis] * radius;
+                        from[a] += oa * radius;
+                        from[b] += ob * radius;
+                        let from = Enu::new(from[0], from[1], from[2]);
+                        if let Some(hit) = self.cast(from, d, 2.0 * radius, None)
+                            && hit.point.distance(at) <= radius
+                        {
+                            points.push(hit.point.to_vector());
+                        }
+                    }
                 }
             }
         }
-        best.map(|h| h.normal)
+        if points.len() < 3 {
+            return None;
+        }
+        let centre = points.iter().sum::<nalgebra::Vector3<f64>>() / points.len() as f64;
+        let cov = points
+            .iter()
+            .map(|p| (p - centre) * (p - centre).transpose())
+            .sum::<nalgebra::Matrix3<f64>>();
+        let eig = cov.symmetric_eigen();
+        let (k, smallest) = (0..3)
+            .map(|k| (k, eig.eigenvalues[k]))
+            .min_by(|a, b| a.1.total_cmp(&b.1))?;
+        let others: Vec<f64> = (0..3)
+            .filter(|&j| j != k)
+            .map(|j| eig.eigenvalues[j])
+            .collect();
+        // Points along a line (an edge) fix no plane.
+        if others.iter().any(|&v| v <= smallest * 4.0 + 1e-12) {
+            return None;
+        }
+        let n = eig.eigenvectors.column(k);
+        Some([n[0], n[1], n[2]])
     }
 
     /// The first hit that a section keeps (what is cut away is looked through), as the view

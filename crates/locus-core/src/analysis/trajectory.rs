@@ -149,6 +149,105 @@ impl Trajectory {
     }
 }
 
+/// How far the line is followed each way, metres, and through how many surfaces.
+pub const RANGE_M: f64 = 2_000.0;
+pub const MAX_HITS: usize = 64;
+
+/// Everything computed about a trajectory, for the CLI, the view and the report.
+#[derive(Debug, Clone)]
+pub struct TrajectoryAnalysis {
+    /// The first point (case ENU) and the unit direction of travel.
+    pub origin: Enu,
+    pub dir: [f64; 3],
+    pub azimuth_deg: f64,
+    pub elevation_deg: f64,
+    /// The cone's half-angle as uncertainties of the two angles (the azimuth's widens towards
+    /// the vertical).
+    pub azimuth_uncertainty_deg: f64,
+    pub elevation_uncertainty_deg: f64,
+    /// Where the second point is along the line (0 for a point and a direction).
+    pub second_at_m: f64,
+    /// Every meeting with the model, both ways, with its signed distance.
+    pub hits: Vec<(Enu, f64)>,
+    /// Where the line first meets the model behind the first point and beyond the second.
+    pub behind: Option<(Enu, f64)>,
+    pub ahead: Option<(Enu, f64)>,
+    pub firing: Option<FiringRegion>,
+}
+
+impl TrajectoryAnalysis {
+    /// The point at signed distance `d` along the line.
+    pub fn at(&self, d: f64) -> Enu {
+        Enu::new(
+            self.origin.east_m + self.dir[0] * d,
+            self.origin.north_m + self.dir[1] * d,
+            self.origin.up_m + self.dir[2] * d,
+        )
+    }
+
+    /// The radius of the uncertainty cone at signed distance `d`.
+    pub fn radius_at(&self, d: f64, t: &Trajectory) -> f64 {
+        d.abs() * t.angular_uncertainty_deg.to_radians().tan()
+    }
+}
+
+/// Analyses `t` against the model `surface`.
+pub fn analyse(
+    t: &Trajectory,
+    case: &Case,
+    surface: &Surface,
+) -> Result<TrajectoryAnalysis, String> {
+    let (origin, dir) = t.line(case, Some(surface))?;
+    let (az, el) = angles_deg(dir);
+    let u = t.angular_uncertainty_deg;
+    let az_u = if el.abs() >= 89.999 {
+        180.0
+    } else {
+        (u.to_radians().tan() / el.to_radians().cos())
+            .atan()
+            .to_degrees()
+    };
+    let second_at_m = match (&t.through, &t.from) {
+        (Some([_, b]), _) => {
+            let b = crate::case::timeline::place_location(
+                b,
+                &case.frame(),
+                Some(surface),
+                None,
+                &mut || {},
+            )
+            .enu;
+            ((b.east_m - origin.east_m).powi(2)
+                + (b.north_m - origin.north_m).powi(2)
+                + (b.up_m - origin.up_m).powi(2))
+            .sqrt()
+        }
+        _ => 0.0,
+    };
+    let hits = intersections(surface, origin, dir, RANGE_M, MAX_HITS);
+    // Holes the points sit in are not where the line ends.
+    let margin = 0.02;
+    let behind = hits.iter().rev().find(|(_, d)| *d < -margin).copied();
+    let ahead = hits
+        .iter()
+        .find(|(_, d)| *d > second_at_m + margin)
+        .copied();
+    let firing = firing_region(t, case, surface, origin, dir);
+    Ok(TrajectoryAnalysis {
+        origin,
+        dir,
+        azimuth_deg: az,
+        elevation_deg: el,
+        azimuth_uncertainty_deg: az_u,
+        elevation_uncertainty_deg: u,
+        second_at_m,
+        hits,
+        behind,
+        ahead,
+        firing,
+    })
+}
+
 /// How far behind the first point the firing position is looked for, metres.
 const FIRING_SEARCH_M: f64 = 100.0;
 
