@@ -103,3 +103,58 @@ fn the_storyline_renders_with_its_sections() {
     eprintln!("{pink} pink pixels of the stains' lines");
     assert!(pink > 200, "{pink}");
 }
+
+#[test]
+fn the_report_lists_the_trajectories_the_stains_and_the_sections() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("office.pdf");
+    let run = locus()
+        .arg("report")
+        .arg(demo())
+        .args(["--size", "320x180", "--out"])
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    if skip_without_vulkan(&run) {
+        return;
+    }
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = pdf_extract::extract_text_from_mem(&std::fs::read(&pdf).unwrap()).unwrap();
+    for needle in [
+        "Bullet trajectories",
+        "azimuth 347.9° ± 2.0°",
+        "firing position",
+        "Bloodstain areas of origin",
+        "BSG1",
+        "Straight-line (tangent) model",
+        "Seen with a section: everything above 1.90 m",
+        "a vertical section through E 0.95 N 0.00 m",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle:?} not in the report:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_sealed_package_carries_the_analyses_for_the_court() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("office.locus");
+    locus()
+        .arg("export")
+        .arg(demo())
+        .arg("--out")
+        .arg(&pkg)
+        .assert()
+        .success();
+    let from_case = json_of(&["bloodstain", demo().to_str().unwrap(), "BSG1", "--json"]);
+    let from_package = json_of(&["bloodstain", pkg.to_str().unwrap(), "BSG1", "--json"]);
+    assert_eq!(from_case["origin"], from_package["origin"]);
+    let t = json_of(&["trajectory", pkg.to_str().unwrap(), "T2", "--json"]);
+    assert!(t["firing_region"].is_object(), "{t}");
+}

@@ -6,24 +6,18 @@ use std::path::Path;
 
 use anyhow::Result;
 use locus_core::analysis::bloodstain::{Method, area_of_origin};
-use locus_core::case::file::load_case;
-use locus_core::site::Site;
 use serde_json::json;
 
 use crate::cli::UsageError;
 
 pub fn run_bloodstain(case: &Path, group: &str, json_out: bool) -> Result<()> {
-    let loaded = load_case(case)?;
-    let Some(g) = loaded.case.stain_groups.iter().find(|g| g.id == group) else {
-        let ids: Vec<&str> = loaded
-            .case
-            .stain_groups
-            .iter()
-            .map(|g| g.id.as_str())
-            .collect();
+    let scene = crate::cli::open_for_reading(case, "bloodstain analysis")?;
+    let c = scene.case();
+    let Some(g) = c.stain_groups.iter().find(|g| g.id == group) else {
+        let ids: Vec<&str> = c.stain_groups.iter().map(|g| g.id.as_str()).collect();
         return Err(UsageError(format!(
             "no stain group {group:?} in {} (it has: {})",
-            loaded.file.display(),
+            case.display(),
             if ids.is_empty() {
                 "none".into()
             } else {
@@ -34,22 +28,18 @@ pub fn run_bloodstain(case: &Path, group: &str, json_out: bool) -> Result<()> {
     };
     // The models place stains without a height and give the floor's normal; stains with both
     // stated need none.
-    let site = Site::open(&loaded);
-    for w in &site.warnings {
-        eprintln!("warning: {w}");
-    }
+    let site = scene.site();
     let surface = (!site.surface.is_empty()).then_some(&site.surface);
-    let a = area_of_origin(&loaded.case, surface, g).map_err(anyhow::Error::msg)?;
+    let a = area_of_origin(c, surface, g).map_err(anyhow::Error::msg)?;
     if json_out {
         let mut v = serde_json::to_value(&a)?;
         v["title"] = json!(g.title);
         v["conventions"] = json!(
             "enu in case metres (east, north, up); impact angle asin(width/length); origin_height_m along plane_normal from the convergence; uncertainty one standard deviation"
         );
-        if loaded.case.origin.is_some() {
+        if c.origin.is_some() {
             let p = a.origin;
-            let g = loaded
-                .case
+            let g = c
                 .frame()
                 .enu_to_geodetic(locus_core::geo::geodesy::Enu::new(p[0], p[1], p[2]));
             v["origin_geodetic"] =

@@ -684,6 +684,24 @@ fn refuse_bundled_demo(case: &Path) -> Result<()> {
 }
 
 /// Opens a case read-only for an export, its warnings on stderr.
+/// Opens a case folder read-only, or a sealed package (verified and unpacked), for an
+/// analysis that only reads; warnings (a seal that does not hold) on stderr.
+fn open_for_reading(path: &Path, what: &str) -> Result<CaseScene> {
+    if crate::case_scene::is_package(path) {
+        let scene = CaseScene::open_package(
+            path,
+            what,
+            &locus_core::progress::Progress::default(),
+            crate::case_scene::SurfaceIndex::Now,
+        )?;
+        for w in &scene.site().warnings {
+            eprintln!("warning: {w}");
+        }
+        return Ok(scene);
+    }
+    open_scene(path, what)
+}
+
 fn open_scene(case: &Path, what: &str) -> Result<CaseScene> {
     let scene = CaseScene::open_read_only(case, what)?;
     for w in &scene.site().warnings {

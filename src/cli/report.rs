@@ -55,6 +55,7 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
     let audit_head = audit_head(&scene);
     let tz = scene.tz();
     let case = scene.case().clone();
+    let analyses = locus_core::analysis::CaseAnalyses::of(&case, &scene.site().surface);
     let mut images = Vec::new();
     let render_started = Instant::now();
     let mut matched_photos = Vec::new();
@@ -67,6 +68,7 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
                     number: k + 1,
                     caption: String::new(),
                     time_text: String::new(),
+                    section_text: String::new(),
                     width,
                     height,
                     rgba,
@@ -99,6 +101,7 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
                         },
                         None => format!("clock as left: {}", format_local(shot.now, tz)),
                     },
+                    section_text: shot.section.map(|s| s.describe()).unwrap_or_default(),
                     width,
                     height,
                     rgba,
@@ -120,6 +123,7 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
         audit_head,
         source_note: Some(source_note),
         matched_photos,
+        analyses,
     };
     let pdf =
         locus_core::report::write_pdf(&input).map_err(|e| anyhow!("writing the report: {e}"))?;

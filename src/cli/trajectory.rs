@@ -5,24 +5,18 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use locus_core::analysis::trajectory::{RANGE_M, analyse};
-use locus_core::case::file::load_case;
-use locus_core::site::Site;
 use serde_json::json;
 
 use crate::cli::UsageError;
 
 pub fn run_trajectory(case: &Path, id: &str, json_out: bool) -> Result<()> {
-    let loaded = load_case(case)?;
-    let Some(t) = loaded.case.trajectories.iter().find(|t| t.id == id) else {
-        let ids: Vec<&str> = loaded
-            .case
-            .trajectories
-            .iter()
-            .map(|t| t.id.as_str())
-            .collect();
+    let scene = crate::cli::open_for_reading(case, "trajectory analysis")?;
+    let c = scene.case();
+    let Some(t) = c.trajectories.iter().find(|t| t.id == id) else {
+        let ids: Vec<&str> = c.trajectories.iter().map(|t| t.id.as_str()).collect();
         return Err(UsageError(format!(
             "no trajectory {id:?} in {} (it has: {})",
-            loaded.file.display(),
+            case.display(),
             if ids.is_empty() {
                 "none".into()
             } else {
@@ -31,17 +25,14 @@ pub fn run_trajectory(case: &Path, id: &str, json_out: bool) -> Result<()> {
         ))
         .into());
     };
-    let site = Site::open(&loaded);
-    for w in &site.warnings {
-        eprintln!("warning: {w}");
-    }
+    let site = scene.site();
     if site.surface.is_empty() {
         bail!(
             "the case has no readable model for the trajectory to meet: {}",
-            loaded.file.display()
+            case.display()
         );
     }
-    let a = analyse(t, &loaded.case, &site.surface).map_err(anyhow::Error::msg)?;
+    let a = analyse(t, c, &site.surface).map_err(anyhow::Error::msg)?;
     let (origin, az, el, u, az_u) = (
         a.origin,
         a.azimuth_deg,
@@ -50,7 +41,7 @@ pub fn run_trajectory(case: &Path, id: &str, json_out: bool) -> Result<()> {
         a.azimuth_uncertainty_deg,
     );
     let (hits, firing) = (&a.hits, &a.firing);
-    let frame = loaded.case.origin.as_ref().map(|_| loaded.case.frame());
+    let frame = c.origin.as_ref().map(|_| c.frame());
     let report = json!({
         "id": t.id,
         "title": t.title,

@@ -9,8 +9,8 @@
 //! uncertainty; a group that cannot be solved says why at its first stain.
 
 use bevy_egui::egui;
-use locus_core::analysis::bloodstain::{AreaOfOrigin, area_of_origin, enu};
-use locus_core::analysis::trajectory::{TrajectoryAnalysis, analyse};
+use locus_core::analysis::bloodstain::enu;
+use locus_core::analysis::trajectory::TrajectoryAnalysis;
 use locus_core::geo::geodesy::Enu;
 
 use crate::case_scene::CaseScene;
@@ -24,36 +24,15 @@ const ORIGIN: egui::Color32 = egui::Color32::from_rgb(255, 230, 240);
 const OPEN_M: f64 = 3.0;
 
 /// What is drawn, computed once per change of the case (the ray casts are not per frame).
-#[derive(Default)]
-pub struct Analyses {
-    pub trajectories: Vec<(String, Result<TrajectoryAnalysis, String>)>,
-    pub groups: Vec<(String, Result<AreaOfOrigin, String>)>,
-}
+pub type Analyses = locus_core::analysis::CaseAnalyses;
 
-impl Analyses {
-    pub fn of(scene: &CaseScene) -> Analyses {
-        let case = scene.case();
-        let site = scene.site();
-        if !site.surface_ready {
-            return Analyses::default();
-        }
-        let surface = &site.surface;
-        Analyses {
-            trajectories: case
-                .trajectories
-                .iter()
-                .map(|t| (t.id.clone(), analyse(t, case, surface)))
-                .collect(),
-            groups: case
-                .stain_groups
-                .iter()
-                .map(|g| {
-                    let s = (!surface.is_empty()).then_some(surface);
-                    (g.id.clone(), area_of_origin(case, s, g))
-                })
-                .collect(),
-        }
+/// The analyses of the open case; none while the surface index is being built.
+pub fn analyses_of(scene: &CaseScene) -> Analyses {
+    let site = scene.site();
+    if !site.surface_ready {
+        return Analyses::default();
     }
+    Analyses::of(scene.case(), &site.surface)
 }
 
 /// A unit vector perpendicular to `d`, and one perpendicular to both.
@@ -145,7 +124,9 @@ pub fn draw(
             }
         };
         let behind = a.behind.map_or(-OPEN_M, |(_, d)| d);
-        let ahead = a.ahead.map_or(a.second_at_m + OPEN_M, |(_, d)| d);
+        let ahead = a
+            .ahead
+            .map_or(a.second_at_m + OPEN_M, |(_, d)| d.max(a.second_at_m));
         // The cone of the angular uncertainty, opening both ways from the first point.
         if t.angular_uncertainty_deg > 0.0 {
             let (u, v) = perpendiculars(a.dir);
@@ -231,7 +212,7 @@ pub fn draw(
             ROD,
         );
     }
-    for (id, result) in &analyses.groups {
+    for (id, result) in &analyses.stain_groups {
         let a = match result {
             Ok(a) => a,
             Err(e) => {

@@ -43,7 +43,7 @@ fn overlay_system(
     // Trajectories and stain groups are worked out again only when the case changed.
     let key = (scene.revision(), scene.site().surface_ready);
     if scene.is_changed() || analyses.as_ref().is_none_or(|(k, _)| *k != key) {
-        *analyses = Some((key, crate::view::analyses::Analyses::of(&scene)));
+        *analyses = Some((key, crate::view::analyses::analyses_of(&scene)));
     }
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, cam_tf, projection, orbit)) = camera.single() else {

@@ -140,6 +140,7 @@ fn step(number: usize, caption: &str, w: u32, h: u32) -> StepImage {
         number,
         caption: caption.to_string(),
         time_text: "2025-06-14 12:02 CEST (UTC+02:00)".to_string(),
+        section_text: String::new(),
         width: w,
         height: h,
         rgba,
@@ -189,6 +190,7 @@ fn input(case: &Case) -> ReportInput<'_> {
         audit_head: Some(sha("audit head")),
         source_note: Some("case folder".into()),
         matched_photos: vec![],
+        analyses: Default::default(),
     }
 }
 
@@ -317,6 +319,7 @@ fn demo_case_report_timing() {
         audit_head: case.audit_head.clone(),
         source_note: Some("case folder".into()),
         matched_photos: vec![],
+        analyses: Default::default(),
     };
     let t = Instant::now();
     let pdf = write_pdf(&input).expect("demo report");

@@ -169,7 +169,7 @@ pub struct TrajectoryAnalysis {
     pub second_at_m: f64,
     /// Every meeting with the model, both ways, with its signed distance.
     pub hits: Vec<(Enu, f64)>,
-    /// Where the line first meets the model behind the first point and beyond the second.
+    /// Where the line first meets the model behind the first point and ahead of it.
     pub behind: Option<(Enu, f64)>,
     pub ahead: Option<(Enu, f64)>,
     pub firing: Option<FiringRegion>,
@@ -225,13 +225,10 @@ pub fn analyse(
         _ => 0.0,
     };
     let hits = intersections(surface, origin, dir, RANGE_M, MAX_HITS);
-    // Holes the points sit in are not where the line ends.
+    // The first meetings either way; the surface the first point sits in is not one.
     let margin = 0.02;
     let behind = hits.iter().rev().find(|(_, d)| *d < -margin).copied();
-    let ahead = hits
-        .iter()
-        .find(|(_, d)| *d > second_at_m + margin)
-        .copied();
+    let ahead = hits.iter().find(|(_, d)| *d > margin).copied();
     let firing = firing_region(t, case, surface, origin, dir);
     Ok(TrajectoryAnalysis {
         origin,

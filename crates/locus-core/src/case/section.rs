@@ -81,6 +81,30 @@ impl Section {
             && self.vertical_plane.is_none_or(|v| v.beyond(p) <= 0.0)
     }
 
+    /// In words, for captions and the report ("everything above 1.90 m cut away; …"); empty
+    /// when nothing is cut.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(h) = self.cut_above_m {
+            parts.push(format!(
+                "everything above {h:.2} m (up, case frame) cut away"
+            ));
+        }
+        if let Some([a, b]) = self.clip_box {
+            parts.push(format!(
+                "only the box from E {:.2} N {:.2} U {:.2} to E {:.2} N {:.2} U {:.2} m kept",
+                a.east_m, a.north_m, a.up_m, b.east_m, b.north_m, b.up_m
+            ));
+        }
+        if let Some(v) = self.vertical_plane {
+            parts.push(format!(
+                "a vertical section through E {:.2} N {:.2} m, everything towards {:.0}° beyond it cut away",
+                v.east_m, v.north_m, v.azimuth_deg
+            ));
+        }
+        parts.join("; ")
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         let finite = self.cut_above_m.is_none_or(f64::is_finite)
             && self.clip_box.is_none_or(|b| {

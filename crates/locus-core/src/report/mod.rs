@@ -33,7 +33,8 @@ use crate::time::parse_time_zone;
 use layout::Writer;
 use method::method_section;
 use sections::{
-    evidence_section, matched_photos_section, measurement_section, storyline_section, title_page,
+    analyses_section, evidence_section, matched_photos_section, measurement_section,
+    storyline_section, title_page,
 };
 
 /// One storyline step as rendered for the report.
@@ -44,6 +45,8 @@ pub struct StepImage {
     pub caption: String,
     /// The step's time as shown in the app (zone and precision included).
     pub time_text: String,
+    /// The section it is seen with, in words (`Section::describe`); empty: none.
+    pub section_text: String,
     pub width: u32,
     pub height: u32,
     /// RGBA8, sRGB, row-major, `width * height * 4` bytes. Alpha is composited over white.
@@ -84,6 +87,8 @@ pub struct ReportInput<'a> {
     /// Photos whose camera was solved by matching them to the model, each beside the view
     /// through that camera.
     pub matched_photos: Vec<MatchedPhoto>,
+    /// The case's trajectories and stain groups as worked out against the models now.
+    pub analyses: crate::analysis::CaseAnalyses,
 }
 
 /// A photo matched to the model (camera matching) and the view rendered through its solved
@@ -148,6 +153,7 @@ fn build(input: &ReportInput) -> Result<Built, ReportError> {
     title_page(&mut w, input, tz);
     evidence_section(&mut w, case, tz);
     measurement_section(&mut w, case, tz);
+    analyses_section(&mut w, input);
     storyline_section(&mut w, input)?;
     matched_photos_section(&mut w, input)?;
     method_section(&mut w, input, tz);
@@ -201,6 +207,7 @@ mod tests {
             audit_head: None,
             source_note: None,
             matched_photos: vec![],
+            analyses: Default::default(),
         }
     }
 
@@ -235,6 +242,7 @@ mod tests {
             number: 1,
             caption: "x".into(),
             time_text: String::new(),
+            section_text: String::new(),
             width: 4,
             height: 4,
             rgba: vec![0; 10],

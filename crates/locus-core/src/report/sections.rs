@@ -589,6 +589,259 @@ pub(super) fn measurement_section(w: &mut Writer, case: &Case, tz: Tz) {
     w.table(&cols, &rows);
 }
 
+/// Bullet trajectories and bloodstain areas of origin, as worked out against the models when
+/// the report was made, every value with its uncertainty and the model's limits stated.
+pub(super) fn analyses_section(w: &mut Writer, input: &ReportInput) {
+    let case = input.case;
+    let a = &input.analyses;
+    if a.trajectories.is_empty() && a.stain_groups.is_empty() {
+        return;
+    }
+    w.heading(H2, "Bullet trajectories");
+    if a.trajectories.is_empty() {
+        w.para(BODY, "The case has no trajectories.");
+    } else {
+        w.para(
+            SMALL,
+            "Each line through its two points (or from one point along the measured direction), \
+             extended both ways to where it meets the models. Azimuth is clockwise from north, \
+             elevation up positive, in the direction of travel; the uncertainty is the stated \
+             half-angle of the cone the direction is known within. The probable firing position \
+             is where the line behind the first point runs at shooter height above the floor.",
+        );
+        let cols = [
+            Col {
+                title: "ID",
+                width: 40.0,
+            },
+            Col {
+                title: "Trajectory",
+                width: 150.0,
+            },
+            Col {
+                title: "Direction",
+                width: 110.0,
+            },
+            Col {
+                title: "Meets the model / firing position",
+                width: CONTENT_W - 40.0 - 150.0 - 110.0,
+            },
+        ];
+        let rows: Vec<Row> = a
+            .trajectories
+            .iter()
+            .map(|(id, r)| {
+                let t = case.trajectories.iter().find(|t| t.id == *id);
+                let mut what = vec![(CELL, t.map(|t| t.title.clone()).unwrap_or_default())];
+                if let Some(t) = t {
+                    match (&t.through, &t.from) {
+                        (Some([p, q]), _) => what.push((
+                            NOTE,
+                            format!("through {} and {}", location(p), location(q)),
+                        )),
+                        (_, Some(p)) => what.push((
+                            NOTE,
+                            format!("from {} along a measured direction", location(p)),
+                        )),
+                        _ => {}
+                    }
+                }
+                let (direction, result) = match r {
+                    Err(e) => (vec![(CELL, "—".to_string())], vec![(CELL, e.clone())]),
+                    Ok(x) => {
+                        let direction = vec![
+                            (
+                                CELL_B,
+                                format!(
+                                    "azimuth {:.1}° ± {:.1}°",
+                                    x.azimuth_deg, x.azimuth_uncertainty_deg
+                                ),
+                            ),
+                            (
+                                CELL_B,
+                                format!(
+                                    "elevation {:+.1}° ± {:.1}°",
+                                    x.elevation_deg, x.elevation_uncertainty_deg
+                                ),
+                            ),
+                        ];
+                        let tr = t.expect("analysed from the case");
+                        let mut result = vec![];
+                        for (label, hit) in [("behind", x.behind), ("ahead", x.ahead)] {
+                            result.push((
+                                CELL,
+                                match hit {
+                                    Some((p, d)) => format!(
+                                        "{label}: {} at {} along (± {})",
+                                        enu(&p),
+                                        metres(d),
+                                        metres(x.radius_at(d, tr))
+                                    ),
+                                    None => format!("{label}: meets no model"),
+                                },
+                            ));
+                        }
+                        result.push(match &x.firing {
+                            Some(f) => (
+                                CELL_B,
+                                format!(
+                                    "firing position: {} to {} behind the first point, {}–{} above {} (± {} at the far end)",
+                                    metres(-f.near_distance_m),
+                                    metres(-f.far_distance_m),
+                                    metres(f.band_m[0]),
+                                    metres(f.band_m[1]),
+                                    f.floor,
+                                    metres(f.far_radius_m)
+                                ),
+                            ),
+                            None => (
+                                CELL,
+                                "the line behind never runs at shooter height".to_string(),
+                            ),
+                        });
+                        (direction, result)
+                    }
+                };
+                Row {
+                    cells: vec![vec![(MONO, id.clone())], what, direction, result],
+                    detail: vec![],
+                }
+            })
+            .collect();
+        w.table(&cols, &rows);
+    }
+
+    w.heading(H2, "Bloodstain areas of origin");
+    if a.stain_groups.is_empty() {
+        w.para(BODY, "The case has no stain groups.");
+        return;
+    }
+    for (id, r) in &a.stain_groups {
+        let g = case.stain_groups.iter().find(|g| g.id == *id);
+        let title = g.map(|g| g.title.as_str()).unwrap_or_default();
+        w.need(H2.lead() + 4.0 * BODY.lead());
+        w.para(CELL_B, &format!("{id}  {title}"));
+        let x = match r {
+            Ok(x) => x,
+            Err(e) => {
+                w.para(BODY, &format!("Not computed: {e}"));
+                continue;
+            }
+        };
+        let c = enu(&crate::analysis::bloodstain::enu(x.convergence));
+        let o = enu(&crate::analysis::bloodstain::enu(x.origin));
+        w.para(
+            BODY,
+            &format!(
+                "Area of convergence {c} (1σ {} × {}); area of origin {o}, {} from the surface (1σ {}). {}",
+                metres(x.uncertainty.convergence_sd_m[0]),
+                metres(x.uncertainty.convergence_sd_m[1]),
+                metres(x.origin_height_m),
+                metres(x.uncertainty.height_sd_m),
+                match x.method {
+                    crate::analysis::bloodstain::Method::Plane => {
+                        "Convergence by least squares in the stains' surface plane, height from the impact angles."
+                    }
+                    crate::analysis::bloodstain::Method::Lines3d => {
+                        "The stains are on more than one surface: the origin is the point nearest to all their back-projected lines."
+                    }
+                }
+            ),
+        );
+        let cols = [
+            Col {
+                title: "Stain",
+                width: 60.0,
+            },
+            Col {
+                title: "Surface",
+                width: 55.0,
+            },
+            Col {
+                title: "Width × length",
+                width: 90.0,
+            },
+            Col {
+                title: "Impact angle",
+                width: 70.0,
+            },
+            Col {
+                title: "Direction",
+                width: 60.0,
+            },
+            Col {
+                title: "Origin from its surface / residual",
+                width: CONTENT_W - 60.0 - 55.0 - 90.0 - 70.0 - 60.0,
+            },
+        ];
+        let rows: Vec<Row> = x
+            .stains
+            .iter()
+            .map(|s| {
+                let st = case
+                    .evidence
+                    .iter()
+                    .find(|i| i.id == s.item)
+                    .and_then(|i| i.stain.as_ref());
+                let kind = match s.surface {
+                    crate::analysis::bloodstain::SurfaceKind::Floor => "floor",
+                    crate::analysis::bloodstain::SurfaceKind::Wall => "wall",
+                    crate::analysis::bloodstain::SurfaceKind::Ceiling => "ceiling",
+                };
+                Row {
+                    cells: vec![
+                        vec![(MONO, s.item.clone())],
+                        vec![(CELL, kind.to_string())],
+                        vec![(
+                            CELL,
+                            st.map(|st| format!("{:.1} × {:.1} mm", st.width_mm, st.length_mm))
+                                .unwrap_or_default(),
+                        )],
+                        vec![(CELL, format!("{:.1}°", s.impact_angle_deg))],
+                        vec![(
+                            CELL,
+                            st.map(|st| format!("{:.0}°", st.direction_deg))
+                                .unwrap_or_default(),
+                        )],
+                        vec![(
+                            CELL,
+                            format!(
+                                "{}; {} off its line",
+                                metres(s.height_m),
+                                metres(s.residual_m)
+                            ),
+                        )],
+                    ],
+                    detail: vec![],
+                }
+            })
+            .collect();
+        w.table(&cols, &rows);
+        for n in &x.notes {
+            w.para(NOTE, n);
+        }
+        w.gap(6.0);
+    }
+}
+
+/// A location as the report writes positions.
+fn location(l: &Location) -> String {
+    match l {
+        Location::Enu {
+            east_m,
+            north_m,
+            up_m,
+        } => match up_m {
+            Some(u) => enu(&Enu::new(*east_m, *north_m, *u)),
+            None => format!("E {east_m:.2} m, N {north_m:.2} m (on the surface)"),
+        },
+        Location::Geodetic {
+            lat_deg, lon_deg, ..
+        } => format!("{lat_deg:.6}°, {lon_deg:.6}°"),
+        Location::Unknown => "an unknown place".into(),
+    }
+}
+
 pub(super) fn storyline_section(w: &mut Writer, input: &ReportInput) -> Result<(), ReportError> {
     w.new_page();
     w.heading(H1, "3  Storyline");
@@ -615,6 +868,12 @@ pub(super) fn storyline_section(w: &mut Writer, input: &ReportInput) -> Result<(
         }
         if !step.time_text.is_empty() {
             w.para(SMALL, &format!("Time: {}", step.time_text));
+        }
+        if !step.section_text.is_empty() {
+            w.para(
+                SMALL,
+                &format!("Seen with a section: {}.", step.section_text),
+            );
         }
         w.image(step)?;
         w.para(
