@@ -80,6 +80,35 @@ pub fn evidence_list_ui(
                         }
                     }
                 });
+            if filter
+                .level
+                .as_deref()
+                .is_some_and(|l| case.level(l).is_none())
+            {
+                // Another case, or the level was renamed or removed.
+                actions.push(UiAction::SetLevelFilter(None));
+            }
+            if !case.levels.is_empty() {
+                ui.horizontal(|ui| {
+                    ui.label("Level");
+                    let mut level = filter.level.clone();
+                    egui::ComboBox::from_id_salt("level_filter")
+                        .selected_text(level.as_deref().unwrap_or("all"))
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut level, None, "all");
+                            for l in &case.levels {
+                                ui.selectable_value(&mut level, Some(l.name.clone()), &l.name);
+                            }
+                        })
+                        .response
+                        .on_hover_text(
+                            "Only the items of one storey, everything above its ceiling cut away",
+                        );
+                    if level != filter.level {
+                        actions.push(UiAction::SetLevelFilter(level));
+                    }
+                });
+            }
             ui.separator();
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
@@ -92,9 +121,7 @@ pub fn evidence_list_ui(
                             item.description.as_str(),
                         ];
                         fields.extend(item.tags.iter().map(String::as_str));
-                        if !filter.shows(item.category)
-                            || !matches_text(&state.filter_text, &fields)
-                        {
+                        if !filter.shows_item(item) || !matches_text(&state.filter_text, &fields) {
                             continue;
                         }
                         shown += 1;

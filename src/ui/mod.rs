@@ -7,6 +7,7 @@
 //! loading) and `view::overlay` (draws after the panels, in the space they leave) refer to it.
 
 pub mod add_media;
+mod analyses;
 pub mod attach;
 pub(crate) mod camera_match;
 mod case_settings;
@@ -81,6 +82,8 @@ pub enum UiAction {
     SetPointStyle(crate::view::points::PointStyle),
     /// The categories hidden by the evidence list's filter.
     SetHiddenCategories(Vec<locus_core::case::Category>),
+    /// Only the items of one level, and everything above its ceiling cut away; None: all.
+    SetLevelFilter(Option<String>),
     /// The category the Place tool gives new items.
     SetPlaceCategory(locus_core::case::Category),
     /// The observer's eye height for the line-of-sight tool, metres.
@@ -133,6 +136,7 @@ pub struct UiState {
     /// The start screen (always shown while no case is open).
     pub show_start: bool,
     pub case_settings: Option<case_settings::CaseSettingsForm>,
+    pub analyses: analyses::AnalysesEditor,
 }
 
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
@@ -342,7 +346,7 @@ fn panels_system(
     {
         actions.push(UiAction::Edit(EditCommand::apply(edit)));
     }
-    let selected_ids = selection
+    let selected_ids: Vec<String> = selection
         .selected
         .iter()
         .chain(&selection.also)
@@ -352,6 +356,13 @@ fn panels_system(
             Target::Measurement(_) | Target::Sight(_) => None,
         })
         .collect();
+    analyses::analyses_window(
+        ctx,
+        &scene,
+        &mut ui_state.analyses,
+        &selected_ids,
+        &mut actions,
+    );
     let view_now = storyline::ViewNow {
         pose: story.pose(&scene),
         through: story
@@ -564,6 +575,16 @@ fn apply_ui_actions(
             UiAction::SetViewSettings(s) => *view.settings = s,
             UiAction::SetPointStyle(s) => *view.points = s,
             UiAction::SetHiddenCategories(hidden) => view.filter.hidden = hidden,
+            UiAction::SetLevelFilter(level) => {
+                if let Some(scene) = &scene
+                    && let Some(l) = level.as_deref().and_then(|l| scene.case().level(l))
+                {
+                    let mut section = *scene.section();
+                    section.cut_above_m = Some(l.ceiling_m);
+                    view.section.0 = Some(section);
+                }
+                view.filter.level = level;
+            }
             UiAction::SetPlaceCategory(c) => tools.place_category = c,
             UiAction::SetEyeHeight(m) => tools.eye_height_m = m,
         }

@@ -143,6 +143,13 @@ pub fn top_bar_ui(
                 state.show_import = true;
             }
             if ui
+                .selectable_label(state.analyses.open, "🎯 Analyses")
+                .on_hover_text("Levels, bullet trajectories and bloodstain areas of origin")
+                .clicked()
+            {
+                state.analyses.open = !state.analyses.open;
+            }
+            if ui
                 .selectable_label(state.storyline.open, "🎬 Storyline")
                 .on_hover_text("The steps of the presentation: add, order, edit, preview")
                 .clicked()

@@ -76,11 +76,22 @@ impl Selection {
 #[derive(Resource, Default, Debug, Clone, PartialEq)]
 pub struct CategoryFilter {
     pub hidden: Vec<Category>,
+    /// Only the items of this level (a name from the case's levels); None: every item.
+    pub level: Option<String>,
 }
 
 impl CategoryFilter {
     pub fn shows(&self, c: Category) -> bool {
         !self.hidden.contains(&c)
+    }
+
+    /// Whether an item passes the category and level filters.
+    pub fn shows_item(&self, item: &locus_core::case::EvidenceItem) -> bool {
+        self.shows(item.category)
+            && self
+                .level
+                .as_ref()
+                .is_none_or(|l| item.level.as_ref() == Some(l))
     }
 }
 
@@ -545,7 +556,11 @@ fn update_markers(
             Target::Measurement(_) | Target::Sight(_) => None,
         }
         .unwrap_or_default();
-        let opacity = if filter.shows(marker.category) && story.shows(case, id, marker.category) {
+        let passes = match marker.target {
+            Target::Item(i) => case.evidence.get(i).is_some_and(|x| filter.shows_item(x)),
+            _ => filter.shows(marker.category) && filter.level.is_none(),
+        };
+        let opacity = if passes && story.shows(case, id, marker.category) {
             opacity
         } else {
             0.0

@@ -250,3 +250,110 @@ fn the_hemospat_sample_report() {
     assert!(a.stains.iter().all(|s| s.distance_to_convergence_m > 0.0));
     assert!(a.origin[2] < 1.45, "below the stains");
 }
+
+/// Stain groups, trajectories and levels are audited, undoable edits; a stain a group needs
+/// cannot be deleted from under it; the audit log replays them.
+#[test]
+fn groups_trajectories_and_levels_are_audited_undoable_edits() {
+    use locus_core::analysis::bloodstain::StainGroup;
+    use locus_core::analysis::trajectory::Trajectory;
+    use locus_core::case::edit::Edit;
+    use locus_core::case::session::Session;
+    use locus_core::case::{Level, Location};
+
+    let dir = tempfile::tempdir().unwrap();
+    let origin = [0.0, 0.0, 1.0];
+    let up = [0.0, 0.0, 1.0];
+    let mut case = case_of(&[
+        thrown(origin, [1.0, 0.0, 0.0], up, true),
+        thrown(origin, [0.0, 1.0, 0.0], up, true),
+        thrown(origin, [-1.0, 0.5, 0.0], up, true),
+    ]);
+    case.stain_groups.clear();
+    std::fs::write(
+        dir.path().join("case.json"),
+        serde_json::to_string_pretty(&case).unwrap(),
+    )
+    .unwrap();
+    let (mut s, _) = Session::open(dir.path(), "alice").unwrap();
+    let group = StainGroup {
+        id: "BSG1".into(),
+        title: "three".into(),
+        description: String::new(),
+        items: vec!["S1".into(), "S2".into(), "S3".into()],
+    };
+    s.apply(Edit::AddStainGroup {
+        index: 0,
+        group: group.clone(),
+    })
+    .unwrap();
+    let at = |e: f64, n: f64, u: f64| Location::Enu {
+        east_m: e,
+        north_m: n,
+        up_m: Some(u),
+    };
+    let t = Trajectory {
+        id: "T1".into(),
+        title: "through".into(),
+        description: String::new(),
+        through: Some([at(0.0, 0.0, 1.0), at(1.0, 0.0, 1.2)]),
+        from: None,
+        azimuth_deg: None,
+        elevation_deg: None,
+        angular_uncertainty_deg: 2.0,
+        level: None,
+        shooter_heights_m: None,
+    };
+    s.apply(Edit::AddTrajectory {
+        index: 0,
+        trajectory: Box::new(t.clone()),
+    })
+    .unwrap();
+    let mut wider = t.clone();
+    wider.angular_uncertainty_deg = 4.0;
+    s.apply(Edit::ReplaceTrajectory {
+        before: Box::new(t.clone()),
+        after: Box::new(wider.clone()),
+    })
+    .unwrap();
+    let levels = vec![Level {
+        name: "Ground floor".into(),
+        floor_m: 0.0,
+        ceiling_m: 2.7,
+    }];
+    s.apply(Edit::SetLevels {
+        before: vec![],
+        after: levels.clone(),
+    })
+    .unwrap();
+    // A stain the group needs cannot be deleted: the edit is refused and names why.
+    let s1 = s.case().evidence[0].clone();
+    let e = s
+        .apply(Edit::RemoveItem {
+            index: 0,
+            item: Box::new(s1),
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("stain_groups[0]"), "{e}");
+    assert_eq!(s.case().evidence.len(), 3);
+    s.save().unwrap();
+    assert_eq!(s.undo().unwrap().unwrap(), "set the levels to Ground floor");
+    assert!(s.case().levels.is_empty());
+    assert_eq!(s.undo().unwrap().unwrap(), "edit trajectory T1");
+    assert_eq!(s.case().trajectories[0], t);
+    s.save().unwrap();
+    drop(s);
+    // Reopened: the saved state, and the log's entries describe each edit.
+    let (s, _) = Session::open(dir.path(), "bob").unwrap();
+    assert_eq!(s.case().stain_groups, vec![group]);
+    assert_eq!(s.case().trajectories, vec![t]);
+    let log = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    for what in [
+        "add stain group BSG1",
+        "add trajectory T1",
+        "edit trajectory T1",
+        "set the levels to Ground floor",
+    ] {
+        assert!(log.contains(what), "{what} not in the log");
+    }
+}
