@@ -43,6 +43,9 @@ pub struct RenderRequest {
     pub project: Vec<String>,
     /// Model faces seen from behind are not drawn (`render --cull-back-faces`).
     pub cull_back_faces: bool,
+    /// Labels of markers behind the model are left out, not dimmed
+    /// (`render --hide-labels-behind`).
+    pub hide_labels_behind: bool,
 }
 
 pub struct RenderResult {
@@ -245,11 +248,12 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
         .resource_mut::<crate::view::cones::ProjectedPhotos>()
         .items
         .extend(request.project.iter().cloned());
-    offscreen
-        .app
-        .world_mut()
-        .resource_mut::<crate::view::scene::ViewSettings>()
-        .cull_back_faces = request.cull_back_faces;
+    {
+        let world = offscreen.app.world_mut();
+        let mut settings = world.resource_mut::<crate::view::scene::ViewSettings>();
+        settings.cull_back_faces = request.cull_back_faces;
+        settings.hide_labels_behind = request.hide_labels_behind;
+    }
     let rgba = offscreen.shoot(&shot)?;
     let report = describe(&mut offscreen.app, &request, shot.now);
     Ok(RenderResult { rgba, report })

@@ -243,3 +243,92 @@ fn a_cut_shows_the_floor_and_hides_the_ceiling() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--clip-box"));
 }
+
+/// Labels of markers behind the model: dimmed by default, left out on request, and full again
+/// once a section cuts away what hid them. The item stands on the floor under the ceiling.
+#[test]
+fn labels_behind_the_ceiling_are_dimmed_or_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = room_case(&dir.path().join("case"));
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case.join("case.json")).unwrap()).unwrap();
+    v["evidence"] = json!([{"id": "X1", "title": "Casing under the ceiling", "category": "casing",
+        "position": {"location": {"frame": "enu", "east_m": 1.0, "north_m": 1.0, "up_m": 0.0}}}]);
+    std::fs::write(case.join("case.json"), v.to_string()).unwrap();
+    let render = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let run = locus()
+            .arg("render")
+            .arg(&case)
+            .args(["--bookmark", "Above", "--size", "480x360"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        (run, out)
+    };
+    let (run, dimmed) = render("dimmed.png", &[]);
+    if skip_without_vulkan(&run) {
+        return;
+    }
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (_, hidden) = render("hidden.png", &["--hide-labels-behind"]);
+    let (_, cut) = render("cut.png", &["--cut-above", "2.0"]);
+    let (_, cut_hidden) = render(
+        "cut_hidden.png",
+        &["--cut-above", "2.0", "--hide-labels-behind"],
+    );
+    let img = |p: &std::path::Path| image::open(p).unwrap().to_rgb8();
+    let differing = |a: &image::RgbImage, b: &image::RgbImage| {
+        a.pixels()
+            .zip(b.pixels())
+            .filter(|(p, q)| p.0.iter().zip(q.0).any(|(x, y)| x.abs_diff(y) > 24))
+            .count()
+    };
+    if let Some(keep) = std::env::var_os("LOCUS_KEEP_RENDERS") {
+        for p in [&dimmed, &hidden, &cut] {
+            std::fs::copy(p, std::path::Path::new(&keep).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let (dimmed, hidden, cut, cut_hidden) =
+        (img(&dimmed), img(&hidden), img(&cut), img(&cut_hidden));
+    let label_faint = differing(&dimmed, &hidden);
+    // The dimmed label's box is translucent: over the pixels it changes, it darkens the ceiling
+    // by a third or less (a label in view is drawn on a box twice as dark).
+    let lum = |p: &image::Rgb<u8>| {
+        0.2126 * p.0[0] as f64 + 0.7152 * p.0[1] as f64 + 0.0722 * p.0[2] as f64
+    };
+    let (mut drop, mut n) = (0.0, 0);
+    for (a, b) in dimmed.pixels().zip(hidden.pixels()) {
+        if a.0.iter().zip(b.0).any(|(x, y)| x.abs_diff(y) > 24) {
+            drop += (lum(b) - lum(a)) / lum(b).max(1.0);
+            n += 1;
+        }
+    }
+    let drop = drop / n.max(1) as f64;
+    // The marker itself is in view only once the ceiling is cut: its orange head.
+    let orange = |a: &image::RgbImage| {
+        a.pixels()
+            .filter(|p| p.0[0] > 200 && (120..200).contains(&p.0[1]) && p.0[2] < 80)
+            .count()
+    };
+    eprintln!(
+        "behind the ceiling: the dimmed label changes {label_faint} pixels, darkening them by {:.0} % on average; the marker's orange: {} behind, {} in view",
+        drop * 100.0,
+        orange(&dimmed),
+        orange(&cut)
+    );
+    assert!(label_faint > 100, "the dimmed label is drawn");
+    assert!(drop < 0.4, "the dimmed label is faint: {drop}");
+    assert!(
+        orange(&cut) > orange(&dimmed) + 20,
+        "the marker is in view once cut"
+    );
+    // Once the ceiling is cut away nothing hides it, so hiding labels behind changes nothing.
+    assert!(differing(&cut, &cut_hidden) < 20);
+}

@@ -94,6 +94,9 @@ struct RenderArgs {
     /// Do not draw model faces seen from behind: look into a closed room through its walls.
     #[arg(long)]
     cull_back_faces: bool,
+    /// Leave out the labels of markers hidden behind the model (default: dimmed).
+    #[arg(long)]
+    hide_labels_behind: bool,
 }
 
 /// `--clip-box E1,N1,U1,E2,N2,U2` as two corners.
@@ -559,6 +562,7 @@ fn run_render(a: RenderArgs) -> Result<()> {
         through: through.as_ref().map(|t| t.0),
         project: a.project.clone(),
         cull_back_faces: a.cull_back_faces,
+        hide_labels_behind: a.hide_labels_behind,
     };
     let through_report = through.as_ref().map(|(index, photo)| {
         let item = &scene.case().evidence[*index];
