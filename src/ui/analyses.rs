@@ -39,7 +39,7 @@ pub fn analyses_window(
     ctx: &egui::Context,
     scene: &CaseScene,
     editor: &mut AnalysesEditor,
-    selected: &[String],
+    (selected, eye): (&[String], Option<locus_core::geo::geodesy::Enu>),
     actions: &mut Vec<UiAction>,
 ) {
     if !editor.open {
@@ -69,7 +69,7 @@ pub fn analyses_window(
                 ui.separator();
                 trajectories_ui(ui, scene, editor, selected, editable, actions);
                 ui.separator();
-                stains_ui(ui, scene, editor, selected, editable, actions);
+                stains_ui(ui, scene, editor, (selected, eye), editable, actions);
             });
         });
     editor.open = open;
@@ -366,7 +366,7 @@ fn stains_ui(
     ui: &mut egui::Ui,
     scene: &CaseScene,
     editor: &mut AnalysesEditor,
-    selected: &[String],
+    (selected, eye): (&[String], Option<locus_core::geo::geodesy::Enu>),
     editable: bool,
     actions: &mut Vec<UiAction>,
 ) {
@@ -403,6 +403,16 @@ fn stains_ui(
             }
             Some((_, Err(e))) => {
                 ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
+                if editable
+                    && let Some(eye) = eye
+                    && let Some(edit) = wall_normals_facing(scene, g, eye)
+                    && ui
+                        .button("Take the wall stains' normals from the model, facing this view")
+                        .on_hover_text("For stains on walls: the side of the wall you are looking at is the side the blood came from. Look at the wall from the room first.")
+                        .clicked()
+                {
+                    add(edit, actions);
+                }
             }
             None => {
                 ui.weak("waiting for the surface index…");
@@ -448,4 +458,56 @@ fn stains_ui(
             actions,
         );
     }
+}
+
+/// For the stains of `g` on a wall or ceiling without a stated normal: the model's normal at
+/// each, turned to face `eye` (the side the investigator looks from), as one edit.
+fn wall_normals_facing(
+    scene: &CaseScene,
+    g: &StainGroup,
+    eye: locus_core::geo::geodesy::Enu,
+) -> Option<Edit> {
+    let case = scene.case();
+    let site = scene.site();
+    let mut edits = Vec::new();
+    for id in &g.items {
+        let i = case.evidence.iter().position(|x| x.id == *id)?;
+        let item = &case.evidence[i];
+        let stain = item.stain.as_ref()?;
+        if stain.surface_normal.is_some() {
+            continue;
+        }
+        let p = site.layout.items.get(i)?.enu;
+        let Some(n) = site.surface.normal_near(p, 0.15) else {
+            continue;
+        };
+        if n[2].abs() >= 0.866 {
+            continue; // a floor: taken facing up without asking
+        }
+        let towards = [
+            eye.east_m - p.east_m,
+            eye.north_m - p.north_m,
+            eye.up_m - p.up_m,
+        ];
+        let sign = if n[0] * towards[0] + n[1] * towards[1] + n[2] * towards[2] < 0.0 {
+            -1.0
+        } else {
+            1.0
+        };
+        let mut after = item.clone();
+        if let Some(s) = after.stain.as_mut() {
+            s.surface_normal = Some(n.map(|c| sign * c));
+        }
+        edits.push(Edit::ReplaceItem {
+            before: Box::new(item.clone()),
+            after: Box::new(after),
+        });
+    }
+    (!edits.is_empty()).then(|| Edit::Batch {
+        label: format!(
+            "take the normals of {} wall stains facing the view",
+            edits.len()
+        ),
+        edits,
+    })
 }

@@ -360,7 +360,7 @@ fn panels_system(
         ctx,
         &scene,
         &mut ui_state.analyses,
-        &selected_ids,
+        (&selected_ids, story.pose(&scene).map(|p| p.eye)),
         &mut actions,
     );
     let view_now = storyline::ViewNow {
