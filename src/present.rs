@@ -54,6 +54,7 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<PresentCommands>()
         .init_resource::<Playback>()
         .init_resource::<crate::view::through::LookThrough>()
+        .init_resource::<crate::view::scene::SectionRequest>()
         .add_systems(
             Update,
             (presentation_keys, apply_present_commands, play_step).chain(),

@@ -42,6 +42,7 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<FlyMode>()
         .init_resource::<CameraCommands>()
         .init_resource::<LookThrough>()
+        .init_resource::<crate::view::scene::SectionRequest>()
         .add_systems(
             Update,
             (
