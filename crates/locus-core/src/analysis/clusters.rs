@@ -38,10 +38,7 @@ impl ClusterParams {
             ));
         }
         if self.min_items < 2 {
-            return Err(format!(
-                "min_items {} must be at least 2",
-                self.min_items
-            ));
+            return Err(format!("min_items {} must be at least 2", self.min_items));
         }
         Ok(())
     }
@@ -168,7 +165,11 @@ pub fn st_dbscan(case: &Case, params: ClusterParams) -> Result<Clustering, Strin
             label[j] = c;
             neighbours(j, &mut more);
             if more.len() >= params.min_items {
-                queue.extend(more.iter().copied().filter(|&m| label[m] == UNSEEN || label[m] == NOISE));
+                queue.extend(
+                    more.iter()
+                        .copied()
+                        .filter(|&m| label[m] == UNSEEN || label[m] == NOISE),
+                );
             }
         }
     }
@@ -197,9 +198,15 @@ pub fn st_dbscan(case: &Case, params: ClusterParams) -> Result<Clustering, Strin
                     .as_ref()
                     .map(|t| t.nominal())
             });
-            let (from, to) = times.fold((None, None), |(lo, hi): (Option<DateTime<Utc>>, Option<DateTime<Utc>>), (a, b)| {
-                (Some(lo.map_or(a, |l| l.min(a))), Some(hi.map_or(b, |h| h.max(b))))
-            });
+            let (from, to) = times.fold(
+                (None, None),
+                |(lo, hi): (Option<DateTime<Utc>>, Option<DateTime<Utc>>), (a, b)| {
+                    (
+                        Some(lo.map_or(a, |l| l.min(a))),
+                        Some(hi.map_or(b, |h| h.max(b))),
+                    )
+                },
+            );
             Cluster {
                 number: 0,
                 members: members

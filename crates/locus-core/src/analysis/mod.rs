@@ -5,6 +5,7 @@
 
 pub mod bloodstain;
 pub mod camera_match;
+pub mod clusters;
 pub mod derive_surface;
 pub mod measure;
 pub mod sight;

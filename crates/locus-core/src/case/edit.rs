@@ -234,6 +234,34 @@ impl Record for StainGroup {
     }
 }
 
+/// Whether a batch only appends new items (with ids not in the case nor repeated), after at
+/// most an origin set from nothing: then it cannot fail half-way, and is applied in place.
+fn appends_only(case: &Case, edits: &[Edit]) -> bool {
+    let mut ids: Option<std::collections::HashSet<&str>> = None;
+    let mut len = case.evidence.len();
+    for e in edits {
+        match e {
+            Edit::AddItem { index, item } if *index >= len => {
+                let set = ids.get_or_insert_with(|| {
+                    case.evidence
+                        .iter()
+                        .map(|i| i.id.as_str())
+                        .chain(case.measurements.iter().map(|m| m.id.as_str()))
+                        .collect()
+                });
+                if !set.insert(item.id.as_str()) {
+                    return false;
+                }
+                len += 1;
+            }
+            Edit::SetOrigin { before, .. }
+                if *before == case.origin && len == case.evidence.len() => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
 fn add<T: Record>(list: &mut Vec<T>, index: usize, record: &T) -> Result<(), EditError> {
     if list.iter().any(|r| r.id() == record.id()) {
         return Err(EditError::Duplicate {
@@ -246,7 +274,8 @@ fn add<T: Record>(list: &mut Vec<T>, index: usize, record: &T) -> Result<(), Edi
 }
 
 fn remove<T: Record>(list: &mut Vec<T>, record: &T) -> Result<(), EditError> {
-    let Some(pos) = list.iter().position(|r| r.id() == record.id()) else {
+    // From the end: undoing an import removes its items last first, each found at once.
+    let Some(pos) = list.iter().rposition(|r| r.id() == record.id()) else {
         return Err(EditError::Missing {
             kind: T::KIND,
             id: record.id().to_string(),
@@ -408,11 +437,48 @@ impl Edit {
                 case.levels = after.clone();
                 Ok(())
             }
+            Edit::Batch { edits, .. } if appends_only(case, edits) => {
+                // Only new items at the end (an import), checked above to fit: applied in place,
+                // without copying a case of 200,000 items first.
+                for e in edits {
+                    match e {
+                        Edit::AddItem { item, .. } => case.evidence.push((**item).clone()),
+                        other => other.apply(case)?,
+                    }
+                }
+                Ok(())
+            }
             Edit::Batch { edits, .. } => {
                 // All or nothing: work on a copy.
                 let mut scratch = case.clone();
+                // Items appended by the batch (an import of 200,000 events) are checked against
+                // a set of the ids, not the whole list each: linear, not quadratic.
+                let mut ids: Option<std::collections::HashSet<String>> = None;
                 for e in edits {
-                    e.apply(&mut scratch)?;
+                    match e {
+                        Edit::AddItem { index, item } if *index >= scratch.evidence.len() => {
+                            let set = ids.get_or_insert_with(|| {
+                                scratch.evidence.iter().map(|i| i.id.clone()).collect()
+                            });
+                            if !set.insert(item.id.clone()) {
+                                return Err(EditError::Duplicate {
+                                    kind: EvidenceItem::KIND,
+                                    id: item.id.clone(),
+                                });
+                            }
+                            scratch.evidence.push((**item).clone());
+                        }
+                        Edit::RemoveItem { item, .. } => {
+                            remove(&mut scratch.evidence, item.as_ref())?;
+                            if let Some(set) = ids.as_mut() {
+                                set.remove(&item.id);
+                            }
+                        }
+                        other => {
+                            ids = None;
+                            other.apply(&mut scratch)?;
+                        }
+                    }
                 }
                 *case = scratch;
                 Ok(())
@@ -711,6 +777,11 @@ impl History {
     }
 
     /// Undoes the last edit; returns the edit that was applied to do so (the inverse).
+    /// The edit applied last (to record it without copying it).
+    pub fn last(&self) -> Option<&Edit> {
+        self.undo.last()
+    }
+
     pub fn undo(&mut self, case: &mut Case) -> Option<Result<Edit, EditError>> {
         let edit = self.undo.pop()?;
         let inverse = edit.inverse();

@@ -94,8 +94,14 @@ impl Session {
         if let Some(e) = log_cut(&loaded.case, &report) {
             return Err(e);
         }
-        let log = AuditLog::open(&loaded.dir)?;
-        let report = read_audit_log(&audit_path(&loaded.dir))?;
+        let torn = report.torn_tail;
+        let log = AuditLog::with_report(&loaded.dir, &report)?;
+        // Opening cut a torn last line: read what is left (else the log is as read).
+        let report = if torn {
+            read_audit_log(&audit_path(&loaded.dir))?
+        } else {
+            report
+        };
         let recovery = unsaved_edits(&loaded.case, &report);
         Ok((
             Session {
@@ -224,15 +230,26 @@ impl Session {
             return Ok(());
         }
         self.writable()?;
-        self.history.apply(&mut self.loaded.case, edit.clone())?;
+        // Moved into the history, not copied (an import's batch holds every item).
+        self.history.apply(&mut self.loaded.case, edit)?;
         // What cannot be saved is never logged: checked before the log is written.
         if let Err((field, message)) = crate::case::file::validate_case(&self.loaded.case) {
             let _ = self.history.undo(&mut self.loaded.case);
             return Err(SessionError::Invalid(format!("{field}: {message}")));
         }
-        self.record(Action::Edit, &edit, |s| {
-            let _ = s.history.undo(&mut s.loaded.case);
-        })
+        let log = self.log.as_mut().expect("writable sessions have a log");
+        let edit = self.history.last().expect("just applied");
+        match log.append(&self.author, Action::Edit, edit, Utc::now()) {
+            Ok(head) => {
+                self.loaded.case.audit_head = Some(head);
+                self.dirty = true;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self.history.undo(&mut self.loaded.case);
+                Err(e.into())
+            }
+        }
     }
 
     pub fn undo(&mut self) -> Option<Result<String, SessionError>> {
