@@ -8,6 +8,7 @@
 
 mod bloodstain;
 pub(crate) mod camera;
+mod clusters;
 mod debug;
 mod events;
 mod frames;
@@ -215,6 +216,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Space-time clusters of the case's items (ST-DBSCAN): each cluster's members, centre and
+    /// time span, with the parameters. Proposals to check, never findings.
+    Clusters {
+        case: PathBuf,
+        /// Neighbourhood radius on the ground, metres.
+        #[arg(long, value_name = "M")]
+        eps_m: f64,
+        /// Neighbourhood in time, minutes either side.
+        #[arg(long, value_name = "T")]
+        eps_min: f64,
+        /// Items within the neighbourhood (itself included) that make a core item.
+        #[arg(long, value_name = "N")]
+        min_items: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add photos and videos as evidence: one photo/video item per file, the original hashed
     /// into the evidence store, its time, position and camera set from the file's EXIF/XMP
     /// (videos: ffprobe) and marked "from EXIF, unverified"; unknown where the file is silent.
@@ -346,6 +363,21 @@ pub fn main() -> ExitCode {
         Some(Command::Trajectory { case, id, json }) => {
             trajectory::run_trajectory(&case, &id, json)
         }
+        Some(Command::Clusters {
+            case,
+            eps_m,
+            eps_min,
+            min_items,
+            json,
+        }) => clusters::run_clusters(
+            &case,
+            locus_core::analysis::clusters::ClusterParams {
+                eps_m,
+                eps_min,
+                min_items,
+            },
+            json,
+        ),
         Some(Command::Bloodstain { case, group, json }) => {
             bloodstain::run_bloodstain(&case, &group, json)
         }

@@ -178,6 +178,8 @@ pub fn st_dbscan(case: &Case, params: ClusterParams) -> Result<Clustering, Strin
             clusters[*l].push(k);
         }
     }
+    // Numbered by their first member in the case.
+    clusters.sort_by_key(|m| m.iter().map(|&k| points[k].index).min());
     let noise = label.iter().filter(|l| **l == NOISE).count();
     let mut out: Vec<Cluster> = clusters
         .into_iter()
