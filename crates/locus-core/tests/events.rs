@@ -508,3 +508,81 @@ fn local_fa_timemap_example_geojson() {
     );
     assert!(imp.assumptions.iter().any(|a| a.contains("Asia/Jerusalem")));
 }
+
+/// Suspicious values are flagged and tagged, never changed: a mistyped year (2203, and 2013 in a
+/// file of 2023), swapped coordinates, and one point shared by fifteen rows (a town centre
+/// standing in for unknown places). The ordinary rows stay unflagged.
+#[test]
+fn suspicious_dates_places_and_shared_coordinates_are_flagged_not_fixed() {
+    let mut s = String::from("latitude,longitude,date,title\n");
+    for n in 0..200 {
+        let (lat, lon) = (
+            48.0 + (n % 20) as f64 * 0.05 + (n as f64 * 0.37).sin() * 0.01,
+            37.0 + (n / 20) as f64 * 0.07 + (n as f64 * 0.53).cos() * 0.01,
+        );
+        let date = format!("2023-{:02}-{:02}", 1 + n % 12, 1 + n % 28);
+        let row = match n {
+            17 => format!("{lat:.5},{lon:.5},2203-{:02}-10,typo year\n", 1 + n % 12),
+            18 => format!("{lat:.5},{lon:.5},2013-05-10,ten years off\n"),
+            40 => format!("{lon:.5},{lat:.5},{date},swapped\n"),
+            100..=114 => format!("48.50000,37.35000,{date},town centre\n"),
+            _ => format!("{lat:.5},{lon:.5},{date},ordinary\n"),
+        };
+        s += &row;
+    }
+    let imp = parse(s.as_bytes(), "monitor.csv");
+    assert_eq!(imp.items.len(), 200, "{:?}", imp.rejected.first());
+    let kinds = |kind: &str| -> Vec<&str> {
+        imp.suspicious
+            .iter()
+            .filter(|x| x.kind == kind)
+            .map(|x| x.location.as_str())
+            .collect()
+    };
+    // Rows are lines 2…201 (the header is line 1).
+    assert_eq!(
+        kinds("date"),
+        vec!["line 19", "line 20"],
+        "{:#?}",
+        imp.suspicious
+    );
+    assert_eq!(kinds("place"), vec!["line 42"], "{:#?}", imp.suspicious);
+    assert_eq!(kinds("shared_place").len(), 15);
+    assert_eq!(
+        imp.suspicious.len(),
+        18,
+        "nothing else: {:#?}",
+        imp.suspicious
+    );
+    let item = |line: &str| &imp.items.iter().find(|i| i.location == line).unwrap().item;
+    assert!(
+        item("line 19")
+            .tags
+            .contains(&"suspicious:date".to_string())
+    );
+    assert!(
+        item("line 42")
+            .tags
+            .contains(&"suspicious:place".to_string())
+    );
+    assert!(
+        item("line 102")
+            .tags
+            .contains(&"suspicious:shared-place".to_string())
+    );
+    assert!(item("line 3").tags.is_empty());
+    // Not fixed: the year stays as typed.
+    assert_eq!(
+        item("line 19")
+            .time
+            .as_ref()
+            .unwrap()
+            .start()
+            .format("%Y")
+            .to_string(),
+        "2203"
+    );
+    let text = locus_core::events::report_text(&imp.report_json());
+    assert!(text.contains("Suspicious values: 18"), "{text}");
+    assert!(text.contains("line 19: dated 2203-"), "{text}");
+}

@@ -26,6 +26,7 @@ mod fields;
 mod geojson;
 mod kml;
 mod pipeline;
+pub mod suspicious;
 mod timemap;
 
 use std::path::Path;
@@ -208,6 +209,8 @@ pub struct EventImport {
     pub items: Vec<ImportedItem>,
     pub rejected: Vec<Rejected>,
     pub duplicates: Vec<Duplicate>,
+    /// Values that look wrong, flagged (and tagged on the items) but imported as they are.
+    pub suspicious: Vec<suspicious::Suspicious>,
     pub assumptions: Vec<String>,
     /// The zone naive times were read in.
     pub time_zone: String,
@@ -242,6 +245,7 @@ impl EventImport {
             "accepted": self.items.len(),
             "rejected": self.rejected,
             "duplicates": self.duplicates,
+            "suspicious": self.suspicious,
             "assumptions": self.assumptions,
             "items": self.items.iter().map(|i| {
                 let (lat, lon, h) = match i.item.position.location {
@@ -283,6 +287,19 @@ pub fn report_text(report: &Value) -> String {
     );
     for r in report["rejected"].as_array().into_iter().flatten() {
         out += &format!("  {}: {}\n", s(&r["location"]), s(&r["reason"]));
+    }
+    let odd = report["suspicious"].as_array().cloned().unwrap_or_default();
+    if !odd.is_empty() {
+        out += &format!(
+            "Suspicious values: {} (imported as they are, tagged suspicious:… to filter)\n",
+            odd.len()
+        );
+        for o in odd.iter().take(40) {
+            out += &format!("  {}: {}\n", s(&o["location"]), s(&o["reason"]));
+        }
+        if odd.len() > 40 {
+            out += &format!("  … and {} more (--json lists them all)\n", odd.len() - 40);
+        }
     }
     let dups = report["duplicates"].as_array().cloned().unwrap_or_default();
     out += &format!("Duplicates: {}\n", dups.len());

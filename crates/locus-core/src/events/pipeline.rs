@@ -108,6 +108,7 @@ pub fn parse_events(
         items: Vec::new(),
         rejected: raw.rejected,
         duplicates: Vec::new(),
+        suspicious: Vec::new(),
         assumptions,
         time_zone: zone_name.clone(),
     };
@@ -121,6 +122,13 @@ pub fn parse_events(
     );
     // In file order (records rejected while reading come first otherwise).
     import.rejected.sort_by_key(|r| ordinal(&r.location));
+    import.suspicious = super::suspicious::flag(&mut import);
+    if !import.suspicious.is_empty() {
+        import.assumptions.push(format!(
+            "{} suspicious value(s) imported as they are and tagged suspicious:date / :place / :shared-place (see the report)",
+            import.suspicious.len()
+        ));
+    }
     Ok(import)
 }
 
