@@ -32,7 +32,7 @@ pub fn run_clusters(case: &Path, params: ClusterParams, json_out: bool) -> Resul
             "method": "ST-DBSCAN (Birant & Kut 2007): core items have at least min_items items (themselves included) within eps_m metres and eps_min minutes",
             "note": note,
             "clusters": c.clusters.iter().map(|k| {
-                let mut centre = json!({"enu": [k.centre.east_m, k.centre.north_m]});
+                let mut centre = json!({"enu": [k.centre.east_m, k.centre.north_m, k.centre.up_m]});
                 if let Some(f) = &frame {
                     let g = f.enu_to_geodetic(k.centre);
                     centre["lat_deg"] = json!(g.lat_deg);

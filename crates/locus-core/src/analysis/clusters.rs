@@ -50,7 +50,8 @@ pub struct Cluster {
     pub number: usize,
     /// Item ids, in case order.
     pub members: Vec<String>,
-    /// Mean position of the members, case ENU.
+    /// Mean position of the members, case ENU (on the ground: for geodetic items, their
+    /// points on the ellipsoid).
     pub centre: Enu,
     /// Largest distance of a member from the centre, metres.
     pub radius_m: f64,
@@ -74,6 +75,9 @@ struct Point {
     index: usize,
     e: f64,
     n: f64,
+    /// Up: far from the case origin the ground curves away below the tangent plane, so
+    /// distances and centres are taken in 3D.
+    u: f64,
     t_min: f64,
 }
 
@@ -91,13 +95,27 @@ pub fn st_dbscan(case: &Case, params: ClusterParams) -> Result<Clustering, Strin
             without_time += 1;
             continue;
         };
-        let (e, n, _) = item.position.location.to_enu(&frame);
+        // On the ellipsoid (height 0 when not stated): the ground, not the tangent plane.
+        let (e, n, u) = match item.position.location {
+            crate::case::Location::Geodetic {
+                lat_deg, lon_deg, ..
+            } => {
+                let p = frame
+                    .geodetic_to_enu(crate::geo::geodesy::Geodetic::new(lat_deg, lon_deg, 0.0));
+                (p.east_m, p.north_m, p.up_m)
+            }
+            _ => {
+                let (e, n, u) = item.position.location.to_enu(&frame);
+                (e, n, u.unwrap_or(0.0))
+            }
+        };
         let (a, b) = t.nominal();
         let mid = a + (b - a) / 2;
         points.push(Point {
             index,
             e,
             n,
+            u,
             t_min: mid.timestamp_millis() as f64 / 60_000.0,
         });
     }
@@ -125,8 +143,8 @@ pub fn st_dbscan(case: &Case, params: ClusterParams) -> Result<Clustering, Strin
                     if let Some(list) = grid.get(&(cx + dx, cy + dy, ct + dtc)) {
                         for &j in list {
                             let q = &points[j];
-                            let (de, dn) = (q.e - p.e, q.n - p.n);
-                            if de * de + dn * dn <= eps2
+                            let (de, dn, du) = (q.e - p.e, q.n - p.n, q.u - p.u);
+                            if de * de + dn * dn + du * du <= eps2
                                 && (q.t_min - p.t_min).abs() <= params.eps_min
                             {
                                 out.push(j);
@@ -186,13 +204,18 @@ pub fn st_dbscan(case: &Case, params: ClusterParams) -> Result<Clustering, Strin
         .map(|mut members| {
             members.sort_by_key(|&k| points[k].index);
             let count = members.len() as f64;
-            let (se, sn) = members
-                .iter()
-                .fold((0.0, 0.0), |(a, b), &k| (a + points[k].e, b + points[k].n));
-            let (ce, cn) = (se / count, sn / count);
+            let (se, sn, su) = members.iter().fold((0.0, 0.0, 0.0), |(a, b, c), &k| {
+                (a + points[k].e, b + points[k].n, c + points[k].u)
+            });
+            let (ce, cn, cu) = (se / count, sn / count, su / count);
             let radius_m = members
                 .iter()
-                .map(|&k| ((points[k].e - ce).powi(2) + (points[k].n - cn).powi(2)).sqrt())
+                .map(|&k| {
+                    ((points[k].e - ce).powi(2)
+                        + (points[k].n - cn).powi(2)
+                        + (points[k].u - cu).powi(2))
+                    .sqrt()
+                })
                 .fold(0.0, f64::max);
             let times = members.iter().filter_map(|&k| {
                 case.evidence[points[k].index]
@@ -215,7 +238,7 @@ pub fn st_dbscan(case: &Case, params: ClusterParams) -> Result<Clustering, Strin
                     .iter()
                     .map(|&k| case.evidence[points[k].index].id.clone())
                     .collect(),
-                centre: Enu::new(ce, cn, 0.0),
+                centre: Enu::new(ce, cn, cu),
                 radius_m,
                 time_from: from.unwrap_or_default(),
                 time_to: to.unwrap_or_default(),

@@ -202,11 +202,19 @@ pub fn import_edit(
 }
 
 /// The middle of the imported events' latitudes and longitudes (of their bounding box, with
-/// longitudes taken across the antimeridian when that is shorter).
+/// longitudes taken across the antimeridian when that is shorter), places flagged as
+/// suspicious left out.
 fn events_centre(import: &EventImport) -> Option<(f64, f64)> {
     let points: Vec<(f64, f64)> = import
         .items
         .iter()
+        // A place flagged as far from all the others (swapped coordinates) does not move it.
+        .filter(|i| {
+            !i.item
+                .tags
+                .iter()
+                .any(|t| t == super::suspicious::TAG_PLACE)
+        })
         .filter_map(|i| match i.item.position.location {
             Location::Geodetic {
                 lat_deg, lon_deg, ..
