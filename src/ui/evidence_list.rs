@@ -110,91 +110,138 @@ pub fn evidence_list_ui(
                 });
             }
             ui.separator();
-            egui::ScrollArea::vertical()
-                .auto_shrink([false, false])
-                .show(ui, |ui| {
-                    let mut shown = 0;
-                    for (i, item) in case.evidence.iter().enumerate() {
-                        let mut fields = vec![
-                            item.id.as_str(),
-                            item.title.as_str(),
-                            item.description.as_str(),
-                        ];
-                        fields.extend(item.tags.iter().map(String::as_str));
-                        if !filter.shows_item(item) || !matches_text(&state.filter_text, &fields) {
-                            continue;
-                        }
-                        shown += 1;
-                        let visible_now = control.show_all
-                            || item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) > 0.0;
-                        let when = item
-                            .time
-                            .as_ref()
-                            .map(|t| {
-                                format_local_precision(
-                                    t.start(),
-                                    scene.tz(),
-                                    t.precision.min(locus_core::time::Precision::Minute),
+            // The rows that pass the filters; only those on screen are laid out, so a case of
+            // 200,000 items scrolls as one of twenty.
+            let rows: Vec<Target> = case
+                .evidence
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| {
+                    let mut fields = vec![
+                        item.id.as_str(),
+                        item.title.as_str(),
+                        item.description.as_str(),
+                    ];
+                    fields.extend(item.tags.iter().map(String::as_str));
+                    filter.shows_item(item) && matches_text(&state.filter_text, &fields)
+                })
+                .map(|(i, _)| Target::Item(i))
+                .chain(
+                    case.tracks
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, track)| {
+                            filter.shows(track.category)
+                                && filter.level.is_none()
+                                && matches_text(
+                                    &state.filter_text,
+                                    &[&track.id, &track.title, &track.description],
                                 )
-                            })
-                            .unwrap_or_else(|| "time unknown".into());
-                        let target = Target::Item(i);
-                        row_ui(
-                            ui,
-                            item.category,
-                            &item.id,
-                            &item.title,
-                            &when,
-                            visible_now,
-                            selection.is_selected(target),
-                            target,
-                            actions,
-                        );
-                    }
-                    for (ti, track) in case.tracks.iter().enumerate() {
-                        if !filter.shows(track.category)
-                            || !matches_text(
-                                &state.filter_text,
-                                &[&track.id, &track.title, &track.description],
+                        })
+                        .map(|(ti, _)| Target::Track(ti)),
+                )
+                .collect();
+            let row = |ui: &mut egui::Ui, target: Target, actions: &mut Vec<UiAction>| match target
+            {
+                Target::Item(i) => {
+                    let item = &case.evidence[i];
+                    let visible_now = control.show_all
+                        || item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) > 0.0;
+                    let when = item
+                        .time
+                        .as_ref()
+                        .map(|t| {
+                            format_local_precision(
+                                t.start(),
+                                scene.tz(),
+                                t.precision.min(locus_core::time::Precision::Minute),
                             )
-                        {
-                            continue;
-                        }
-                        shown += 1;
-                        let when = track
-                            .points
-                            .first()
-                            .map(|p| {
-                                format!(
-                                    "track from {}",
-                                    format_local_precision(
-                                        p.time,
-                                        scene.tz(),
-                                        locus_core::time::Precision::Minute
-                                    )
+                        })
+                        .unwrap_or_else(|| "time unknown".into());
+                    row_ui(
+                        ui,
+                        item.category,
+                        &item.id,
+                        &item.title,
+                        &when,
+                        visible_now,
+                        selection.is_selected(target),
+                        target,
+                        actions,
+                    );
+                }
+                Target::Track(ti) => {
+                    let track = &case.tracks[ti];
+                    let when = track
+                        .points
+                        .first()
+                        .map(|p| {
+                            format!(
+                                "track from {}",
+                                format_local_precision(
+                                    p.time,
+                                    scene.tz(),
+                                    locus_core::time::Precision::Minute
                                 )
-                            })
-                            .unwrap_or_default();
-                        let target = Target::Track(ti);
-                        row_ui(
-                            ui,
-                            track.category,
-                            &track.id,
-                            &track.title,
-                            &when,
-                            true,
-                            selection.is_selected(target),
-                            target,
-                            actions,
-                        );
-                    }
-                    if shown == 0 {
-                        ui.weak("Nothing matches the filter.");
-                    }
-                    annotations_ui(ui, scene, selection, actions);
-                });
+                            )
+                        })
+                        .unwrap_or_default();
+                    row_ui(
+                        ui,
+                        track.category,
+                        &track.id,
+                        &track.title,
+                        &when,
+                        true,
+                        selection.is_selected(target),
+                        target,
+                        actions,
+                    );
+                }
+                Target::Measurement(_) | Target::Sight(_) => {}
+            };
+            if rows.len() <= MANY_ROWS {
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        for t in &rows {
+                            row(ui, *t, actions);
+                        }
+                        if rows.is_empty() {
+                            ui.weak("Nothing matches the filter.");
+                        }
+                        annotations_ui(ui, scene, selection, actions);
+                    });
+            } else {
+                ui.weak(format!(
+                    "{} of {} shown",
+                    rows.len(),
+                    case.evidence.len() + case.tracks.len()
+                ));
+                let row_height = ui.spacing().interact_size.y
+                    + ui.text_style_height(&egui::TextStyle::Small)
+                    + 2.0 * ui.spacing().item_spacing.y;
+                let list_height = (ui.available_height() - 140.0).max(120.0);
+                egui::ScrollArea::vertical()
+                    .id_salt("evidence_rows")
+                    .auto_shrink([false, false])
+                    .max_height(list_height)
+                    .show_rows(ui, row_height, rows.len(), |ui, range| {
+                        for t in &rows[range] {
+                            row(ui, *t, actions);
+                        }
+                    });
+                ui.separator();
+                egui::ScrollArea::vertical()
+                    .id_salt("evidence_annotations")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| annotations_ui(ui, scene, selection, actions));
+            }
         });
 }
+
+/// More rows than this are laid out only where they are on screen.
+const MANY_ROWS: usize = 500;
 
 fn row_ui(
     ui: &mut egui::Ui,

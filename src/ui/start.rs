@@ -86,13 +86,6 @@ pub fn start_window(
             {
                 actions.push(UiAction::OpenCase(crate::demo::bundled()));
             }
-            if ui
-                .add(egui::Button::new("🏢 Indoor demo").min_size(egui::vec2(140.0, 30.0)))
-                .on_hover_text("A real scanned office with a fictional exercise: sections, levels, trajectories, bloodstains; you work on a copy")
-                .clicked()
-            {
-                actions.push(UiAction::OpenCase(crate::demo::bundled_office()));
-            }
         });
         ui.add_space(8.0);
         ui.strong("Recent cases");
