@@ -202,10 +202,40 @@ impl Layout {
         Layout {
             items,
             tracks,
-            warnings,
+            warnings: summarised(warnings),
             awaiting_surface: surface.is_none(),
         }
     }
+}
+
+/// More than this many "nothing below it" warnings are said once, with the first few named
+/// (an import of thousands of events into a case without a model would list every one).
+const WARNINGS_NAMED: usize = 10;
+
+fn summarised(warnings: Vec<String>) -> Vec<String> {
+    if warnings.len() <= WARNINGS_NAMED {
+        return warnings;
+    }
+    let suffix = ": no model surface below it; placed at height 0";
+    let (same, other): (Vec<String>, Vec<String>) =
+        warnings.into_iter().partition(|w| w.ends_with(suffix));
+    let mut out = other;
+    if same.len() <= WARNINGS_NAMED {
+        out.extend(same);
+        return out;
+    }
+    let names: Vec<&str> = same
+        .iter()
+        .take(WARNINGS_NAMED)
+        .map(|w| w.trim_end_matches(suffix))
+        .collect();
+    out.push(format!(
+        "{} items and track points have no model surface below them and are placed at height 0 ({}{})",
+        same.len(),
+        names.join(", "),
+        if same.len() > names.len() { ", …" } else { "" }
+    ));
+    out
 }
 
 /// Where a location is in case ENU; without a height, on `surface` (`on_miss` when nothing is
