@@ -66,6 +66,25 @@ fn room_case(dir: &std::path::Path) -> std::path::PathBuf {
     dir.to_path_buf()
 }
 
+/// `render --bookmark Above` of the room with `extra` options, into `out`.
+fn from_above(
+    case: &std::path::Path,
+    out: &std::path::Path,
+    size: &str,
+    extra: &[&str],
+) -> (std::process::Output, std::path::PathBuf) {
+    let run = locus()
+        .arg("render")
+        .arg(case)
+        .args(["--bookmark", "Above", "--size", size])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    (run, out.to_path_buf())
+}
+
 /// Shares of the picture that are the floor's blue and the ceiling's red.
 fn shares(path: &std::path::Path) -> (f64, f64) {
     let img = image::open(path).unwrap().to_rgb8();
@@ -88,19 +107,8 @@ fn shares(path: &std::path::Path) -> (f64, f64) {
 fn a_cut_shows_the_floor_and_hides_the_ceiling() {
     let dir = tempfile::tempdir().unwrap();
     let case = room_case(&dir.path().join("case"));
-    let render = |name: &str, extra: &[&str]| {
-        let out = dir.path().join(name);
-        let run = locus()
-            .arg("render")
-            .arg(&case)
-            .args(["--bookmark", "Above", "--size", "320x240"])
-            .args(extra)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
-        (run, out)
-    };
+    let render =
+        |name: &str, extra: &[&str]| from_above(&case, &dir.path().join(name), "320x240", extra);
     let (run, plain) = render("plain.png", &[]);
     if skip_without_vulkan(&run) {
         return;
@@ -255,19 +263,8 @@ fn labels_behind_the_ceiling_are_dimmed_or_hidden() {
     v["evidence"] = json!([{"id": "X1", "title": "Casing under the ceiling", "category": "casing",
         "position": {"location": {"frame": "enu", "east_m": 1.0, "north_m": 1.0, "up_m": 0.0}}}]);
     std::fs::write(case.join("case.json"), v.to_string()).unwrap();
-    let render = |name: &str, extra: &[&str]| {
-        let out = dir.path().join(name);
-        let run = locus()
-            .arg("render")
-            .arg(&case)
-            .args(["--bookmark", "Above", "--size", "480x360"])
-            .args(extra)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
-        (run, out)
-    };
+    let render =
+        |name: &str, extra: &[&str]| from_above(&case, &dir.path().join(name), "480x360", extra);
     let (run, dimmed) = render("dimmed.png", &[]);
     if skip_without_vulkan(&run) {
         return;

@@ -8,23 +8,12 @@ use anyhow::Result;
 use locus_core::analysis::bloodstain::{Method, area_of_origin};
 use serde_json::json;
 
-use crate::cli::UsageError;
-
 pub fn run_bloodstain(case: &Path, group: &str, json_out: bool) -> Result<()> {
     let scene = crate::cli::open_for_reading(case, "bloodstain analysis")?;
     let c = scene.case();
     let Some(g) = c.stain_groups.iter().find(|g| g.id == group) else {
-        let ids: Vec<&str> = c.stain_groups.iter().map(|g| g.id.as_str()).collect();
-        return Err(UsageError(format!(
-            "no stain group {group:?} in {} (it has: {})",
-            case.display(),
-            if ids.is_empty() {
-                "none".into()
-            } else {
-                ids.join(", ")
-            }
-        ))
-        .into());
+        let ids = c.stain_groups.iter().map(|g| g.id.as_str()).collect();
+        return Err(crate::cli::no_such("stain group", group, case, ids));
     };
     // The models place stains without a height and give the floor's normal; stains with both
     // stated need none.

@@ -720,6 +720,20 @@ fn refuse_bundled_demo(case: &Path) -> Result<()> {
 }
 
 /// Opens a case read-only for an export, its warnings on stderr.
+/// "no trajectory \"T9\" in CASE (it has: T1, T2)": a usage error naming what there is.
+fn no_such(kind: &str, id: &str, case: &Path, ids: Vec<&str>) -> anyhow::Error {
+    UsageError(format!(
+        "no {kind} {id:?} in {} (it has: {})",
+        case.display(),
+        if ids.is_empty() {
+            "none".into()
+        } else {
+            ids.join(", ")
+        }
+    ))
+    .into()
+}
+
 /// Opens a case folder read-only, or a sealed package (verified and unpacked), for an
 /// analysis that only reads; warnings (a seal that does not hold) on stderr.
 fn open_for_reading(path: &Path, what: &str) -> Result<CaseScene> {

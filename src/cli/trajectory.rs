@@ -7,23 +7,12 @@ use anyhow::{Result, bail};
 use locus_core::analysis::trajectory::{RANGE_M, analyse};
 use serde_json::json;
 
-use crate::cli::UsageError;
-
 pub fn run_trajectory(case: &Path, id: &str, json_out: bool) -> Result<()> {
     let scene = crate::cli::open_for_reading(case, "trajectory analysis")?;
     let c = scene.case();
     let Some(t) = c.trajectories.iter().find(|t| t.id == id) else {
-        let ids: Vec<&str> = c.trajectories.iter().map(|t| t.id.as_str()).collect();
-        return Err(UsageError(format!(
-            "no trajectory {id:?} in {} (it has: {})",
-            case.display(),
-            if ids.is_empty() {
-                "none".into()
-            } else {
-                ids.join(", ")
-            }
-        ))
-        .into());
+        let ids = c.trajectories.iter().map(|t| t.id.as_str()).collect();
+        return Err(crate::cli::no_such("trajectory", id, case, ids));
     };
     let site = scene.site();
     if site.surface.is_empty() {

@@ -249,14 +249,18 @@ pub fn draw(
         }
         let conv = enu(a.convergence);
         let u = &a.uncertainty;
-        let ring = ellipse(
-            view,
-            conv,
-            u.convergence_axes[0],
-            u.convergence_sd_m[0].max(0.01),
-            u.convergence_axes[1],
-            u.convergence_sd_m[1].max(0.01),
-        );
+        // The convergence's 1σ ellipse in the surface plane.
+        let sigma = |at: Enu| {
+            ellipse(
+                view,
+                at,
+                u.convergence_axes[0],
+                u.convergence_sd_m[0].max(0.01),
+                u.convergence_axes[1],
+                u.convergence_sd_m[1].max(0.01),
+            )
+        };
+        let ring = sigma(conv);
         if ring.len() > 2 {
             painter.add(egui::Shape::closed_line(
                 ring,
@@ -267,14 +271,7 @@ pub fn draw(
         // The origin: the convergence's ellipse lifted to it, and the height's ± along the
         // surface normal.
         let n = a.plane_normal;
-        let ring = ellipse(
-            view,
-            origin,
-            u.convergence_axes[0],
-            u.convergence_sd_m[0].max(0.01),
-            u.convergence_axes[1],
-            u.convergence_sd_m[1].max(0.01),
-        );
+        let ring = sigma(origin);
         if ring.len() > 2 {
             painter.add(egui::Shape::convex_polygon(
                 ring,
