@@ -143,6 +143,10 @@ fn axis_ui(
         return 0.0;
     };
     let case = &scene.case();
+    let dated = case.evidence.iter().filter(|i| i.time.is_some()).count();
+    if dated > DENSE {
+        return density_ui(ui, scene, control, selection, actions);
+    }
     let lanes = lanes(scene);
     let lane_count = lanes.iter().flatten().max().map(|m| m + 1).unwrap_or(1) + case.tracks.len();
     let lane_h = 9.0;
@@ -305,6 +309,136 @@ fn axis_ui(
         actions.push(UiAction::Time(TimeCommand::Seek(t_of(p.x))));
     }
     height
+}
+
+/// More dated items than this are drawn as a density strip (events per time bin), not one
+/// tick each.
+const DENSE: usize = 2_000;
+
+/// The timeline of a case with masses of events: how many start in each 2-pixel bin of time,
+/// as bars (square-root scaled, so that a quiet stretch still shows), the selected item's tick,
+/// and the count under the pointer. Click or drag to move the clock.
+fn density_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    control: &TimeControl,
+    selection: &Selection,
+    actions: &mut Vec<UiAction>,
+) -> f32 {
+    let Some(span) = &control.span else {
+        return 0.0;
+    };
+    let case = scene.case();
+    let height = 64.0;
+    let (rect, response) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), height),
+        egui::Sense::click_and_drag(),
+    );
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(24));
+    let total = span.duration_s().max(1.0);
+    let width = (rect.width() - 16.0).max(1.0);
+    let x_of = |t: DateTime<Utc>| {
+        rect.min.x + 8.0 + width * (seconds_between(span.start, t) / total) as f32
+    };
+    let t_of = |x: f32| {
+        add_seconds(
+            span.start,
+            ((x - rect.min.x - 8.0) / width).clamp(0.0, 1.0) as f64 * total,
+        )
+    };
+    let bins = ((width / 2.0) as usize).max(1);
+    let mut counts = vec![0u32; bins];
+    for item in &case.evidence {
+        if let Some(t) = &item.time {
+            let f = seconds_between(span.start, t.start()) / total;
+            let k = ((f * bins as f64) as usize).min(bins - 1);
+            counts[k] += 1;
+        }
+    }
+    let max = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
+    let (base, strip) = (rect.max.y - 6.0, height - 24.0);
+    for (k, &c) in counts.iter().enumerate() {
+        if c == 0 {
+            continue;
+        }
+        let x = rect.min.x + 8.0 + k as f32 * width / bins as f32;
+        let h = (c as f32 / max).sqrt() * strip;
+        painter.rect_filled(
+            egui::Rect::from_min_max(egui::pos2(x, base - h), egui::pos2(x + 1.6, base)),
+            0.0,
+            egui::Color32::from_rgb(110, 170, 230),
+        );
+    }
+    painter.text(
+        egui::pos2(rect.min.x + 10.0, rect.min.y + 8.0),
+        egui::Align2::LEFT_CENTER,
+        format!(
+            "{} dated items: events per {} (tallest bar {})",
+            case.evidence.iter().filter(|i| i.time.is_some()).count(),
+            describe_bin(total / bins as f64),
+            max as u32
+        ),
+        egui::FontId::proportional(11.0),
+        egui::Color32::from_gray(170),
+    );
+    if let Some(Target::Item(i)) = selection.selected
+        && let Some(t) = case.evidence.get(i).and_then(|x| x.time.as_ref())
+    {
+        let x = x_of(t.start());
+        painter.line_segment(
+            [egui::pos2(x, rect.min.y + 14.0), egui::pos2(x, rect.max.y)],
+            egui::Stroke::new(2.0, egui::Color32::WHITE),
+        );
+    }
+    let cx = x_of(control.now);
+    painter.line_segment(
+        [
+            egui::pos2(cx, rect.min.y + 14.0),
+            egui::pos2(cx, rect.max.y),
+        ],
+        egui::Stroke::new(2.0, egui::Color32::from_rgb(255, 80, 60)),
+    );
+    if let Some(p) = response.hover_pos() {
+        let k = (((p.x - rect.min.x - 8.0) / width * bins as f32) as usize).min(bins - 1);
+        let from = t_of(rect.min.x + 8.0 + k as f32 * width / bins as f32);
+        let text = format!(
+            "{} event(s) from {}",
+            counts[k],
+            locus_core::time::format_local(from, scene.tz())
+        );
+        let galley =
+            painter.layout_no_wrap(text, egui::FontId::proportional(12.0), egui::Color32::WHITE);
+        let at = egui::pos2(
+            (p.x + 8.0).min(rect.max.x - galley.size().x - 4.0),
+            rect.min.y + 2.0,
+        );
+        painter.rect_filled(
+            egui::Rect::from_min_size(at, galley.size()).expand(3.0),
+            3.0,
+            egui::Color32::from_black_alpha(220),
+        );
+        painter.galley(at, galley, egui::Color32::WHITE);
+    }
+    if (response.dragged() || response.clicked())
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        actions.push(UiAction::Time(TimeCommand::Seek(t_of(p.x))));
+    }
+    height
+}
+
+/// A bin's length in words ("3.2 h", "2.0 days").
+fn describe_bin(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 7_200.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else if seconds < 172_800.0 {
+        format!("{:.1} h", seconds / 3_600.0)
+    } else {
+        format!("{:.1} days", seconds / 86_400.0)
+    }
 }
 
 /// A grid step that puts labels roughly 90 px apart.
