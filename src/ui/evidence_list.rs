@@ -80,6 +80,7 @@ pub fn evidence_list_ui(
                         }
                     }
                 });
+            facets_ui(ui, scene, filter, state, actions);
             if filter
                 .level
                 .as_deref()
@@ -117,13 +118,8 @@ pub fn evidence_list_ui(
                 .iter()
                 .enumerate()
                 .filter(|(_, item)| {
-                    let mut fields = vec![
-                        item.id.as_str(),
-                        item.title.as_str(),
-                        item.description.as_str(),
-                    ];
-                    fields.extend(item.tags.iter().map(String::as_str));
-                    filter.shows_item(item) && matches_text(&state.filter_text, &fields)
+                    filter.shows_item(item)
+                        && locus_core::case::facets::matches_text(&state.filter_text, item)
                 })
                 .map(|(i, _)| Target::Item(i))
                 .chain(
@@ -238,6 +234,74 @@ pub fn evidence_list_ui(
                     .show(ui, |ui| annotations_ui(ui, scene, selection, actions));
             }
         });
+}
+
+/// Status, source domain, tag and import file, each value with its count: the ways to cut a
+/// mass of imported events down (the tags include `suspicious:…`).
+fn facets_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    filter: &CategoryFilter,
+    state: &mut UiState,
+    actions: &mut Vec<UiAction>,
+) {
+    use locus_core::case::facets::facets;
+    let case = scene.case();
+    let key = (scene.revision(), case.evidence.len());
+    if state.facets.as_ref().is_none_or(|(k, _)| *k != key) {
+        state.facets = Some((key, facets(case)));
+    }
+    let Some((_, f)) = &state.facets else { return };
+    let mut chosen = filter.facets.clone();
+    let title = if chosen.is_empty() {
+        "More filters".to_string()
+    } else {
+        "More filters (on)".to_string()
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("facets")
+        .show(ui, |ui| {
+            /// Values listed in a facet's menu at the most (the most frequent).
+            const LISTED: usize = 60;
+            let facet = |ui: &mut egui::Ui,
+                         label: &str,
+                         value: &mut Option<String>,
+                         values: &[(String, usize)]| {
+                ui.horizontal(|ui| {
+                    ui.label(label);
+                    egui::ComboBox::from_id_salt(label)
+                        .selected_text(value.as_deref().unwrap_or("any"))
+                        .width(170.0)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(value, None, "any");
+                            for (v, n) in values.iter().take(LISTED) {
+                                ui.selectable_value(value, Some(v.clone()), format!("{v} ({n})"));
+                            }
+                            if values.len() > LISTED {
+                                ui.weak(format!("… {} more", values.len() - LISTED));
+                            }
+                        });
+                });
+            };
+            let mut status = chosen.status.map(|s| s.label().to_string());
+            let statuses: Vec<(String, usize)> = f
+                .status
+                .iter()
+                .map(|(s, n)| (s.label().to_string(), *n))
+                .collect();
+            facet(ui, "Status", &mut status, &statuses);
+            chosen.status = f
+                .status
+                .iter()
+                .map(|(s, _)| *s)
+                .find(|s| Some(s.label().to_string()) == status);
+            facet(ui, "Source", &mut chosen.domain, &f.domains);
+            facet(ui, "Tag", &mut chosen.tag, &f.tags);
+            facet(ui, "Imported from", &mut chosen.import, &f.imports);
+        });
+    if chosen != filter.facets {
+        actions.push(UiAction::SetFacets(chosen));
+    }
 }
 
 /// More rows than this are laid out only where they are on screen.

@@ -84,6 +84,8 @@ pub enum UiAction {
     SetHiddenCategories(Vec<locus_core::case::Category>),
     /// Only the items of one level, and everything above its ceiling cut away; None: all.
     SetLevelFilter(Option<String>),
+    /// The evidence list's facets (status, source domain, tag, import file).
+    SetFacets(locus_core::case::facets::FacetFilter),
     /// The category the Place tool gives new items.
     SetPlaceCategory(locus_core::case::Category),
     /// The observer's eye height for the line-of-sight tool, metres.
@@ -137,6 +139,8 @@ pub struct UiState {
     pub show_start: bool,
     pub case_settings: Option<case_settings::CaseSettingsForm>,
     pub analyses: analyses::AnalysesEditor,
+    /// The facets' values and counts, worked out again when the case changes.
+    pub facets: Option<((u64, usize), locus_core::case::facets::Facets)>,
 }
 
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
@@ -575,6 +579,7 @@ fn apply_ui_actions(
             UiAction::SetViewSettings(s) => *view.settings = s,
             UiAction::SetPointStyle(s) => *view.points = s,
             UiAction::SetHiddenCategories(hidden) => view.filter.hidden = hidden,
+            UiAction::SetFacets(f) => view.filter.facets = f,
             UiAction::SetLevelFilter(level) => {
                 if let Some(scene) = &scene
                     && let Some(l) = level.as_deref().and_then(|l| scene.case().level(l))

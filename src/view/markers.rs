@@ -78,6 +78,8 @@ pub struct CategoryFilter {
     pub hidden: Vec<Category>,
     /// Only the items of this level (a name from the case's levels); None: every item.
     pub level: Option<String>,
+    /// Status, source domain, tag and import file chosen in the evidence list.
+    pub facets: locus_core::case::facets::FacetFilter,
 }
 
 impl CategoryFilter {
@@ -92,6 +94,7 @@ impl CategoryFilter {
                 .level
                 .as_ref()
                 .is_none_or(|l| item.level.as_ref() == Some(l))
+            && self.facets.matches(item)
     }
 }
 
@@ -558,7 +561,9 @@ fn update_markers(
         .unwrap_or_default();
         let passes = match marker.target {
             Target::Item(i) => case.evidence.get(i).is_some_and(|x| filter.shows_item(x)),
-            _ => filter.shows(marker.category) && filter.level.is_none(),
+            _ => {
+                filter.shows(marker.category) && filter.level.is_none() && filter.facets.is_empty()
+            }
         };
         let opacity = if passes && story.shows(case, id, marker.category) {
             opacity

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod edit;
+pub mod facets;
 pub mod file;
 pub mod lock;
 mod model;
