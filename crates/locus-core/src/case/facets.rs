@@ -77,7 +77,7 @@ pub fn facets(case: &Case) -> Facets {
     .into_iter()
     .filter_map(|s| status.get(&status_key(s)).map(|n| (s, *n)))
     .collect();
-    status.sort_by(|a, b| b.1.cmp(&a.1));
+    status.sort_by_key(|s| std::cmp::Reverse(s.1));
     Facets {
         status,
         domains: sorted(domains),
