@@ -27,8 +27,6 @@ pub struct AnalysesEditor {
     /// is dropped when those change: undo, another case).
     levels: Option<Vec<Level>>,
     levels_base: Vec<Level>,
-    /// Worked out again when the case changes (ray casts, not per frame).
-    cache: Option<(u64, CaseAnalyses)>,
 }
 
 fn add(edit: Edit, actions: &mut Vec<UiAction>) {
@@ -39,24 +37,15 @@ pub fn analyses_window(
     ctx: &egui::Context,
     scene: &CaseScene,
     editor: &mut AnalysesEditor,
-    (selected, eye): (&[String], Option<locus_core::geo::geodesy::Enu>),
+    (selected, eye, results): (
+        &[String],
+        Option<locus_core::geo::geodesy::Enu>,
+        &CaseAnalyses,
+    ),
     actions: &mut Vec<UiAction>,
 ) {
     if !editor.open {
         return;
-    }
-    let case = scene.case();
-    let ready = scene.site().surface_ready;
-    if ready
-        && editor
-            .cache
-            .as_ref()
-            .is_none_or(|(r, _)| *r != scene.revision())
-    {
-        editor.cache = Some((
-            scene.revision(),
-            CaseAnalyses::of(case, &scene.site().surface),
-        ));
     }
     let editable = scene.editable();
     let mut open = editor.open;
@@ -67,9 +56,9 @@ pub fn analyses_window(
             egui::ScrollArea::vertical().show(ui, |ui| {
                 levels_ui(ui, scene, editor, editable, actions);
                 ui.separator();
-                trajectories_ui(ui, scene, editor, selected, editable, actions);
+                trajectories_ui(ui, (scene, results), editor, selected, editable, actions);
                 ui.separator();
-                stains_ui(ui, scene, editor, (selected, eye), editable, actions);
+                stains_ui(ui, (scene, results), (selected, eye), editable, actions);
             });
         });
     editor.open = open;
@@ -144,7 +133,7 @@ fn levels_ui(
 
 fn trajectories_ui(
     ui: &mut egui::Ui,
-    scene: &CaseScene,
+    (scene, results): (&CaseScene, &CaseAnalyses),
     editor: &mut AnalysesEditor,
     selected: &[String],
     editable: bool,
@@ -152,7 +141,6 @@ fn trajectories_ui(
 ) {
     let case = scene.case();
     ui.strong("Bullet trajectories");
-    let results = editor.cache.as_ref().map(|(_, a)| &a.trajectories);
     for (i, t) in case.trajectories.iter().enumerate() {
         ui.horizontal(|ui| {
             ui.monospace(&t.id);
@@ -170,7 +158,7 @@ fn trajectories_ui(
                 );
             }
         });
-        match results.and_then(|r| r.iter().find(|(id, _)| *id == t.id)) {
+        match results.trajectories.iter().find(|(id, _)| *id == t.id) {
             Some((_, Ok(a))) => {
                 ui.label(format!(
                     "azimuth {:.1}° ± {:.1}°, elevation {:+.1}° ± {:.1}°",
@@ -364,15 +352,13 @@ fn trajectories_ui(
 
 fn stains_ui(
     ui: &mut egui::Ui,
-    scene: &CaseScene,
-    editor: &mut AnalysesEditor,
+    (scene, results): (&CaseScene, &CaseAnalyses),
     (selected, eye): (&[String], Option<locus_core::geo::geodesy::Enu>),
     editable: bool,
     actions: &mut Vec<UiAction>,
 ) {
     let case = scene.case();
     ui.strong("Bloodstain areas of origin");
-    let results = editor.cache.as_ref().map(|(_, a)| &a.stain_groups);
     for (i, g) in case.stain_groups.iter().enumerate() {
         ui.horizontal(|ui| {
             ui.monospace(&g.id);
@@ -387,7 +373,7 @@ fn stains_ui(
                 );
             }
         });
-        match results.and_then(|r| r.iter().find(|(id, _)| *id == g.id)) {
+        match results.stain_groups.iter().find(|(id, _)| *id == g.id) {
             Some((_, Ok(a))) => {
                 ui.label(format!(
                     "origin E {:.2} N {:.2} U {:.2} m: {:.2} m ± {:.2} m from the surface",

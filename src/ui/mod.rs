@@ -159,6 +159,7 @@ pub fn plugin(app: &mut App) {
     intake::plugin(app);
     trust::plugin(app);
     app.init_resource::<UiState>()
+        .init_resource::<crate::view::analyses::AnalysesCache>()
         .init_resource::<camera_match::CameraMatchWindow>()
         .init_resource::<OpenCaseState>()
         .init_resource::<PendingActions>()
@@ -255,6 +256,7 @@ fn panels_system(
     mut story: StoryParams,
     window: Query<&Window, With<PrimaryWindow>>,
     mut edit: EditParams,
+    analyses: Res<crate::view::analyses::AnalysesCache>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut actions = Vec::new();
@@ -364,7 +366,11 @@ fn panels_system(
         ctx,
         &scene,
         &mut ui_state.analyses,
-        (&selected_ids, story.pose(&scene).map(|p| p.eye)),
+        (
+            &selected_ids,
+            story.pose(&scene).map(|p| p.eye),
+            &analyses.analyses,
+        ),
         &mut actions,
     );
     let view_now = storyline::ViewNow {

@@ -145,7 +145,7 @@ fn axis_ui(
     let case = &scene.case();
     let dated = case.evidence.iter().filter(|i| i.time.is_some()).count();
     if dated > DENSE {
-        return density_ui(ui, scene, control, selection, actions);
+        return density_ui(ui, scene, control, selection, dated, actions);
     }
     let lanes = lanes(scene);
     let lane_count = lanes.iter().flatten().max().map(|m| m + 1).unwrap_or(1) + case.tracks.len();
@@ -323,6 +323,7 @@ fn density_ui(
     scene: &CaseScene,
     control: &TimeControl,
     selection: &Selection,
+    dated: usize,
     actions: &mut Vec<UiAction>,
 ) -> f32 {
     let Some(span) = &control.span else {
@@ -374,8 +375,7 @@ fn density_ui(
         egui::pos2(rect.min.x + 10.0, rect.min.y + 8.0),
         egui::Align2::LEFT_CENTER,
         format!(
-            "{} dated items: events per {} (tallest bar {})",
-            case.evidence.iter().filter(|i| i.time.is_some()).count(),
+            "{dated} dated items: events per {} (tallest bar {})",
             describe_bin(total / bins as f64),
             max as u32
         ),

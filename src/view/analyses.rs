@@ -8,8 +8,8 @@
 //! line, the area of convergence with its 1σ ellipse, and the area of origin with its
 //! uncertainty; a group that cannot be solved says why at its first stain.
 
+use bevy::ecs::change_detection::DetectChanges;
 use bevy_egui::egui;
-use locus_core::analysis::bloodstain::enu;
 use locus_core::analysis::trajectory::TrajectoryAnalysis;
 use locus_core::geo::geodesy::Enu;
 
@@ -26,13 +26,35 @@ const OPEN_M: f64 = 3.0;
 /// What is drawn, computed once per change of the case (the ray casts are not per frame).
 pub type Analyses = locus_core::analysis::CaseAnalyses;
 
-/// The analyses of the open case; none while the surface index is being built.
-pub fn analyses_of(scene: &CaseScene) -> Analyses {
+/// The open case's analyses, worked out once per change of the case (or of its surface
+/// index) for the overlay and the Analyses window alike; none while the index is being built.
+#[derive(bevy::prelude::Resource, Default)]
+pub struct AnalysesCache {
+    key: Option<(u64, bool)>,
+    pub analyses: Analyses,
+}
+
+pub fn refresh_analyses(
+    scene: Option<bevy::prelude::Res<CaseScene>>,
+    mut cache: bevy::prelude::ResMut<AnalysesCache>,
+) {
+    let Some(scene) = scene else { return };
     let site = scene.site();
-    if !site.surface_ready {
-        return Analyses::default();
+    let key = (scene.revision(), site.surface_ready);
+    if !scene.is_changed() && cache.key == Some(key) {
+        return;
     }
-    Analyses::of(scene.case(), &site.surface)
+    cache.key = Some(key);
+    cache.analyses = if site.surface_ready {
+        Analyses::of(scene.case(), &site.surface)
+    } else {
+        Analyses::default()
+    };
+}
+
+/// A point of an analysis result (`[e, n, u]`) as case ENU.
+fn enu(p: [f64; 3]) -> Enu {
+    Enu::from_vector(p.into())
 }
 
 /// A unit vector perpendicular to `d`, and one perpendicular to both.

@@ -20,10 +20,13 @@ use crate::view::story::StoryView;
 pub struct ViewRect(pub Option<egui::Rect>);
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<ViewRect>().add_systems(
-        EguiPrimaryContextPass,
-        overlay_system.after(crate::ui::panels_system_set()),
-    );
+    app.init_resource::<ViewRect>()
+        .init_resource::<crate::view::analyses::AnalysesCache>()
+        .add_systems(Update, crate::view::analyses::refresh_analyses)
+        .add_systems(
+            EguiPrimaryContextPass,
+            overlay_system.after(crate::ui::panels_system_set()),
+        );
 }
 
 fn overlay_system(
@@ -37,14 +40,9 @@ fn overlay_system(
     markers: Query<(&Marker, &GlobalTransform)>,
     tools: Option<Res<crate::editing::ToolState>>,
     story: Res<StoryView>,
-    mut analyses: Local<Option<((u64, bool), crate::view::analyses::Analyses)>>,
+    analyses: Res<crate::view::analyses::AnalysesCache>,
 ) -> Result {
     let Some(scene) = scene else { return Ok(()) };
-    // Trajectories and stain groups are worked out again only when the case changed.
-    let key = (scene.revision(), scene.site().surface_ready);
-    if scene.is_changed() || analyses.as_ref().is_none_or(|(k, _)| *k != key) {
-        *analyses = Some((key, crate::view::analyses::analyses_of(&scene)));
-    }
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, cam_tf, projection, orbit)) = camera.single() else {
         return Ok(());
@@ -91,15 +89,13 @@ fn overlay_system(
         &selection,
         tools.as_deref(),
     ));
-    if let Some((_, a)) = analyses.as_ref() {
-        let view = crate::view::annotations::View {
-            camera,
-            cam_tf,
-            scene: &scene,
-        };
-        let placed = crate::view::analyses::draw(&painter, &view, &scene, a, &taken);
-        taken.extend(placed);
-    }
+    let view = crate::view::annotations::View {
+        camera,
+        cam_tf,
+        scene: &scene,
+    };
+    let placed = crate::view::analyses::draw(&painter, &view, &scene, &analyses.analyses, &taken);
+    taken.extend(placed);
     if settings.labels {
         draw_labels(
             &painter,

@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::surface::Surface;
 use crate::case::{Case, Category};
-use crate::geo::geodesy::Enu;
 
 /// A bloodstain's measurements (on an item of category `bloodstain`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -283,16 +282,11 @@ pub fn area_of_origin(
         if !item.position.location.is_known() {
             return Err(format!("item {id}: the stain has no position"));
         }
-        let ceiling = item
-            .level
-            .as_deref()
-            .and_then(|l| case.level(l))
-            .map(|l| l.ceiling_m);
         let placed = crate::case::timeline::place_location(
             &item.position.location,
             &frame,
             surface,
-            ceiling,
+            case.ceiling_of(item),
             &mut || {},
         );
         let p = Vector3::new(placed.enu.east_m, placed.enu.north_m, placed.enu.up_m);
@@ -532,11 +526,6 @@ fn sample_sd(v: &[f64]) -> f64 {
     }
     let m = v.iter().sum::<f64>() / v.len() as f64;
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0)).sqrt()
-}
-
-/// A point as case ENU.
-pub fn enu(p: [f64; 3]) -> Enu {
-    Enu::new(p[0], p[1], p[2])
 }
 
 #[cfg(test)]

@@ -451,34 +451,8 @@ impl Edit {
             Edit::Batch { edits, .. } => {
                 // All or nothing: work on a copy.
                 let mut scratch = case.clone();
-                // Items appended by the batch (an import of 200,000 events) are checked against
-                // a set of the ids, not the whole list each: linear, not quadratic.
-                let mut ids: Option<std::collections::HashSet<String>> = None;
                 for e in edits {
-                    match e {
-                        Edit::AddItem { index, item } if *index >= scratch.evidence.len() => {
-                            let set = ids.get_or_insert_with(|| {
-                                scratch.evidence.iter().map(|i| i.id.clone()).collect()
-                            });
-                            if !set.insert(item.id.clone()) {
-                                return Err(EditError::Duplicate {
-                                    kind: EvidenceItem::KIND,
-                                    id: item.id.clone(),
-                                });
-                            }
-                            scratch.evidence.push((**item).clone());
-                        }
-                        Edit::RemoveItem { item, .. } => {
-                            remove(&mut scratch.evidence, item.as_ref())?;
-                            if let Some(set) = ids.as_mut() {
-                                set.remove(&item.id);
-                            }
-                        }
-                        other => {
-                            ids = None;
-                            other.apply(&mut scratch)?;
-                        }
-                    }
+                    e.apply(&mut scratch)?;
                 }
                 *case = scratch;
                 Ok(())

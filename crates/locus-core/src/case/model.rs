@@ -868,6 +868,15 @@ impl Case {
         self.levels.iter().find(|l| l.name == name)
     }
 
+    /// The ceiling of the item's level, under which an item without a height is placed on the
+    /// floor; None without a level.
+    pub fn ceiling_of(&self, item: &EvidenceItem) -> Option<f64> {
+        item.level
+            .as_deref()
+            .and_then(|l| self.level(l))
+            .map(|l| l.ceiling_m)
+    }
+
     /// The case's ENU frame. Without an origin the frame sits at 0° 0° 0 m: the models' own
     /// coordinates are used as they are, and geodetic positions mean nothing yet.
     pub fn settings(&self) -> CaseSettings {

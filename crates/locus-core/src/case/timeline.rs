@@ -169,12 +169,7 @@ impl Layout {
             .iter()
             .map(|item| {
                 // An item of a level without a height stands on that level's floor.
-                let ceiling = item
-                    .level
-                    .as_deref()
-                    .and_then(|l| case.level(l))
-                    .map(|l| l.ceiling_m);
-                place(&item.position.location, ceiling, &|| {
+                place(&item.position.location, case.ceiling_of(item), &|| {
                     format!("item {}", item.id)
                 })
             })

@@ -133,7 +133,7 @@ pub fn parse_events(
 }
 
 /// The number in "line 12", "feature 3 (…)", for sorting.
-fn ordinal(location: &str) -> u64 {
+pub(super) fn ordinal(location: &str) -> u64 {
     location
         .split_whitespace()
         .nth(1)

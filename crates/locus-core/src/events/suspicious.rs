@@ -148,12 +148,6 @@ pub fn flag(import: &mut EventImport) -> Vec<Suspicious> {
             }
         }
     }
-    found.sort_by_key(|s| {
-        s.location
-            .split_whitespace()
-            .nth(1)
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(u64::MAX)
-    });
+    found.sort_by_key(|s| super::pipeline::ordinal(&s.location));
     found
 }

@@ -728,8 +728,8 @@ pub(super) fn analyses_section(w: &mut Writer, input: &ReportInput) {
                 continue;
             }
         };
-        let c = enu(&crate::analysis::bloodstain::enu(x.convergence));
-        let o = enu(&crate::analysis::bloodstain::enu(x.origin));
+        let c = enu(&Enu::from_vector(x.convergence.into()));
+        let o = enu(&Enu::from_vector(x.origin.into()));
         w.para(
             BODY,
             &format!(
@@ -837,7 +837,7 @@ fn location(l: &Location) -> String {
         },
         Location::Geodetic {
             lat_deg, lon_deg, ..
-        } => format!("{lat_deg:.6}°, {lon_deg:.6}°"),
+        } => latlon(*lat_deg, *lon_deg),
         Location::Unknown => "an unknown place".into(),
     }
 }
