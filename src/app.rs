@@ -39,6 +39,10 @@ pub fn wgpu_settings() -> WgpuSettings {
 #[derive(Debug, Clone, Default)]
 pub struct ViewerOptions {
     pub measure_frames: Option<u32>,
+    /// `--measure-orbit`: the camera turns while frames are measured.
+    pub measure_orbit: bool,
+    /// `open --show-all`: every item shown regardless of time.
+    pub show_all: bool,
     pub report_camera: bool,
     /// `open --through ITEM`: look through this item's camera once the case is shown.
     pub through: Option<String>,
@@ -96,6 +100,7 @@ pub fn run_viewer(path: Option<PathBuf>, options: ViewerOptions) -> anyhow::Resu
     third_party::orbit::plugin(&mut app);
     crate::view::camera::plugin(&mut app);
     crate::view::markers::picking_plugin(&mut app);
+    crate::view::masses::click_plugin(&mut app);
     crate::editing::plugin(&mut app);
     crate::editing::input_plugin(&mut app);
     crate::ui::plugin(&mut app);
@@ -126,7 +131,15 @@ pub fn run_viewer(path: Option<PathBuf>, options: ViewerOptions) -> anyhow::Resu
             focused_mode: UpdateMode::Continuous,
             unfocused_mode: UpdateMode::Continuous,
         });
-        crate::frame_timing::plugin(&mut app, frames);
+        crate::frame_timing::plugin(&mut app, frames, options.measure_orbit);
+    }
+    if options.show_all {
+        app.add_systems(
+            Startup,
+            |mut commands: ResMut<crate::view::clock::TimeCommands>| {
+                commands.push(crate::view::clock::TimeCommand::SetShowAll(true));
+            },
+        );
     }
     if options.report_camera {
         crate::frame_timing::camera_report_plugin(&mut app);

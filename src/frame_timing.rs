@@ -35,7 +35,10 @@ struct Measure {
     started: Option<Instant>,
 }
 
-pub fn plugin(app: &mut App, frames: u32) {
+pub fn plugin(app: &mut App, frames: u32, orbit: bool) {
+    if orbit {
+        app.add_systems(Update, turn_camera);
+    }
     app.insert_resource(Measure {
         frames: frames.max(1),
         first_frame: None,
@@ -114,6 +117,21 @@ fn measure(
             println!("{line}");
         }
         exit.write(AppExit::Success);
+    }
+}
+
+/// `--measure-orbit`: half a degree of turn per frame round the view centre.
+fn turn_camera(
+    mut cameras: Query<
+        &mut crate::third_party::orbit::OrbitCamera,
+        With<crate::view::camera::MainCamera>,
+    >,
+) {
+    for mut orbit in &mut cameras {
+        let yaw = orbit.yaw.unwrap_or(0.0) + 0.5f32.to_radians();
+        orbit.yaw = Some(yaw);
+        orbit.target_yaw = yaw;
+        orbit.force_update = true;
     }
 }
 

@@ -46,6 +46,8 @@ pub struct RenderRequest {
     /// Labels of markers behind the model are left out, not dimmed
     /// (`render --hide-labels-behind`).
     pub hide_labels_behind: bool,
+    /// The heat layer (`render --heat`).
+    pub heat: bool,
 }
 
 pub struct RenderResult {
@@ -253,6 +255,7 @@ fn render_inner(scene: CaseScene, request: RenderRequest) -> anyhow::Result<Rend
         let mut settings = world.resource_mut::<crate::view::scene::ViewSettings>();
         settings.cull_back_faces = request.cull_back_faces;
         settings.hide_labels_behind = request.hide_labels_behind;
+        settings.heat = request.heat;
     }
     let rgba = offscreen.shoot(&shot)?;
     let report = describe(&mut offscreen.app, &request, shot.now);
@@ -433,6 +436,8 @@ fn describe(app: &mut App, request: &RenderRequest, now: DateTime<Utc>) -> serde
     let mut items = Vec::new();
     for (m, tf) in markers.iter(world) {
         let (id, title) = match m.target {
+            // A spare pin of a mass view stands for nothing.
+            Target::Item(i) if i >= case.evidence.len() => continue,
             Target::Item(i) => (case.evidence[i].id.clone(), case.evidence[i].title.clone()),
             Target::Track(t) => (case.tracks[t].id.clone(), case.tracks[t].title.clone()),
             // Markers stand only for items and tracks.
@@ -454,6 +459,18 @@ fn describe(app: &mut App, request: &RenderRequest, now: DateTime<Utc>) -> serde
         }));
     }
     items.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    let masses = world.resource::<crate::view::masses::Masses>();
+    let bubbles: Vec<serde_json::Value> = masses
+        .on_screen
+        .iter()
+        .map(|b| {
+            json!({
+                "count": b.count,
+                "pixel": [b.centre.x.round(), b.centre.y.round()],
+                "radius_px": b.radius.round(),
+            })
+        })
+        .collect();
     json!({
         "case": case.title,
         "time": locus_core::time::to_rfc3339(now),
@@ -467,5 +484,7 @@ fn describe(app: &mut App, request: &RenderRequest, now: DateTime<Utc>) -> serde
         })),
         "camera_eye_enu": [eye.east_m, eye.north_m, eye.up_m],
         "items": items,
+        "bubbles": bubbles,
+        "items_shown": masses.active.then_some(masses.shown.len()),
     })
 }

@@ -98,6 +98,9 @@ struct RenderArgs {
     /// Leave out the labels of markers hidden behind the model (default: dimmed).
     #[arg(long)]
     hide_labels_behind: bool,
+    /// Shade the ground by the density of the items shown (the heat layer).
+    #[arg(long)]
+    heat: bool,
 }
 
 /// `--clip-box E1,N1,U1,E2,N2,U2` as two corners.
@@ -151,6 +154,13 @@ enum Command {
         /// this many frames (after 60 warm-up frames), then exit.
         #[arg(long, value_name = "FRAMES")]
         measure_frames: Option<u32>,
+        /// With --measure-frames: the camera turns round the view centre while measuring, so
+        /// every frame gathers the markers anew.
+        #[arg(long, hide = true, requires = "measure_frames")]
+        measure_orbit: bool,
+        /// Open with every item shown regardless of its time (as the timeline's "Show all").
+        #[arg(long)]
+        show_all: bool,
         /// For automated UI tests: print "ready" after the first frame and a line whenever
         /// the camera moves.
         #[arg(long, hide = true)]
@@ -320,6 +330,8 @@ pub fn main() -> ExitCode {
         Some(Command::Open {
             path,
             measure_frames,
+            measure_orbit,
+            show_all,
             report_camera,
             through,
             match_camera,
@@ -327,6 +339,8 @@ pub fn main() -> ExitCode {
             path,
             crate::app::ViewerOptions {
                 measure_frames,
+                measure_orbit,
+                show_all,
                 report_camera,
                 through,
                 match_camera,
@@ -595,6 +609,7 @@ fn run_render(a: RenderArgs) -> Result<()> {
         project: a.project.clone(),
         cull_back_faces: a.cull_back_faces,
         hide_labels_behind: a.hide_labels_behind,
+        heat: a.heat,
     };
     let through_report = through.as_ref().map(|(index, photo)| {
         let item = &scene.case().evidence[*index];

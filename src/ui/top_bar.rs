@@ -196,6 +196,10 @@ pub fn top_bar_ui(
                     "Hide labels behind walls (off: dimmed)",
                 );
                 ui.checkbox(
+                    &mut view.heat,
+                    "Heat layer (density of the items shown now)",
+                );
+                ui.checkbox(
                     &mut view.cull_back_faces,
                     "Hide back faces (see into closed rooms from outside)",
                 );

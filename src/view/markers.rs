@@ -14,6 +14,7 @@ use locus_core::geo::geodesy::Enu;
 
 use crate::case_scene::CaseScene;
 use crate::view::clock::TimeControl;
+use crate::view::masses::{MASS_ITEMS, Masses, POOL, PoolPin};
 use crate::view::scene::{UnlitMaterial, ViewSettings};
 
 /// What a marker stands for.
@@ -136,6 +137,7 @@ const HEAD_RADIUS: f32 = 0.22;
 const PIN_PIXELS: f32 = 34.0;
 
 pub fn plugin(app: &mut App) {
+    crate::view::masses::plugin(app);
     app.init_resource::<Selection>()
         .init_resource::<CategoryFilter>()
         .init_resource::<crate::view::cones::ProjectedPhotos>()
@@ -152,8 +154,10 @@ pub fn plugin(app: &mut App) {
         )
         .add_systems(
             PostUpdate,
-            update_markers
+            (assign_pool, update_markers)
+                .chain()
                 .after(crate::view::clock::apply_time_commands)
+                .after(crate::view::masses::gather)
                 .before(TransformSystems::Propagate),
         );
 }
@@ -194,6 +198,7 @@ fn spawn_markers(
     mut selection: ResMut<Selection>,
     old: Query<Entity, With<MarkerEntity>>,
     mut projected: ResMut<crate::view::cones::ProjectedPhotos>,
+    mut masses: ResMut<Masses>,
     // Absent in headless tests without the image assets: nothing is projected there.
     mut images: Option<ResMut<Assets<Image>>>,
 ) {
@@ -214,7 +219,41 @@ fn spawn_markers(
     let case = &scene.case();
     // Items without a height wait for the surface index (built just after opening).
     let awaiting = scene.site().layout.awaiting_surface;
+    let placed_count = scene
+        .site()
+        .layout
+        .items
+        .iter()
+        .filter(|p| p.known && !(awaiting && p.on_surface))
+        .count();
+    masses.active = placed_count > MASS_ITEMS;
+    if masses.active {
+        // Many items: a pool of pins goes to the selected and the nearest lone items (see
+        // `masses`); cones of vision are not drawn.
+        for k in 0..POOL {
+            let root = spawn_marker(
+                &mut commands,
+                &shared,
+                &mut materials,
+                Target::Item(usize::MAX),
+                Category::Other,
+                Vec3::ZERO,
+            );
+            spawn_halo(
+                &mut commands,
+                &shared,
+                &mut materials,
+                root,
+                Category::Other,
+                1.0,
+            );
+            commands.entity(root).insert(PoolPin(k));
+        }
+    }
     for (i, item) in case.evidence.iter().enumerate() {
+        if masses.active {
+            break;
+        }
         let placed = scene.site().layout.items[i];
         if !placed.known || (awaiting && placed.on_surface) {
             continue;
@@ -476,6 +515,49 @@ fn view_wedge(heading_deg: f64, fov_deg: f64, length: f32) -> Mesh {
         idx.extend_from_slice(&[0, k, k + 1]);
     }
     crate::view::cones::flat_mesh(pos, idx)
+}
+
+/// In a mass view, the pool's pins go to the items `masses` picked: the selected first, then
+/// the lone items nearest the camera. Spare pins stand for nothing (hidden).
+fn assign_pool(
+    masses: Res<Masses>,
+    scene: Option<Res<CaseScene>>,
+    mut pool: Query<(&PoolPin, &mut Marker, &mut Transform, &Children)>,
+    mut pins: Query<&mut Pin>,
+    mut halos: Query<(&mut Halo, &mut Transform), Without<Marker>>,
+) {
+    let Some(scene) = scene else { return };
+    if !masses.active {
+        return;
+    }
+    let case = scene.case();
+    for (slot, mut marker, mut transform, children) in &mut pool {
+        let Some(&i) = masses.pinned.get(slot.0) else {
+            marker.target = Target::Item(usize::MAX);
+            continue;
+        };
+        let (Some(item), Some(placed)) = (case.evidence.get(i), scene.site().layout.items.get(i))
+        else {
+            continue;
+        };
+        marker.target = Target::Item(i);
+        marker.category = item.category;
+        transform.translation = scene.to_render(placed.enu);
+        let base = category_color(item.category);
+        let radius = item.position.horizontal_uncertainty_m as f32;
+        for child in children.iter() {
+            if let Ok(mut pin) = pins.get_mut(child) {
+                pin.base = base;
+            } else if let Ok((mut halo, mut tf)) = halos.get_mut(child) {
+                halo.base = base;
+                tf.scale = if radius > 0.0 {
+                    Vec3::new(radius, 0.5, radius)
+                } else {
+                    Vec3::ZERO
+                };
+            }
+        }
+    }
 }
 
 /// Per frame: opacity from the clock, position of moving tracks, constant on-screen pin size,

@@ -12,6 +12,7 @@ pub mod camera;
 pub mod clock;
 pub mod cones;
 pub mod markers;
+pub mod masses;
 pub mod overlay;
 pub mod points;
 pub mod scene;

@@ -41,6 +41,7 @@ fn overlay_system(
     tools: Option<Res<crate::editing::ToolState>>,
     story: Res<StoryView>,
     analyses: Res<crate::view::analyses::AnalysesCache>,
+    mut masses: ResMut<crate::view::masses::Masses>,
 ) -> Result {
     let Some(scene) = scene else { return Ok(()) };
     let ctx = contexts.ctx_mut()?;
@@ -64,6 +65,7 @@ fn overlay_system(
             .translation()
             .distance(scene.to_render(scene.centre()))
     });
+    crate::view::masses::draw_heat_layer(&painter, rect, camera, cam_tf, &masses);
     // The fixed elements first; labels then avoid the places they took.
     let mut taken = vec![draw_north_arrow(&painter, rect, cam_tf)];
     taken.extend(draw_scale_bar(&painter, rect, focus_distance, fov));
@@ -96,6 +98,18 @@ fn overlay_system(
     };
     let placed = crate::view::analyses::draw(&painter, &view, &scene, &analyses.analyses, &taken);
     taken.extend(placed);
+    let cursor = ctx.pointer_hover_pos();
+    let bubbles = crate::view::masses::draw(
+        &painter,
+        rect,
+        camera,
+        cam_tf,
+        &mut masses,
+        &scene,
+        cursor,
+        &taken,
+    );
+    taken.extend(bubbles);
     if settings.labels {
         draw_labels(
             &painter,

@@ -36,6 +36,8 @@ pub struct ViewSettings {
     /// Model faces seen from behind are not drawn: a closed room can be looked into from
     /// outside through its walls' backs.
     pub cull_back_faces: bool,
+    /// The ground shaded by the density of the items shown now.
+    pub heat: bool,
 }
 
 impl Default for ViewSettings {
@@ -47,6 +49,7 @@ impl Default for ViewSettings {
             uncertainty: true,
             tracks: true,
             cull_back_faces: false,
+            heat: false,
         }
     }
 }
