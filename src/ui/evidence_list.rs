@@ -80,7 +80,7 @@ pub fn evidence_list_ui(
                         }
                     }
                 });
-            facets_ui(ui, scene, filter, state, actions);
+            facets_ui(ui, scene, selection, filter, state, actions);
             if filter
                 .level
                 .as_deref()
@@ -117,8 +117,8 @@ pub fn evidence_list_ui(
                 .evidence
                 .iter()
                 .enumerate()
-                .filter(|(_, item)| {
-                    filter.shows_item(item)
+                .filter(|(i, item)| {
+                    filter.shows_item(item, scene.site().layout.placed(*i))
                         && locus_core::case::facets::matches_text(&state.filter_text, item)
                 })
                 .map(|(i, _)| Target::Item(i))
@@ -241,6 +241,7 @@ pub fn evidence_list_ui(
 fn facets_ui(
     ui: &mut egui::Ui,
     scene: &CaseScene,
+    selection: &Selection,
     filter: &CategoryFilter,
     state: &mut UiState,
     actions: &mut Vec<UiAction>,
@@ -251,8 +252,13 @@ fn facets_ui(
     if state.facets.as_ref().is_none_or(|(k, _)| *k != key) {
         state.facets = Some((key, facets(case)));
     }
+    let like = &mut state.like;
     let Some((_, f)) = &state.facets else { return };
     let mut chosen = filter.facets.clone();
+    let selection_item = match selection.selected {
+        Some(Target::Item(i)) => Some(i),
+        _ => None,
+    };
     let title = if chosen.is_empty() {
         "More filters".to_string()
     } else {
@@ -298,10 +304,116 @@ fn facets_ui(
             facet(ui, "Source", &mut chosen.domain, &f.domains);
             facet(ui, "Tag", &mut chosen.tag, &f.tags);
             facet(ui, "Imported from", &mut chosen.import, &f.imports);
+            ui.separator();
+            let tz = scene.tz();
+            ui.horizontal_wrapped(|ui| match chosen.time {
+                Some((a, b)) => {
+                    ui.label(format!(
+                        "Time: {} – {}",
+                        locus_core::time::format_local(a, tz),
+                        locus_core::time::format_local(b, tz)
+                    ));
+                    if ui.small_button("✖").on_hover_text("Any time").clicked() {
+                        chosen.time = None;
+                    }
+                }
+                None => {
+                    ui.weak("Time: any (Shift+drag on the timeline's density strip)");
+                }
+            });
+            ui.horizontal_wrapped(|ui| match chosen.area {
+                Some([min, max]) => {
+                    ui.label(format!(
+                        "Area: {:.0} × {:.0} m around E {:.0} N {:.0}",
+                        max[0] - min[0],
+                        max[1] - min[1],
+                        (min[0] + max[0]) / 2.0,
+                        (min[1] + max[1]) / 2.0
+                    ));
+                    if ui.small_button("✖").on_hover_text("Anywhere").clicked() {
+                        chosen.area = None;
+                    }
+                }
+                None => {
+                    if ui
+                        .button("▭ Only the area in view")
+                        .on_hover_text(
+                            "Keep only the items on the ground the view shows now (zoom and \
+                             pan first); the box stays when the view moves",
+                        )
+                        .clicked()
+                    {
+                        actions.push(UiAction::AreaFromView);
+                    }
+                }
+            });
+            like_ui(ui, scene, selection_item, &mut chosen, like);
         });
     if chosen != filter.facets {
         actions.push(UiAction::SetFacets(chosen));
     }
+}
+
+/// "Events like this one": the selected item's place within a radius and its time within a
+/// window either side, as facets (the rest of the filters kept).
+fn like_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    selected: Option<usize>,
+    chosen: &mut locus_core::case::facets::FacetFilter,
+    state: &mut (f64, f64),
+) {
+    if let Some(n) = chosen.near.clone() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("Near {}: within {:.0} m", n.item, n.radius_m));
+            if ui.small_button("✖").on_hover_text("Anywhere").clicked() {
+                chosen.near = None;
+            }
+        });
+        return;
+    }
+    if state.0 <= 0.0 {
+        // The first time: 100 m and an hour either side.
+        state.0 = 100.0;
+        state.1 = 60.0;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.add(
+            egui::DragValue::new(&mut state.0)
+                .range(1.0..=100_000.0)
+                .suffix(" m"),
+        );
+        ui.add(
+            egui::DragValue::new(&mut state.1)
+                .range(0.0..=525_600.0)
+                .suffix(" min"),
+        );
+        let item = selected.and_then(|i| {
+            let case = scene.case();
+            let at = scene.site().layout.placed(i)?;
+            locus_core::case::facets::FacetFilter::like(
+                case.evidence.get(i)?,
+                at,
+                state.0,
+                state.1 * 60.0,
+            )
+        });
+        let button = ui
+            .add_enabled(
+                item.is_some(),
+                egui::Button::new("≈ Events like the selected"),
+            )
+            .on_hover_text(
+                "Same place within the distance, same time within the minutes either side",
+            )
+            .on_disabled_hover_text("Select an item with a place and a time first");
+        if button.clicked()
+            && let Some(like) = item
+        {
+            chosen.near = like.near;
+            chosen.time = like.time;
+        }
+    });
 }
 
 /// More rows than this are laid out only where they are on screen.

@@ -84,8 +84,12 @@ pub enum UiAction {
     SetHiddenCategories(Vec<locus_core::case::Category>),
     /// Only the items of one level, and everything above its ceiling cut away; None: all.
     SetLevelFilter(Option<String>),
-    /// The evidence list's facets (status, source domain, tag, import file).
+    /// The evidence list's facets (status, source domain, tag, import file, time, area).
     SetFacets(locus_core::case::facets::FacetFilter),
+    /// Only what overlaps this time range (brushed on the timeline); None: any time.
+    SetTimeRange(Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>),
+    /// Only what lies in the ground area the view shows now.
+    AreaFromView,
     /// The category the Place tool gives new items.
     SetPlaceCategory(locus_core::case::Category),
     /// The observer's eye height for the line-of-sight tool, metres.
@@ -117,6 +121,8 @@ pub enum UiAction {
 #[derive(Resource, Default)]
 pub struct UiState {
     pub filter_text: String,
+    /// "Events like the selected": within this distance (metres) and these minutes.
+    pub like: (f64, f64),
     pub show_help: bool,
     pub show_warnings: bool,
     pub show_case_info: bool,
@@ -299,7 +305,14 @@ fn panels_system(
         &edit.settings,
         &mut actions,
     );
-    timeline_bar::timeline_ui(&mut root, &scene, &control, &selection, &mut actions);
+    timeline_bar::timeline_ui(
+        &mut root,
+        &scene,
+        &control,
+        &selection,
+        filter.facets.time,
+        &mut actions,
+    );
     evidence_list::evidence_list_ui(
         &mut root,
         &scene,
@@ -429,12 +442,66 @@ fn panels_system(
 
 /// What the actions change of how the view is drawn.
 #[derive(SystemParam)]
-struct ViewParams<'w> {
+struct ViewParams<'w, 's> {
     settings: ResMut<'w, ViewSettings>,
     points: ResMut<'w, crate::view::points::PointStyle>,
     filter: ResMut<'w, CategoryFilter>,
     projected: ResMut<'w, crate::view::cones::ProjectedPhotos>,
     section: ResMut<'w, crate::view::scene::SectionRequest>,
+    camera: Query<
+        'w,
+        's,
+        (&'static Camera, &'static GlobalTransform),
+        With<crate::view::camera::MainCamera>,
+    >,
+}
+
+/// The box on the ground (case ENU east/north) that the view shows: where the rays through
+/// the view's corners and edge midpoints meet the level of the view centre (rays above the
+/// horizon are taken 20 view-distances out).
+fn area_in_view(
+    scene: &CaseScene,
+    camera: &Query<(&Camera, &GlobalTransform), With<crate::view::camera::MainCamera>>,
+) -> Option<[[f64; 2]; 2]> {
+    let (camera, cam_tf) = camera.single().ok()?;
+    let rect = camera.logical_viewport_rect()?;
+    let eye = cam_tf.translation();
+    // The ground level: the site's centre height.
+    let level = scene.to_render(scene.centre()).y;
+    let reach = (eye.y - level).abs().max(1.0) * 20.0;
+    let hit = |r: Ray3d| {
+        let d = *r.direction;
+        let t = if d.y.abs() > 1e-4 {
+            (level - r.origin.y) / d.y
+        } else {
+            -1.0
+        };
+        let t = if t > 0.0 { t.min(reach) } else { reach };
+        r.origin + d * t
+    };
+    let (min, max) = (rect.min, rect.max);
+    let points: Vec<Vec3> = [
+        min,
+        max,
+        Vec2::new(min.x, max.y),
+        Vec2::new(max.x, min.y),
+        Vec2::new(rect.center().x, min.y),
+        Vec2::new(rect.center().x, max.y),
+    ]
+    .into_iter()
+    .filter_map(|p| camera.viewport_to_world(cam_tf, p).ok())
+    .map(hit)
+    .collect();
+    let enu: Vec<_> = points.iter().map(|p| scene.render_to_enu(*p)).collect();
+    let e = enu.iter().map(|p| p.east_m);
+    let n = enu.iter().map(|p| p.north_m);
+    Some([
+        [
+            e.clone().fold(f64::MAX, f64::min),
+            n.clone().fold(f64::MAX, f64::min),
+        ],
+        [e.fold(f64::MIN, f64::max), n.fold(f64::MIN, f64::max)],
+    ])
 }
 
 /// The windows the actions open, and the loading of another case.
@@ -586,6 +653,12 @@ fn apply_ui_actions(
             UiAction::SetPointStyle(s) => *view.points = s,
             UiAction::SetHiddenCategories(hidden) => view.filter.hidden = hidden,
             UiAction::SetFacets(f) => view.filter.facets = f,
+            UiAction::SetTimeRange(r) => view.filter.facets.time = r,
+            UiAction::AreaFromView => {
+                if let Some(scene) = &scene {
+                    view.filter.facets.area = area_in_view(scene, &view.camera);
+                }
+            }
             UiAction::SetLevelFilter(level) => {
                 if let Some(scene) = &scene
                     && let Some(l) = level.as_deref().and_then(|l| scene.case().level(l))

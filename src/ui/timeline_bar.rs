@@ -17,6 +17,7 @@ pub fn timeline_ui(
     scene: &CaseScene,
     control: &TimeControl,
     selection: &Selection,
+    range: Option<TimeRange>,
     actions: &mut Vec<UiAction>,
 ) {
     egui::Panel::bottom("timeline")
@@ -87,7 +88,7 @@ pub fn timeline_ui(
                     utc_offset_label(control.now, scene.tz())
                 ));
             });
-            let height = axis_ui(ui, scene, control, selection, actions);
+            let height = axis_ui(ui, scene, control, selection, range, actions);
             ui.add_space(height.min(0.0));
         });
 }
@@ -137,6 +138,7 @@ fn axis_ui(
     scene: &CaseScene,
     control: &TimeControl,
     selection: &Selection,
+    range: Option<TimeRange>,
     actions: &mut Vec<UiAction>,
 ) -> f32 {
     let Some(span) = &control.span else {
@@ -145,7 +147,7 @@ fn axis_ui(
     let case = &scene.case();
     let dated = case.evidence.iter().filter(|i| i.time.is_some()).count();
     if dated > DENSE {
-        return density_ui(ui, scene, control, selection, dated, actions);
+        return density_ui(ui, scene, control, selection, dated, range, actions);
     }
     let lanes = lanes(scene);
     let lane_count = lanes.iter().flatten().max().map(|m| m + 1).unwrap_or(1) + case.tracks.len();
@@ -318,12 +320,17 @@ const DENSE: usize = 2_000;
 /// The timeline of a case with masses of events: how many start in each 2-pixel bin of time,
 /// as bars (square-root scaled, so that a quiet stretch still shows), the selected item's tick,
 /// and the count under the pointer. Click or drag to move the clock.
+/// A time range chosen to filter by (the facets' `time`).
+pub type TimeRange = (DateTime<Utc>, DateTime<Utc>);
+
+#[allow(clippy::too_many_arguments)]
 fn density_ui(
     ui: &mut egui::Ui,
     scene: &CaseScene,
     control: &TimeControl,
     selection: &Selection,
     dated: usize,
+    range: Option<TimeRange>,
     actions: &mut Vec<UiAction>,
 ) -> f32 {
     let Some(span) = &control.span else {
@@ -365,17 +372,23 @@ fn density_ui(
         }
         let x = rect.min.x + 8.0 + k as f32 * width / bins as f32;
         let h = (c as f32 / max).sqrt() * strip;
+        // Outside a chosen range: dimmed.
+        let inside = range.is_none_or(|(a, b)| x + 1.6 >= x_of(a) && x <= x_of(b));
         painter.rect_filled(
             egui::Rect::from_min_max(egui::pos2(x, base - h), egui::pos2(x + 1.6, base)),
             0.0,
-            egui::Color32::from_rgb(110, 170, 230),
+            if inside {
+                egui::Color32::from_rgb(110, 170, 230)
+            } else {
+                egui::Color32::from_rgb(55, 75, 100)
+            },
         );
     }
     painter.text(
         egui::pos2(rect.min.x + 10.0, rect.min.y + 8.0),
         egui::Align2::LEFT_CENTER,
         format!(
-            "{dated} dated items: events per {} (tallest bar {})",
+            "{dated} dated items: events per {} (tallest bar {}) · Shift+drag: filter by a time range",
             describe_bin(total / bins as f64),
             max as u32
         ),
@@ -420,10 +433,45 @@ fn density_ui(
         );
         painter.galley(at, galley, egui::Color32::WHITE);
     }
-    if (response.dragged() || response.clicked())
+    // Shift+drag brushes a time range (the view and the list show only what overlaps it);
+    // a plain click or drag moves the clock.
+    let brush_id = response.id.with("brush");
+    let shift = ui.input(|i| i.modifiers.shift);
+    if response.drag_started()
+        && shift
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        ui.data_mut(|d| d.insert_temp(brush_id, p.x));
+    }
+    let brushing: Option<f32> = ui.data(|d| d.get_temp(brush_id));
+    if let (Some(x0), Some(p)) = (brushing, response.interact_pointer_pos()) {
+        let (a, b) = (x0.min(p.x), x0.max(p.x));
+        painter.rect_filled(
+            egui::Rect::from_min_max(egui::pos2(a, rect.min.y + 14.0), egui::pos2(b, rect.max.y)),
+            0.0,
+            egui::Color32::from_rgba_unmultiplied(255, 210, 80, 50),
+        );
+        if response.drag_stopped() {
+            ui.data_mut(|d| d.remove::<f32>(brush_id));
+            let range = (b - a >= 3.0).then(|| (t_of(a), t_of(b)));
+            actions.push(UiAction::SetTimeRange(range));
+        }
+    } else if (response.dragged() || response.clicked())
         && let Some(p) = response.interact_pointer_pos()
     {
         actions.push(UiAction::Time(TimeCommand::Seek(t_of(p.x))));
+    }
+    if let Some((a, b)) = range {
+        let (xa, xb) = (x_of(a).max(rect.min.x), x_of(b).min(rect.max.x));
+        painter.rect_stroke(
+            egui::Rect::from_min_max(
+                egui::pos2(xa, rect.min.y + 14.0),
+                egui::pos2(xb, rect.max.y),
+            ),
+            0.0,
+            egui::Stroke::new(1.5, egui::Color32::from_rgb(255, 210, 80)),
+            egui::StrokeKind::Inside,
+        );
     }
     height
 }

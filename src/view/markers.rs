@@ -88,14 +88,15 @@ impl CategoryFilter {
         !self.hidden.contains(&c)
     }
 
-    /// Whether an item passes the category and level filters.
-    pub fn shows_item(&self, item: &locus_core::case::EvidenceItem) -> bool {
+    /// Whether an item placed at `at` (None: position unknown) passes the category, level
+    /// and facet filters.
+    pub fn shows_item(&self, item: &locus_core::case::EvidenceItem, at: Option<Enu>) -> bool {
         self.shows(item.category)
             && self
                 .level
                 .as_ref()
                 .is_none_or(|l| item.level.as_ref() == Some(l))
-            && self.facets.matches(item)
+            && self.facets.matches_at(item, at)
     }
 }
 
@@ -642,7 +643,10 @@ fn update_markers(
         }
         .unwrap_or_default();
         let passes = match marker.target {
-            Target::Item(i) => case.evidence.get(i).is_some_and(|x| filter.shows_item(x)),
+            Target::Item(i) => case
+                .evidence
+                .get(i)
+                .is_some_and(|x| filter.shows_item(x, scene.site().layout.placed(i))),
             _ => {
                 filter.shows(marker.category) && filter.level.is_none() && filter.facets.is_empty()
             }

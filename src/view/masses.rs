@@ -147,7 +147,7 @@ pub fn gather(
                 let placed = layout.items[*i];
                 placed.known
                     && !(awaiting && placed.on_surface)
-                    && filter.shows_item(item)
+                    && filter.shows_item(item, Some(placed.enu))
                     && story.shows(case, &item.id, item.category)
                     && (control.show_all
                         || item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) > 0.01)

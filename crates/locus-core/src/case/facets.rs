@@ -5,7 +5,10 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use crate::case::{Case, EvidenceItem, VerificationStatus};
+use crate::geo::geodesy::Enu;
 
 /// The host of a source URL, without `www.` ("https://www.example.org/a" → "example.org").
 pub fn source_domain(url: &str) -> Option<String> {
@@ -101,6 +104,24 @@ pub struct FacetFilter {
     pub domain: Option<String>,
     pub tag: Option<String>,
     pub import: Option<String>,
+    /// Only items whose time (with its precision and uncertainty) overlaps this range; items
+    /// without a time are left out.
+    pub time: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Only items placed inside this box on the ground: [min, max] corners, case ENU metres
+    /// (east, north).
+    pub area: Option<[[f64; 2]; 2]>,
+    /// Only items within a distance on the ground of a place: "events like this one".
+    pub near: Option<Near>,
+}
+
+/// A circle on the ground: items within `radius_m` of (`east_m`, `north_m`), case ENU.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Near {
+    /// The item it is drawn around (for saying so).
+    pub item: String,
+    pub east_m: f64,
+    pub north_m: f64,
+    pub radius_m: f64,
 }
 
 impl FacetFilter {
@@ -108,8 +129,53 @@ impl FacetFilter {
         *self == FacetFilter::default()
     }
 
+    /// Whether the filter asks where an item is (area or nearness).
+    pub fn is_spatial(&self) -> bool {
+        self.area.is_some() || self.near.is_some()
+    }
+
+    /// "Events like this one": the same place within `radius_m` and the same time within
+    /// `window_s` either side of the item's time (its position `at`, case ENU). None when the
+    /// item has no time.
+    pub fn like(item: &EvidenceItem, at: Enu, radius_m: f64, window_s: f64) -> Option<Self> {
+        let (start, end) = item.time.as_ref()?.band();
+        let w = chrono::Duration::milliseconds((window_s.max(0.0) * 1000.0) as i64);
+        Some(FacetFilter {
+            time: Some((start - w, end + w)),
+            near: Some(Near {
+                item: item.id.clone(),
+                east_m: at.east_m,
+                north_m: at.north_m,
+                radius_m,
+            }),
+            ..Default::default()
+        })
+    }
+
+    /// `matches`, and the area and nearness for an item placed at `at` (None: position
+    /// unknown, which no area or circle holds).
+    pub fn matches_at(&self, item: &EvidenceItem, at: Option<Enu>) -> bool {
+        self.matches(item) && (!self.is_spatial() || at.is_some_and(|p| self.holds(p)))
+    }
+
+    /// Whether a place is inside the area and the circle (those that are set).
+    pub fn holds(&self, p: Enu) -> bool {
+        self.area.is_none_or(|[min, max]| {
+            (min[0]..=max[0]).contains(&p.east_m) && (min[1]..=max[1]).contains(&p.north_m)
+        }) && self
+            .near
+            .as_ref()
+            .is_none_or(|n| (p.east_m - n.east_m).hypot(p.north_m - n.north_m) <= n.radius_m)
+    }
+
+    /// Matches every non-spatial facet (status, domain, tag, import file, time range).
     pub fn matches(&self, item: &EvidenceItem) -> bool {
-        self.status.is_none_or(|s| item.status == s)
+        self.time.is_none_or(|(from, to)| {
+            item.time.as_ref().is_some_and(|t| {
+                let (s, e) = t.band();
+                s <= to && e >= from
+            })
+        }) && self.status.is_none_or(|s| item.status == s)
             && self.domain.as_ref().is_none_or(|d| {
                 item.sources
                     .iter()
@@ -224,5 +290,49 @@ mod tests {
         );
         assert!(matches_text("example.org/p", &case.evidence[2]));
         assert!(!matches_text("example.org", &case.evidence[0]));
+    }
+
+    #[test]
+    fn time_range_area_and_events_like_this_one() {
+        use crate::time::parse_rfc3339;
+        let at = |t: &str| {
+            let mut i = item("X", "", &[], "");
+            i.time = Some(crate::time::EvidenceTime::instant(
+                parse_rfc3339(t).unwrap(),
+                crate::time::Precision::Second,
+            ));
+            i
+        };
+        let early = at("2024-05-01T10:00:00Z");
+        let late = at("2024-05-01T14:00:00Z");
+        let undated = item("U", "", &[], "");
+        let range = FacetFilter {
+            time: Some((
+                parse_rfc3339("2024-05-01T09:00:00Z").unwrap(),
+                parse_rfc3339("2024-05-01T11:00:00Z").unwrap(),
+            )),
+            ..Default::default()
+        };
+        assert!(range.matches(&early) && !range.matches(&late) && !range.matches(&undated));
+
+        let area = FacetFilter {
+            area: Some([[-10.0, -10.0], [10.0, 10.0]]),
+            ..Default::default()
+        };
+        let p = |e: f64, n: f64| Enu {
+            east_m: e,
+            north_m: n,
+            up_m: 0.0,
+        };
+        assert!(area.matches_at(&late, Some(p(5.0, -5.0))));
+        assert!(!area.matches_at(&late, Some(p(15.0, 0.0))));
+        assert!(!area.matches_at(&late, None), "no position: in no area");
+
+        // Like the early event: within 100 m and an hour of it.
+        let like = FacetFilter::like(&early, p(0.0, 0.0), 100.0, 3600.0).unwrap();
+        assert!(like.matches_at(&at("2024-05-01T10:59:00Z"), Some(p(60.0, 70.0))));
+        assert!(!like.matches_at(&at("2024-05-01T10:59:00Z"), Some(p(80.0, 70.0))));
+        assert!(!like.matches_at(&late, Some(p(1.0, 1.0))));
+        assert!(FacetFilter::like(&undated, p(0.0, 0.0), 100.0, 3600.0).is_none());
     }
 }

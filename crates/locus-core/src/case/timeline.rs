@@ -143,6 +143,11 @@ pub struct PlacedPoint {
 }
 
 impl Layout {
+    /// Where item `i` is placed; None when its position is unknown (or there is no item `i`).
+    pub fn placed(&self, i: usize) -> Option<Enu> {
+        self.items.get(i).filter(|p| p.known).map(|p| p.enu)
+    }
+
     pub fn of_case(case: &Case, surface: &Surface) -> Layout {
         Self::build(case, Some(surface))
     }
