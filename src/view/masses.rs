@@ -264,7 +264,7 @@ fn gather_bubbles(
             .filter(|(_, n)| *n > 0)
             .map(|(c, n)| (*c, n as usize))
             .collect();
-        categories.sort_by(|a, b| b.1.cmp(&a.1));
+        categories.sort_by_key(|c| std::cmp::Reverse(c.1));
         bubbles.push(Bubble {
             centre: acc.sum / acc.count as f32,
             count: acc.count,
@@ -273,7 +273,7 @@ fn gather_bubbles(
     }
     lone.sort_by(|a, b| eye.distance(a.1).total_cmp(&eye.distance(b.1)));
     // Small ones first, so that the large ones are drawn on top.
-    bubbles.sort_by(|a, b| a.count.cmp(&b.count));
+    bubbles.sort_by_key(|b| b.count);
     (bubbles, lone)
 }
 
@@ -469,9 +469,9 @@ pub fn draw(
     let font = egui::FontId::proportional(12.0);
     let mut hovered = None;
     // Small ones first, so that the large ones are on top.
-    drawn.sort_by(|a, b| a.2.cmp(&b.2));
+    drawn.sort_by_key(|d| d.2);
     for (k, s, count, mut categories) in drawn {
-        categories.sort_by(|a, b| b.1.cmp(&a.1));
+        categories.sort_by_key(|c| std::cmp::Reverse(c.1));
         let radius = bubble_radius(count);
         let area = egui::Rect::from_center_size(s, egui::vec2(2.0 * radius, 2.0 * radius));
         if fixed.iter().any(|r| r.intersects(area)) {
