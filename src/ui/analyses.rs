@@ -6,6 +6,7 @@
 use bevy_egui::egui;
 use locus_core::analysis::CaseAnalyses;
 use locus_core::analysis::bloodstain::StainGroup;
+use locus_core::analysis::clusters::{ClusterParams, Clustering, st_dbscan};
 use locus_core::analysis::trajectory::{SHOOTER_BAND_M, Trajectory};
 use locus_core::case::edit::{Edit, next_id};
 use locus_core::case::{Category, Level};
@@ -27,6 +28,10 @@ pub struct AnalysesEditor {
     /// is dropped when those change: undo, another case).
     levels: Option<Vec<Level>>,
     levels_base: Vec<Level>,
+    /// Space-time clustering: its parameters as typed, and what the last run found (or why
+    /// it could not run).
+    cluster_params: Option<ClusterParams>,
+    clusters: Option<Result<Clustering, String>>,
 }
 
 fn add(edit: Edit, actions: &mut Vec<UiAction>) {
@@ -59,9 +64,116 @@ pub fn analyses_window(
                 trajectories_ui(ui, (scene, results), editor, selected, editable, actions);
                 ui.separator();
                 stains_ui(ui, (scene, results), (selected, eye), editable, actions);
+                ui.separator();
+                clusters_ui(ui, scene, editor, actions);
             });
         });
     editor.open = open;
+}
+
+/// Space-time clusters (ST-DBSCAN): parameters in metres, minutes and items; each cluster
+/// with its members, centre, radius and time span, shown as a proposal in the view. The same
+/// run as `locus clusters CASE --eps-m M --eps-min T --min-items N`.
+fn clusters_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    editor: &mut AnalysesEditor,
+    actions: &mut Vec<UiAction>,
+) {
+    ui.strong("Space-time clusters (proposals)");
+    ui.weak(
+        "Items close in place and time, found by ST-DBSCAN. A cluster is a proposal to look \
+         at, not a finding.",
+    );
+    let params = editor.cluster_params.get_or_insert(ClusterParams {
+        eps_m: 200.0,
+        eps_min: 60.0,
+        min_items: 5,
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label("within");
+        ui.add(
+            egui::DragValue::new(&mut params.eps_m)
+                .range(0.1..=100_000.0)
+                .suffix(" m"),
+        );
+        ui.label("and");
+        ui.add(
+            egui::DragValue::new(&mut params.eps_min)
+                .range(0.0..=525_600.0)
+                .suffix(" min"),
+        );
+        ui.label("at least");
+        ui.add(egui::DragValue::new(&mut params.min_items).range(2..=100_000));
+        ui.label("items");
+    });
+    let params = *params;
+    ui.horizontal(|ui| {
+        if ui.button("Find clusters").clicked() {
+            let found = st_dbscan(scene.case(), params);
+            actions.push(UiAction::SetClusters(found.as_ref().ok().cloned()));
+            editor.clusters = Some(found);
+        }
+        if editor.clusters.is_some() && ui.button("Clear").clicked() {
+            editor.clusters = None;
+            actions.push(UiAction::SetClusters(None));
+        }
+    });
+    ui.weak(format!(
+        "Same as: locus clusters CASE --eps-m {} --eps-min {} --min-items {}",
+        params.eps_m, params.eps_min, params.min_items
+    ));
+    match &editor.clusters {
+        None => {}
+        Some(Err(e)) => {
+            ui.colored_label(egui::Color32::from_rgb(230, 120, 90), e);
+        }
+        Some(Ok(c)) => {
+            ui.label(format!(
+                "{} cluster(s); {} item(s) in none; {} without a place, {} without a time",
+                c.clusters.len(),
+                c.noise,
+                c.without_place,
+                c.without_time
+            ));
+            let case = scene.case();
+            let tz = scene.tz();
+            for cl in c.clusters.iter().take(200) {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(format!(
+                        "C{}: {} items within {:.0} m, {} – {}",
+                        cl.number,
+                        cl.members.len(),
+                        cl.radius_m,
+                        locus_core::time::format_local(cl.time_from, tz),
+                        locus_core::time::format_local(cl.time_to, tz)
+                    ));
+                    if ui.small_button("Select").clicked() {
+                        let items: Vec<usize> = cl
+                            .members
+                            .iter()
+                            .filter_map(|m| case.evidence.iter().position(|x| x.id == *m))
+                            .collect();
+                        actions.push(UiAction::SelectItems(items));
+                    }
+                    if ui.small_button("Fly to").clicked() {
+                        actions.push(UiAction::Camera(
+                            crate::view::camera::CameraCommand::Focus {
+                                at: cl.centre,
+                                distance: (cl.radius_m * 4.0).max(30.0),
+                            },
+                        ));
+                    }
+                });
+            }
+            if c.clusters.len() > 200 {
+                ui.weak(format!(
+                    "… {} more (see locus clusters)",
+                    c.clusters.len() - 200
+                ));
+            }
+        }
+    }
 }
 
 fn levels_ui(

@@ -90,6 +90,10 @@ pub enum UiAction {
     SetTimeRange(Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>),
     /// Only what lies in the ground area the view shows now.
     AreaFromView,
+    /// Space-time clusters found (🎯 Analyses), drawn as proposals; None: cleared.
+    SetClusters(Option<locus_core::analysis::clusters::Clustering>),
+    /// Select these items (the first shown in the details).
+    SelectItems(Vec<usize>),
     /// The category the Place tool gives new items.
     SetPlaceCategory(locus_core::case::Category),
     /// The observer's eye height for the line-of-sight tool, metres.
@@ -448,6 +452,7 @@ struct ViewParams<'w, 's> {
     filter: ResMut<'w, CategoryFilter>,
     projected: ResMut<'w, crate::view::cones::ProjectedPhotos>,
     section: ResMut<'w, crate::view::scene::SectionRequest>,
+    proposals: ResMut<'w, crate::view::analyses::ClusterProposals>,
     camera: Query<
         'w,
         's,
@@ -654,6 +659,14 @@ fn apply_ui_actions(
             UiAction::SetHiddenCategories(hidden) => view.filter.hidden = hidden,
             UiAction::SetFacets(f) => view.filter.facets = f,
             UiAction::SetTimeRange(r) => view.filter.facets.time = r,
+            UiAction::SetClusters(c) => match (c, &scene) {
+                (Some(c), Some(scene)) => view.proposals.set(scene, c),
+                _ => view.proposals.clear(),
+            },
+            UiAction::SelectItems(items) => {
+                selection.select(items.first().map(|i| Target::Item(*i)));
+                selection.also = items.iter().skip(1).map(|i| Target::Item(*i)).collect();
+            }
             UiAction::AreaFromView => {
                 if let Some(scene) = &scene {
                     view.filter.facets.area = area_in_view(scene, &view.camera);

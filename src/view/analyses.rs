@@ -112,6 +112,118 @@ fn dashed(painter: &egui::Painter, view: &View, a: Enu, b: Enu, colour: egui::Co
     }
 }
 
+/// Space-time clusters found on request (🎯 Analyses → Clusters): proposals, drawn as dashed
+/// circles on the ground round their members until cleared or the case changes.
+#[derive(bevy::prelude::Resource, Default)]
+pub struct ClusterProposals {
+    /// The case revision they were found in.
+    pub revision: u64,
+    pub clustering: Option<locus_core::analysis::clusters::Clustering>,
+    /// Per cluster: the mean of its members as placed (on the model), and its item indices.
+    pub placed: Vec<(Enu, Vec<usize>)>,
+}
+
+impl ClusterProposals {
+    /// Keeps a clustering of `scene`'s case, with where its members are placed.
+    pub fn set(
+        &mut self,
+        scene: &CaseScene,
+        clustering: locus_core::analysis::clusters::Clustering,
+    ) {
+        let case = scene.case();
+        let index: std::collections::HashMap<&str, usize> = case
+            .evidence
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.as_str(), i))
+            .collect();
+        self.placed = clustering
+            .clusters
+            .iter()
+            .map(|c| {
+                let members: Vec<usize> = c
+                    .members
+                    .iter()
+                    .filter_map(|m| index.get(m.as_str()).copied())
+                    .collect();
+                let at: Vec<Enu> = members
+                    .iter()
+                    .filter_map(|i| scene.site().layout.placed(*i))
+                    .collect();
+                let n = at.len().max(1) as f64;
+                let mean = Enu::new(
+                    at.iter().map(|p| p.east_m).sum::<f64>() / n,
+                    at.iter().map(|p| p.north_m).sum::<f64>() / n,
+                    at.iter().map(|p| p.up_m).sum::<f64>() / n,
+                );
+                (mean, members)
+            })
+            .collect();
+        self.revision = scene.revision();
+        self.clustering = Some(clustering);
+    }
+
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+const PROPOSAL: egui::Color32 = egui::Color32::from_rgb(120, 230, 255);
+
+/// Draws the cluster proposals: a dashed circle of each cluster's radius round its members,
+/// labelled as a proposal with its count and time span; returns where the labels went.
+pub fn draw_clusters(
+    painter: &egui::Painter,
+    view: &View,
+    scene: &CaseScene,
+    proposals: &ClusterProposals,
+    taken: &[egui::Rect],
+) -> Vec<egui::Rect> {
+    let mut placed: Vec<egui::Rect> = Vec::new();
+    let Some(clustering) = &proposals.clustering else {
+        return placed;
+    };
+    if proposals.revision != scene.revision() {
+        return placed;
+    }
+    for (c, (centre, _)) in clustering.clusters.iter().zip(&proposals.placed) {
+        let ring = ellipse(
+            view,
+            *centre,
+            [1.0, 0.0, 0.0],
+            c.radius_m.max(1.0),
+            [0.0, 1.0, 0.0],
+            c.radius_m.max(1.0),
+        );
+        if ring.len() >= 36 {
+            let mut closed = ring.clone();
+            closed.push(ring[0]);
+            painter.extend(egui::Shape::dashed_line(
+                &closed,
+                egui::Stroke::new(2.0, PROPOSAL),
+                7.0,
+                5.0,
+            ));
+        }
+        if let Some(at) = view.point(*centre) {
+            let tz = scene.tz();
+            let minute = |t| {
+                locus_core::time::format_local_precision(t, tz, locus_core::time::Precision::Minute)
+            };
+            let text = format!(
+                "C{} proposal · {} items · {} – {}",
+                c.number,
+                c.members.len(),
+                minute(c.time_from),
+                minute(c.time_to)
+            );
+            let all: Vec<egui::Rect> = taken.iter().chain(placed.iter()).copied().collect();
+            placed.push(label(painter, at, text, PROPOSAL, &all));
+        }
+    }
+    placed
+}
+
 /// Draws every trajectory and stain group; returns where the labels went.
 pub fn draw(
     painter: &egui::Painter,

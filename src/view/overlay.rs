@@ -22,6 +22,7 @@ pub struct ViewRect(pub Option<egui::Rect>);
 pub fn plugin(app: &mut App) {
     app.init_resource::<ViewRect>()
         .init_resource::<crate::view::analyses::AnalysesCache>()
+        .init_resource::<crate::view::analyses::ClusterProposals>()
         .add_systems(Update, crate::view::analyses::refresh_analyses)
         .add_systems(
             EguiPrimaryContextPass,
@@ -42,6 +43,7 @@ fn overlay_system(
     story: Res<StoryView>,
     analyses: Res<crate::view::analyses::AnalysesCache>,
     mut masses: ResMut<crate::view::masses::Masses>,
+    proposals: Res<crate::view::analyses::ClusterProposals>,
 ) -> Result {
     let Some(scene) = scene else { return Ok(()) };
     let ctx = contexts.ctx_mut()?;
@@ -97,6 +99,8 @@ fn overlay_system(
         scene: &scene,
     };
     let placed = crate::view::analyses::draw(&painter, &view, &scene, &analyses.analyses, &taken);
+    taken.extend(placed);
+    let placed = crate::view::analyses::draw_clusters(&painter, &view, &scene, &proposals, &taken);
     taken.extend(placed);
     let cursor = ctx.pointer_hover_pos();
     let bubbles = crate::view::masses::draw(

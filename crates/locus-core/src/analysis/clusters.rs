@@ -44,7 +44,7 @@ impl ClusterParams {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cluster {
     /// 1-based, in the order of each cluster's first member in the case.
     pub number: usize,
@@ -59,7 +59,7 @@ pub struct Cluster {
     pub time_to: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Clustering {
     pub params: ClusterParams,
     pub clusters: Vec<Cluster>,
