@@ -580,6 +580,19 @@ impl CaseEdits<'_> {
         self.scene().session.save()
     }
 
+    /// Starts saving a copy of the case on another thread (see `Session::save_in_background`).
+    pub fn save_in_background(&mut self) -> Result<(), SessionError> {
+        self.scene().session.save_in_background()
+    }
+
+    /// The result of a background save once finished; None while it runs or when none runs.
+    pub fn poll_background_save(&mut self) -> Option<Result<(), SessionError>> {
+        if !self.session().saving_in_background() {
+            return None;
+        }
+        self.scene().session.poll_background()
+    }
+
     /// Sets what is cut away (a view state: nothing in the case changes).
     pub fn set_section(&mut self, section: locus_core::case::section::Section) {
         self.scene().set_section(section);

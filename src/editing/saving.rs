@@ -9,8 +9,22 @@ use crate::settings::Settings;
 
 use super::{Drag, EditStatus};
 
+/// Cases with more items than this are autosaved on another thread: writing them takes long
+/// enough to be seen as a hitch (about a second at 200,000 items).
+pub const BACKGROUND_SAVE_ITEMS: usize = 5_000;
+
 pub(super) fn save(scene: &mut CaseEdits, status: &mut EditStatus) {
-    match scene.save() {
+    let result = scene.save();
+    saved(scene, status, result);
+}
+
+/// Reports how a save went (in the status line and, failed, as an error to keep).
+fn saved(
+    scene: &CaseEdits,
+    status: &mut EditStatus,
+    result: Result<(), locus_core::case::session::SessionError>,
+) {
+    match result {
         Ok(()) => {
             status.last_saved = Some(Utc::now());
             status.save_error = None;
@@ -36,6 +50,9 @@ pub(super) fn autosave(
     mut last: Local<(u64, f64)>,
 ) {
     let now = time.elapsed_secs_f64();
+    if let Some(result) = scene.poll_background_save() {
+        saved(&scene, &mut status, result);
+    }
     if scene.revision() != last.0 {
         *last = (scene.revision(), now);
     }
@@ -47,9 +64,17 @@ pub(super) fn autosave(
     if scene.editable()
         && scene.session().is_dirty()
         && drag.item.is_none()
+        && !scene.session().saving_in_background()
         && now - last.1 >= settings.autosave_s + retry
     {
-        save(&mut scene, &mut status);
+        if scene.case().evidence.len() > BACKGROUND_SAVE_ITEMS {
+            // Off the frame loop: the next frames poll for the result.
+            if let Err(e) = scene.save_in_background() {
+                saved(&scene, &mut status, Err(e));
+            }
+        } else {
+            save(&mut scene, &mut status);
+        }
         last.1 = now;
     }
 }

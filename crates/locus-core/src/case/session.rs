@@ -78,9 +78,17 @@ pub struct Session {
     scratch: bool,
     author: String,
     dirty: bool,
+    /// A save running on another thread (`save_in_background`): the audit head of the copy it
+    /// writes, and the thread.
+    background: Option<BackgroundSave>,
     /// Held while the session may write (see `case::lock`).
     _lock: Option<crate::case::lock::CaseLock>,
 }
+
+type BackgroundSave = (
+    Option<String>,
+    std::thread::JoinHandle<Result<(), CaseError>>,
+);
 
 impl Session {
     /// Opens a case for editing. Returns the session on the saved state, and a `Recovery`
@@ -112,6 +120,7 @@ impl Session {
                 scratch: false,
                 author: author.to_string(),
                 dirty: false,
+                background: None,
                 _lock: Some(lock),
             },
             recovery,
@@ -129,6 +138,7 @@ impl Session {
             scratch: false,
             author: String::new(),
             dirty: false,
+            background: None,
             _lock: None,
         }
     }
@@ -317,12 +327,56 @@ impl Session {
         }
     }
 
-    /// Replaces `case.json` atomically with the current state.
+    /// Replaces `case.json` atomically with the current state (after any save still running
+    /// in the background, so that an older copy never lands after it).
     pub fn save(&mut self) -> Result<(), SessionError> {
         self.writable()?;
+        // Its result does not matter: this save writes everything anyway.
+        let _ = self.finish_background(true);
         save_case(&self.loaded.case, &self.loaded.file)?;
         self.dirty = false;
         Ok(())
+    }
+
+    /// Starts saving a copy of the case as it is now on another thread (a large case takes
+    /// about a second to write); `poll_background` says when it is done. One at a time: a
+    /// save still running is waited for first.
+    pub fn save_in_background(&mut self) -> Result<(), SessionError> {
+        self.writable()?;
+        let _ = self.finish_background(true);
+        let case = self.loaded.case.clone();
+        let file = self.loaded.file.clone();
+        let head = case.audit_head.clone();
+        self.background = Some((head, std::thread::spawn(move || save_case(&case, &file))));
+        Ok(())
+    }
+
+    /// Whether a background save is running.
+    pub fn saving_in_background(&self) -> bool {
+        self.background.is_some()
+    }
+
+    /// The result of a background save once it has finished (None while it runs, or when
+    /// none was started). The session is clean if nothing was edited since its copy was taken.
+    pub fn poll_background(&mut self) -> Option<Result<(), SessionError>> {
+        self.finish_background(false)
+    }
+
+    fn finish_background(&mut self, wait: bool) -> Option<Result<(), SessionError>> {
+        if !wait && !self.background.as_ref()?.1.is_finished() {
+            return None;
+        }
+        let (head, thread) = self.background.take()?;
+        let result = thread.join().unwrap_or_else(|_| {
+            Err(CaseError::Io {
+                path: self.loaded.file.clone(),
+                source: std::io::Error::other("the saving thread failed"),
+            })
+        });
+        if result.is_ok() && head == self.loaded.case.audit_head {
+            self.dirty = false;
+        }
+        Some(result.map_err(Into::into))
     }
 }
 
@@ -405,6 +459,38 @@ mod tests {
         assert_eq!(saved.audit_head.as_deref(), report.head());
         // Reopening finds nothing to recover.
         assert!(Session::open(dir.path(), "alice").unwrap().1.is_none());
+    }
+
+    #[test]
+    fn a_background_save_writes_its_copy_and_never_lands_after_a_newer_save() {
+        let dir = tempfile::tempdir().unwrap();
+        new_case(dir.path());
+        let (mut s, _) = Session::open(dir.path(), "alice").unwrap();
+        add(&mut s, "A");
+        s.save_in_background().unwrap();
+        let wait = |s: &mut Session| loop {
+            if let Some(r) = s.poll_background() {
+                break r;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        wait(&mut s).unwrap();
+        assert!(!s.is_dirty(), "saved, nothing edited since");
+        let on_disk = |dir: &Path| load_case(dir).unwrap().case.evidence.len();
+        assert_eq!(on_disk(dir.path()), 1);
+
+        // Edited while the copy is written: still unsaved afterwards.
+        s.save_in_background().unwrap();
+        add(&mut s, "B");
+        wait(&mut s).unwrap();
+        assert!(s.is_dirty(), "B came after the copy");
+        // A save waits for the one running: B is on disk whatever the order of the threads.
+        s.save_in_background().unwrap();
+        add(&mut s, "C");
+        s.save().unwrap();
+        assert!(!s.saving_in_background());
+        assert_eq!(on_disk(dir.path()), 3);
+        assert!(!s.is_dirty());
     }
 
     #[test]
