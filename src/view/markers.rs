@@ -581,15 +581,7 @@ fn update_markers(
     let Ok((cam_tf, projection, camera)) = camera.single() else {
         return;
     };
-    let fov = match projection {
-        Projection::Perspective(p) => p.fov,
-        _ => 0.8,
-    };
-    let viewport_h = camera
-        .logical_viewport_size()
-        .map(|s| s.y)
-        .unwrap_or(720.0)
-        .max(1.0);
+    let pixel_at_1m = pixel_size(projection, camera);
     let case = &scene.case();
     for mut v in &mut routes {
         *v = if settings.tracks {
@@ -676,7 +668,7 @@ fn update_markers(
             .translation()
             .distance(transform.translation)
             .max(0.01);
-        let pixel = distance * 2.0 * (fov / 2.0).tan() / viewport_h;
+        let pixel = distance * pixel_at_1m;
         let scale = pixel * PIN_PIXELS * if highlighted { 1.35 } else { 1.0 };
         marker.head_height = HEAD_Y * scale;
         for child in children.iter() {
@@ -708,6 +700,21 @@ fn update_markers(
             }
         }
     }
+}
+
+/// The size of one logical pixel at one metre from the camera, in metres (a pin's on-screen
+/// size and the bubbles' ground cells follow from it).
+pub fn pixel_size(projection: &Projection, camera: &Camera) -> f32 {
+    let fov = match projection {
+        Projection::Perspective(p) => p.fov,
+        _ => 0.8,
+    };
+    let viewport_h = camera
+        .logical_viewport_size()
+        .map(|s| s.y)
+        .unwrap_or(720.0)
+        .max(1.0);
+    2.0 * (fov / 2.0).tan() / viewport_h
 }
 
 /// Where a marker's head appears on the render target (logical pixels, viewport offset

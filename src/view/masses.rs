@@ -156,17 +156,7 @@ pub fn gather(
             .collect();
         masses.shown = shown;
     }
-    let fov = match projection {
-        Projection::Perspective(p) => p.fov,
-        _ => 0.8,
-    };
-    let viewport_h = camera
-        .logical_viewport_size()
-        .map(|s| s.y)
-        .unwrap_or(720.0)
-        .max(1.0);
-    // Metres per pixel at one metre's distance.
-    let pixel = 2.0 * (fov / 2.0).tan() / viewport_h;
+    let pixel = crate::view::markers::pixel_size(projection, camera);
     let view_key = Some((cam_tf.translation, cam_tf.rotation, pixel));
     if !reshow && masses.view_key == view_key && !selection.is_changed() {
         return;

@@ -137,6 +137,26 @@ fn run(rows: usize) -> Row {
         .len();
     });
     assert!(clusters >= 20, "the planted clusters: {clusters}");
+    let mut kept = 0;
+    time("filter (facet counts, time range, text)", &mut || {
+        use locus_core::case::facets::{FacetFilter, facets, matches_text};
+        let case = session.case();
+        let counts = facets(case);
+        // The middle third of the year, and a word of the titles.
+        let from = Utc.with_ymd_and_hms(2023, 5, 1, 0, 0, 0).unwrap();
+        let to = Utc.with_ymd_and_hms(2023, 9, 1, 0, 0, 0).unwrap();
+        let filter = FacetFilter {
+            time: Some((from, to)),
+            ..Default::default()
+        };
+        kept = case
+            .evidence
+            .iter()
+            .filter(|i| filter.matches(i) && matches_text("event 1", i))
+            .count();
+        assert!(!counts.imports.is_empty());
+    });
+    assert!(kept > 0, "the filter keeps some items");
     time("undo the import", &mut || {
         session.undo().unwrap().unwrap();
     });
