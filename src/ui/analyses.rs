@@ -6,7 +6,7 @@
 use bevy_egui::egui;
 use locus_core::analysis::CaseAnalyses;
 use locus_core::analysis::bloodstain::StainGroup;
-use locus_core::analysis::clusters::{ClusterParams, Clustering, st_dbscan};
+use locus_core::analysis::clusters::{ClusterParams, st_dbscan};
 use locus_core::analysis::trajectory::{SHOOTER_BAND_M, Trajectory};
 use locus_core::case::edit::{Edit, next_id};
 use locus_core::case::{Category, Level};
@@ -14,6 +14,7 @@ use locus_core::case::{Category, Level};
 use crate::case_scene::CaseScene;
 use crate::editing::EditCommand;
 use crate::ui::UiAction;
+use crate::view::analyses::ClusterProposals;
 
 #[derive(Default)]
 pub struct AnalysesEditor {
@@ -31,7 +32,8 @@ pub struct AnalysesEditor {
     /// Space-time clustering: its parameters as typed, and what the last run found (or why
     /// it could not run).
     cluster_params: Option<ClusterParams>,
-    clusters: Option<Result<Clustering, String>>,
+    /// Why the last run found nothing (what it found is `ClusterProposals`).
+    cluster_error: Option<String>,
 }
 
 fn add(edit: Edit, actions: &mut Vec<UiAction>) {
@@ -42,10 +44,11 @@ pub fn analyses_window(
     ctx: &egui::Context,
     scene: &CaseScene,
     editor: &mut AnalysesEditor,
-    (selected, eye, results): (
+    (selected, eye, results, proposals): (
         &[String],
         Option<locus_core::geo::geodesy::Enu>,
         &CaseAnalyses,
+        &ClusterProposals,
     ),
     actions: &mut Vec<UiAction>,
 ) {
@@ -65,7 +68,7 @@ pub fn analyses_window(
                 ui.separator();
                 stains_ui(ui, (scene, results), (selected, eye), editable, actions);
                 ui.separator();
-                clusters_ui(ui, scene, editor, actions);
+                clusters_ui(ui, scene, editor, proposals, actions);
             });
         });
     editor.open = open;
@@ -78,6 +81,7 @@ fn clusters_ui(
     ui: &mut egui::Ui,
     scene: &CaseScene,
     editor: &mut AnalysesEditor,
+    proposals: &ClusterProposals,
     actions: &mut Vec<UiAction>,
 ) {
     ui.strong("Space-time clusters (proposals)");
@@ -110,12 +114,18 @@ fn clusters_ui(
     let params = *params;
     ui.horizontal(|ui| {
         if ui.button("Find clusters").clicked() {
-            let found = st_dbscan(scene.case(), params);
-            actions.push(UiAction::SetClusters(found.as_ref().ok().cloned()));
-            editor.clusters = Some(found);
+            match st_dbscan(scene.case(), params) {
+                Ok(found) => {
+                    editor.cluster_error = None;
+                    actions.push(UiAction::SetClusters(Some(found)));
+                }
+                Err(e) => {
+                    editor.cluster_error = Some(e);
+                    actions.push(UiAction::SetClusters(None));
+                }
+            }
         }
-        if editor.clusters.is_some() && ui.button("Clear").clicked() {
-            editor.clusters = None;
+        if proposals.clustering.is_some() && ui.button("Clear").clicked() {
             actions.push(UiAction::SetClusters(None));
         }
     });
@@ -123,56 +133,52 @@ fn clusters_ui(
         "Same as: locus clusters CASE --eps-m {} --eps-min {} --min-items {}",
         params.eps_m, params.eps_min, params.min_items
     ));
-    match &editor.clusters {
-        None => {}
-        Some(Err(e)) => {
-            ui.colored_label(egui::Color32::from_rgb(230, 120, 90), e);
-        }
-        Some(Ok(c)) => {
+    if let Some(e) = &editor.cluster_error {
+        ui.colored_label(egui::Color32::from_rgb(230, 120, 90), e);
+    }
+    let Some(c) = &proposals.clustering else {
+        return;
+    };
+    if proposals.revision != scene.revision() {
+        ui.weak("The case changed since they were found: find them again.");
+        return;
+    }
+    ui.label(format!(
+        "{} cluster(s); {} item(s) in none; {} without a place, {} without a time",
+        c.clusters.len(),
+        c.noise,
+        c.without_place,
+        c.without_time
+    ));
+    let tz = scene.tz();
+    for (cl, (centre, members)) in c.clusters.iter().zip(&proposals.placed).take(200) {
+        ui.horizontal_wrapped(|ui| {
             ui.label(format!(
-                "{} cluster(s); {} item(s) in none; {} without a place, {} without a time",
-                c.clusters.len(),
-                c.noise,
-                c.without_place,
-                c.without_time
+                "C{}: {} items within {:.0} m, {} – {}",
+                cl.number,
+                cl.members.len(),
+                cl.radius_m,
+                locus_core::time::format_local(cl.time_from, tz),
+                locus_core::time::format_local(cl.time_to, tz)
             ));
-            let case = scene.case();
-            let tz = scene.tz();
-            for cl in c.clusters.iter().take(200) {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(format!(
-                        "C{}: {} items within {:.0} m, {} – {}",
-                        cl.number,
-                        cl.members.len(),
-                        cl.radius_m,
-                        locus_core::time::format_local(cl.time_from, tz),
-                        locus_core::time::format_local(cl.time_to, tz)
-                    ));
-                    if ui.small_button("Select").clicked() {
-                        let items: Vec<usize> = cl
-                            .members
-                            .iter()
-                            .filter_map(|m| case.evidence.iter().position(|x| x.id == *m))
-                            .collect();
-                        actions.push(UiAction::SelectItems(items));
-                    }
-                    if ui.small_button("Fly to").clicked() {
-                        actions.push(UiAction::Camera(
-                            crate::view::camera::CameraCommand::Focus {
-                                at: cl.centre,
-                                distance: (cl.radius_m * 4.0).max(30.0),
-                            },
-                        ));
-                    }
-                });
+            if ui.small_button("Select").clicked() {
+                actions.push(UiAction::SelectItems(members.clone()));
             }
-            if c.clusters.len() > 200 {
-                ui.weak(format!(
-                    "… {} more (see locus clusters)",
-                    c.clusters.len() - 200
+            if ui.small_button("Fly to").clicked() {
+                actions.push(UiAction::Camera(
+                    crate::view::camera::CameraCommand::Focus {
+                        at: *centre,
+                        distance: (cl.radius_m * 4.0).max(30.0),
+                    },
                 ));
             }
-        }
+        });
+    }
+    if c.clusters.len() > 200 {
+        ui.weak(format!(
+            "… {} more (see locus clusters)",
+            c.clusters.len() - 200
+        ));
     }
 }
 

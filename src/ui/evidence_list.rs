@@ -361,7 +361,7 @@ fn like_ui(
     scene: &CaseScene,
     selected: Option<usize>,
     chosen: &mut locus_core::case::facets::FacetFilter,
-    state: &mut (f64, f64),
+    state: &mut crate::ui::LikeWindow,
 ) {
     if let Some(n) = chosen.near.clone() {
         ui.horizontal_wrapped(|ui| {
@@ -372,19 +372,14 @@ fn like_ui(
         });
         return;
     }
-    if state.0 <= 0.0 {
-        // The first time: 100 m and an hour either side.
-        state.0 = 100.0;
-        state.1 = 60.0;
-    }
     ui.horizontal_wrapped(|ui| {
         ui.add(
-            egui::DragValue::new(&mut state.0)
+            egui::DragValue::new(&mut state.radius_m)
                 .range(1.0..=100_000.0)
                 .suffix(" m"),
         );
         ui.add(
-            egui::DragValue::new(&mut state.1)
+            egui::DragValue::new(&mut state.window_min)
                 .range(0.0..=525_600.0)
                 .suffix(" min"),
         );
@@ -394,8 +389,8 @@ fn like_ui(
             locus_core::case::facets::FacetFilter::like(
                 case.evidence.get(i)?,
                 at,
-                state.0,
-                state.1 * 60.0,
+                state.radius_m,
+                state.window_min * 60.0,
             )
         });
         let button = ui

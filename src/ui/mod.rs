@@ -122,11 +122,25 @@ pub enum UiAction {
     TrustSigner(String),
 }
 
+/// "Events like the selected": within this distance and these minutes either side.
+pub struct LikeWindow {
+    pub radius_m: f64,
+    pub window_min: f64,
+}
+
+impl Default for LikeWindow {
+    fn default() -> Self {
+        Self {
+            radius_m: 100.0,
+            window_min: 60.0,
+        }
+    }
+}
+
 #[derive(Resource, Default)]
 pub struct UiState {
     pub filter_text: String,
-    /// "Events like the selected": within this distance (metres) and these minutes.
-    pub like: (f64, f64),
+    pub like: LikeWindow,
     pub show_help: bool,
     pub show_warnings: bool,
     pub show_case_info: bool,
@@ -266,7 +280,10 @@ fn panels_system(
     mut story: StoryParams,
     window: Query<&Window, With<PrimaryWindow>>,
     mut edit: EditParams,
-    analyses: Res<crate::view::analyses::AnalysesCache>,
+    (analyses, proposals): (
+        Res<crate::view::analyses::AnalysesCache>,
+        Res<crate::view::analyses::ClusterProposals>,
+    ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut actions = Vec::new();
@@ -387,6 +404,7 @@ fn panels_system(
             &selected_ids,
             story.pose(&scene).map(|p| p.eye),
             &analyses.analyses,
+            &proposals,
         ),
         &mut actions,
     );

@@ -119,7 +119,8 @@ pub struct ClusterProposals {
     /// The case revision they were found in.
     pub revision: u64,
     pub clustering: Option<locus_core::analysis::clusters::Clustering>,
-    /// Per cluster: the mean of its members as placed (on the model), and its item indices.
+    /// Per cluster: the mean of its members as placed (on the model, where it is drawn and
+    /// flown to), and its members' item indices.
     pub placed: Vec<(Enu, Vec<usize>)>,
 }
 

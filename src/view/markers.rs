@@ -251,10 +251,13 @@ fn spawn_markers(
             commands.entity(root).insert(PoolPin(k));
         }
     }
-    for (i, item) in case.evidence.iter().enumerate() {
-        if masses.active {
-            break;
-        }
+    // In a mass view the pool stands for the items: none gets its own pin.
+    let individual = if masses.active {
+        0
+    } else {
+        case.evidence.len()
+    };
+    for (i, item) in case.evidence.iter().enumerate().take(individual) {
         let placed = scene.site().layout.items[i];
         if !placed.known || (awaiting && placed.on_surface) {
             continue;

@@ -169,10 +169,11 @@ pub fn gather(
         });
         masses.bubbles = bubbles;
         masses.lone = lone;
+        // A selected item the clock or the filters hide gets a pin too: its marker hides it.
         let selected: Vec<usize> = selection
             .all()
             .filter_map(|t| match t {
-                Target::Item(i) if masses.shown.iter().any(|(j, _)| *j == i) => Some(i),
+                Target::Item(i) if scene.site().layout.placed(i).is_some() => Some(i),
                 _ => None,
             })
             .collect();
@@ -261,7 +262,10 @@ fn gather_bubbles(
             categories,
         });
     }
-    lone.sort_by(|a, b| eye.distance(a.1).total_cmp(&eye.distance(b.1)));
+    lone.sort_by(|a, b| {
+        eye.distance_squared(a.1)
+            .total_cmp(&eye.distance_squared(b.1))
+    });
     // Small ones first, so that the large ones are drawn on top.
     bubbles.sort_by_key(|b| b.count);
     (bubbles, lone)
@@ -326,7 +330,7 @@ fn heat_cells(shown: &[(usize, Vec3)], eye: Vec3, cell_per_m: f32) -> Vec<HeatCe
 }
 
 /// How a bubble's count is written: 1,234 → "1.2k".
-pub fn count_text(n: usize) -> String {
+fn count_text(n: usize) -> String {
     match n {
         0..=999 => n.to_string(),
         1_000..=99_999 => format!("{:.1}k", n as f64 / 1000.0),
@@ -335,7 +339,7 @@ pub fn count_text(n: usize) -> String {
 }
 
 /// The radius of a bubble on the screen, in logical pixels.
-pub fn bubble_radius(count: usize) -> f32 {
+fn bubble_radius(count: usize) -> f32 {
     (9.0 + 3.0 * (count as f32).log2()).min(30.0)
 }
 
