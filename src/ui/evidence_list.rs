@@ -30,6 +30,63 @@ pub fn matches_text(query: &str, fields: &[&str]) -> bool {
             .all(|word| fields.iter().any(|f| f.to_lowercase().contains(word)))
 }
 
+/// What the list shows, worked out again only when the case, the filters or the text change
+/// (not every frame: a case may hold 200,000 items).
+#[derive(Default)]
+pub struct ListCache {
+    key: Option<(u64, bool, CategoryFilter, String)>,
+    /// The categories the case has (the filter's rows).
+    present: Vec<Category>,
+    /// The items and tracks that pass the filters, in the case's order.
+    rows: Vec<Target>,
+}
+
+impl ListCache {
+    fn refresh(&mut self, scene: &CaseScene, filter: &CategoryFilter, text: &str) {
+        let key = (
+            scene.revision(),
+            scene.site().surface_ready,
+            filter.clone(),
+            text.to_string(),
+        );
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        let case = scene.case();
+        if self.key.as_ref().is_none_or(|k| k.0 != key.0) {
+            self.present = Category::ALL
+                .into_iter()
+                .filter(|c| {
+                    case.evidence.iter().any(|i| i.category == *c)
+                        || case.tracks.iter().any(|t| t.category == *c)
+                })
+                .collect();
+        }
+        self.rows = case
+            .evidence
+            .iter()
+            .enumerate()
+            .filter(|(i, item)| {
+                filter.shows_item(item, scene.site().layout.placed(*i))
+                    && locus_core::case::facets::matches_text(text, item)
+            })
+            .map(|(i, _)| Target::Item(i))
+            .chain(
+                case.tracks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, track)| {
+                        filter.shows(track.category)
+                            && filter.level.is_none()
+                            && matches_text(text, &[&track.id, &track.title, &track.description])
+                    })
+                    .map(|(ti, _)| Target::Track(ti)),
+            )
+            .collect();
+        self.key = Some(key);
+    }
+}
+
 pub fn evidence_list_ui(
     root: &mut egui::Ui,
     scene: &CaseScene,
@@ -54,13 +111,8 @@ pub fn evidence_list_ui(
                         .desired_width(f32::INFINITY),
                 );
             });
-            let present: Vec<Category> = Category::ALL
-                .into_iter()
-                .filter(|c| {
-                    case.evidence.iter().any(|i| i.category == *c)
-                        || case.tracks.iter().any(|t| t.category == *c)
-                })
-                .collect();
+            state.list.refresh(scene, filter, &state.filter_text);
+            let present = state.list.present.clone();
             egui::Grid::new("category_filter")
                 .num_columns(2)
                 .show(ui, |ui| {
@@ -111,32 +163,9 @@ pub fn evidence_list_ui(
                 });
             }
             ui.separator();
-            // The rows that pass the filters; only those on screen are laid out, so a case of
-            // 200,000 items scrolls as one of twenty.
-            let rows: Vec<Target> = case
-                .evidence
-                .iter()
-                .enumerate()
-                .filter(|(i, item)| {
-                    filter.shows_item(item, scene.site().layout.placed(*i))
-                        && locus_core::case::facets::matches_text(&state.filter_text, item)
-                })
-                .map(|(i, _)| Target::Item(i))
-                .chain(
-                    case.tracks
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, track)| {
-                            filter.shows(track.category)
-                                && filter.level.is_none()
-                                && matches_text(
-                                    &state.filter_text,
-                                    &[&track.id, &track.title, &track.description],
-                                )
-                        })
-                        .map(|(ti, _)| Target::Track(ti)),
-                )
-                .collect();
+            // Only the rows on screen are laid out, so a case of 200,000 items scrolls as one
+            // of twenty.
+            let rows = &state.list.rows;
             let row = |ui: &mut egui::Ui, target: Target, actions: &mut Vec<UiAction>| match target
             {
                 Target::Item(i) => {
@@ -200,7 +229,7 @@ pub fn evidence_list_ui(
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
-                        for t in &rows {
+                        for t in rows {
                             row(ui, *t, actions);
                         }
                         if rows.is_empty() {

@@ -141,6 +141,7 @@ impl Default for LikeWindow {
 pub struct UiState {
     pub filter_text: String,
     pub like: LikeWindow,
+    pub list: evidence_list::ListCache,
     pub show_help: bool,
     pub show_warnings: bool,
     pub show_case_info: bool,

@@ -2,9 +2,11 @@
 //! time with its UTC offset, and a time axis with a tick per event, bars for intervals,
 //! faint bands where a time is uncertain, and a cursor to click or drag.
 
+use std::sync::Arc;
+
 use bevy_egui::egui;
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use locus_core::case::timeline::{add_seconds, seconds_between};
+use locus_core::case::timeline::{TimeSpan, add_seconds, seconds_between};
 use locus_core::time::{format_local, utc_offset_label};
 
 use super::UiAction;
@@ -93,6 +95,48 @@ pub fn timeline_ui(
         });
 }
 
+/// A strip across the panel, `height` high, clicked and dragged on, its background drawn.
+fn strip(ui: &mut egui::Ui, height: f32) -> (egui::Rect, egui::Response, egui::Painter) {
+    let (rect, response) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), height),
+        egui::Sense::click_and_drag(),
+    );
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(24));
+    (rect, response, painter)
+}
+
+/// The case's time span laid along a strip, 8 pixels in from each end.
+struct Axis {
+    left: f32,
+    width: f32,
+    start: DateTime<Utc>,
+    /// The span in seconds (at least one).
+    total: f64,
+}
+
+impl Axis {
+    fn new(rect: egui::Rect, span: &TimeSpan) -> Self {
+        Axis {
+            left: rect.min.x + 8.0,
+            width: (rect.width() - 16.0).max(1.0),
+            start: span.start,
+            total: span.duration_s().max(1.0),
+        }
+    }
+
+    fn x_of(&self, t: DateTime<Utc>) -> f32 {
+        self.left + self.width * (seconds_between(self.start, t) / self.total) as f32
+    }
+
+    fn t_of(&self, x: f32) -> DateTime<Utc> {
+        add_seconds(
+            self.start,
+            ((x - self.left) / self.width).clamp(0.0, 1.0) as f64 * self.total,
+        )
+    }
+}
+
 fn speed_label(s: f64) -> String {
     match s {
         s if s >= 3600.0 => format!("{}× (1 h per s)", s),
@@ -153,22 +197,11 @@ fn axis_ui(
     let lane_count = lanes.iter().flatten().max().map(|m| m + 1).unwrap_or(1) + case.tracks.len();
     let lane_h = 9.0;
     let height = 26.0 + lane_count as f32 * lane_h + 6.0;
-    let (rect, response) = ui.allocate_exact_size(
-        egui::vec2(ui.available_width(), height),
-        egui::Sense::click_and_drag(),
-    );
-    let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(24));
-    let total = span.duration_s().max(1.0);
-    let x_of = |t: DateTime<Utc>| {
-        rect.min.x + 8.0 + (rect.width() - 16.0) * (seconds_between(span.start, t) / total) as f32
-    };
-    let t_of = |x: f32| {
-        add_seconds(
-            span.start,
-            ((x - rect.min.x - 8.0) / (rect.width() - 16.0)).clamp(0.0, 1.0) as f64 * total,
-        )
-    };
+    let (rect, response, painter) = strip(ui, height);
+    let axis = Axis::new(rect, span);
+    let total = axis.total;
+    let x_of = |t| axis.x_of(t);
+    let t_of = |x| axis.t_of(x);
 
     // Hour/minute grid in local time.
     let step = grid_step(total, rect.width());
@@ -320,6 +353,9 @@ const DENSE: usize = 2_000;
 /// The timeline of a case with masses of events: how many start in each 2-pixel bin of time,
 /// as bars (square-root scaled, so that a quiet stretch still shows), the selected item's tick,
 /// and the count under the pointer. Click or drag to move the clock.
+/// What the density strip's counts were made for: case revision, bins, span start and length.
+type CountsKey = (u64, usize, DateTime<Utc>, u64);
+
 /// A time range chosen to filter by (the facets' `time`).
 pub type TimeRange = (DateTime<Utc>, DateTime<Utc>);
 
@@ -338,32 +374,32 @@ fn density_ui(
     };
     let case = scene.case();
     let height = 64.0;
-    let (rect, response) = ui.allocate_exact_size(
-        egui::vec2(ui.available_width(), height),
-        egui::Sense::click_and_drag(),
-    );
-    let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(24));
-    let total = span.duration_s().max(1.0);
-    let width = (rect.width() - 16.0).max(1.0);
-    let x_of = |t: DateTime<Utc>| {
-        rect.min.x + 8.0 + width * (seconds_between(span.start, t) / total) as f32
-    };
-    let t_of = |x: f32| {
-        add_seconds(
-            span.start,
-            ((x - rect.min.x - 8.0) / width).clamp(0.0, 1.0) as f64 * total,
-        )
-    };
+    let (rect, response, painter) = strip(ui, height);
+    let axis = Axis::new(rect, span);
+    let (total, width) = (axis.total, axis.width);
+    let x_of = |t| axis.x_of(t);
+    let t_of = |x| axis.t_of(x);
     let bins = ((width / 2.0) as usize).max(1);
-    let mut counts = vec![0u32; bins];
-    for item in &case.evidence {
-        if let Some(t) = &item.time {
-            let f = seconds_between(span.start, t.start()) / total;
-            let k = ((f * bins as f64) as usize).min(bins - 1);
-            counts[k] += 1;
+    // Counted again only when the case, the span or the strip's width changes.
+    let key = (scene.revision(), bins, span.start, total.to_bits());
+    let counts_id = response.id.with("counts");
+    let cached: Option<(CountsKey, Arc<Vec<u32>>)> = ui.data(|d| d.get_temp(counts_id));
+    let counts = match cached {
+        Some((k, counts)) if k == key => counts,
+        _ => {
+            let mut counts = vec![0u32; bins];
+            for item in &case.evidence {
+                if let Some(t) = &item.time {
+                    let f = seconds_between(span.start, t.start()) / total;
+                    let k = ((f * bins as f64) as usize).min(bins - 1);
+                    counts[k] += 1;
+                }
+            }
+            let counts = Arc::new(counts);
+            ui.data_mut(|d| d.insert_temp(counts_id, (key, counts.clone())));
+            counts
         }
-    }
+    };
     let max = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
     let (base, strip) = (rect.max.y - 6.0, height - 24.0);
     for (k, &c) in counts.iter().enumerate() {
