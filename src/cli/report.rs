@@ -69,6 +69,7 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
                     caption: String::new(),
                     time_text: String::new(),
                     section_text: String::new(),
+                    filter_text: String::new(),
                     width,
                     height,
                     rgba,
@@ -102,6 +103,11 @@ pub fn run_report(args: ReportArgs) -> Result<()> {
                         None => format!("clock as left: {}", format_local(shot.now, tz)),
                     },
                     section_text: shot.section.map(|s| s.describe()).unwrap_or_default(),
+                    filter_text: step
+                        .filter
+                        .as_ref()
+                        .map(|f| format!("\"{}\" ({})", f.name, f.describe(tz)))
+                        .unwrap_or_default(),
                     width,
                     height,
                     rgba,

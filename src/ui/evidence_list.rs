@@ -282,6 +282,8 @@ fn facets_ui(
         state.facets = Some((key, facets(case)));
     }
     let like = &mut state.like;
+    let text = &mut state.filter_text;
+    let save_name = &mut state.save_filter_name;
     let Some((_, f)) = &state.facets else { return };
     let mut chosen = filter.facets.clone();
     let selection_item = match selection.selected {
@@ -377,10 +379,93 @@ fn facets_ui(
                 }
             });
             like_ui(ui, scene, selection_item, &mut chosen, like);
+            ui.separator();
+            saved_filters_ui(ui, scene, filter, (&mut chosen, text), save_name, actions);
         });
     if chosen != filter.facets {
         actions.push(UiAction::SetFacets(chosen));
     }
+}
+
+/// The case's saved filters: each applied with a click (categories, facets and text), or
+/// deleted; the filter in use saved under a name. A storyline step can then keep one.
+fn saved_filters_ui(
+    ui: &mut egui::Ui,
+    scene: &CaseScene,
+    filter: &CategoryFilter,
+    (chosen, text): (&mut locus_core::case::facets::FacetFilter, &mut String),
+    name: &mut String,
+    actions: &mut Vec<UiAction>,
+) {
+    use locus_core::case::edit::Edit;
+    use locus_core::case::facets::SavedFilter;
+    let saved = &scene.case().saved_filters;
+    let editable = scene.editable();
+    let set = |after: Vec<SavedFilter>, actions: &mut Vec<UiAction>| {
+        actions.push(UiAction::Edit(crate::editing::EditCommand::apply(
+            Edit::SetSavedFilters {
+                before: saved.clone(),
+                after,
+            },
+        )));
+    };
+    if !saved.is_empty() {
+        ui.label("Saved filters");
+    }
+    for (k, f) in saved.iter().enumerate() {
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .button(&f.name)
+                .on_hover_text(format!("Apply: {}", f.describe(scene.tz())))
+                .clicked()
+            {
+                *chosen = f.facets.clone();
+                *text = f.text.clone();
+                actions.push(UiAction::SetHiddenCategories(f.hidden_categories.clone()));
+            }
+            if editable && ui.small_button("🗑").on_hover_text("Delete").clicked() {
+                let mut after = saved.clone();
+                after.remove(k);
+                set(after, actions);
+            }
+        });
+    }
+    if !editable {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(name)
+                .hint_text("name")
+                .desired_width(110.0),
+        );
+        let current = SavedFilter {
+            name: name.trim().to_string(),
+            hidden_categories: filter.hidden.clone(),
+            facets: chosen.clone(),
+            text: text.trim().to_string(),
+        };
+        let something = !current.facets.is_empty()
+            || !current.text.is_empty()
+            || !current.hidden_categories.is_empty();
+        let button = ui
+            .add_enabled(
+                something && !current.name.is_empty(),
+                egui::Button::new("💾 Save filter"),
+            )
+            .on_hover_text("Keep the filter in use in the case under this name (replaces one of the same name)")
+            .on_disabled_hover_text("Choose some filters and type a name first");
+        if button.clicked() {
+            let mut after: Vec<SavedFilter> = saved
+                .iter()
+                .filter(|f| f.name != current.name)
+                .cloned()
+                .collect();
+            after.push(current);
+            set(after, actions);
+            name.clear();
+        }
+    });
 }
 
 /// "Events like this one": the selected item's place within a radius and its time within a

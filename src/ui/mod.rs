@@ -141,6 +141,8 @@ impl Default for LikeWindow {
 pub struct UiState {
     pub filter_text: String,
     pub like: LikeWindow,
+    /// The name typed for the filter to save.
+    pub save_filter_name: String,
     pub list: evidence_list::ListCache,
     pub show_help: bool,
     pub show_warnings: bool,
@@ -419,6 +421,7 @@ fn panels_system(
         control: &control,
         selected_ids,
         hidden_categories: filter.hidden.clone(),
+        filter: filter_in_use(&scene, &filter, &ui_state.filter_text),
     };
     storyline::storyline_window(
         ctx,
@@ -461,6 +464,32 @@ fn panels_system(
     }
     pending.0.extend(actions);
     Ok(())
+}
+
+/// The evidence list's facets and text as a filter a storyline step can keep (None when
+/// neither is set): named as the saved filter it equals, else "filter in use".
+fn filter_in_use(
+    scene: &CaseScene,
+    filter: &CategoryFilter,
+    text: &str,
+) -> Option<locus_core::case::facets::SavedFilter> {
+    if filter.facets.is_empty() && text.trim().is_empty() {
+        return None;
+    }
+    let mut current = locus_core::case::facets::SavedFilter {
+        name: "filter in use".into(),
+        hidden_categories: filter.hidden.clone(),
+        facets: filter.facets.clone(),
+        text: text.trim().to_string(),
+    };
+    if let Some(saved) = scene.case().saved_filters.iter().find(|f| {
+        f.facets == current.facets
+            && f.text == current.text
+            && f.hidden_categories == current.hidden_categories
+    }) {
+        current.name = saved.name.clone();
+    }
+    Some(current)
 }
 
 /// What the actions change of how the view is drawn.

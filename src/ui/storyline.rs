@@ -5,6 +5,7 @@ use bevy_egui::egui;
 use chrono_tz::Tz;
 use locus_core::case::Category;
 use locus_core::case::edit::{Edit, next_id};
+use locus_core::case::facets::SavedFilter;
 use locus_core::case::storyline::{CameraPose, Step, StepTime, StepView};
 use locus_core::time::{Precision, format_local_precision, parse_local};
 
@@ -36,6 +37,7 @@ struct Draft {
     hidden_items: String,
     highlighted: String,
     hidden_models: Vec<String>,
+    filter: Option<SavedFilter>,
     use_view: Option<CameraPose>,
     errors: Vec<String>,
 }
@@ -67,6 +69,7 @@ impl Draft {
             hidden_items: ids(&step.hidden_items),
             highlighted: ids(&step.highlighted),
             hidden_models: step.hidden_models.clone(),
+            filter: step.filter.clone(),
             use_view: None,
             errors: Vec::new(),
         }
@@ -102,6 +105,7 @@ impl Draft {
         step.hidden_items = parse_ids(&self.hidden_items);
         step.highlighted = parse_ids(&self.highlighted);
         step.hidden_models = self.hidden_models.clone();
+        step.filter = self.filter.clone();
         if let Some(p) = self.use_view {
             step.view = StepView::Camera(p);
         }
@@ -123,6 +127,8 @@ pub struct ViewNow<'a> {
     pub control: &'a TimeControl,
     pub selected_ids: Vec<String>,
     pub hidden_categories: Vec<Category>,
+    /// The evidence list's filter in use (facets, text), if any: a step added now keeps it.
+    pub filter: Option<SavedFilter>,
 }
 
 /// A new step from what is on screen: the camera, the moment, the category filter, the
@@ -149,6 +155,7 @@ fn step_from_view(scene: &CaseScene, view: &ViewNow, pose: CameraPose) -> Step {
     step.show_all_times = view.control.show_all;
     step.hidden_categories = view.hidden_categories.clone();
     step.highlighted = view.selected_ids.clone();
+    step.filter = view.filter.clone();
     // The cut the view is seen with, kept with the step.
     step.section = Some(*scene.section()).filter(|s| s.is_active());
     step
@@ -393,6 +400,28 @@ fn draft_ui(
         for c in Category::ALL {
             super::shown_checkbox(ui, &mut d.hidden_categories, &c, c.label());
         }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Filter");
+        let shown = d
+            .filter
+            .as_ref()
+            .map_or("none", |f| f.name.as_str())
+            .to_string();
+        egui::ComboBox::from_id_salt("step_filter")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut d.filter, None, "none");
+                for f in &case.saved_filters {
+                    ui.selectable_value(&mut d.filter, Some(f.clone()), &f.name)
+                        .on_hover_text(f.describe(scene.tz()));
+                }
+            })
+            .response
+            .on_hover_text(
+                "Only the items a saved filter keeps (evidence list → More filters → Save); \
+                 the step keeps a copy",
+            );
     });
     ui.horizontal(|ui| {
         ui.label("Highlighted");

@@ -646,11 +646,14 @@ fn update_markers(
                 filter.shows(marker.category) && filter.level.is_none() && filter.facets.is_empty()
             }
         };
-        let opacity = if passes && story.shows(case, id, marker.category) {
-            opacity
-        } else {
-            0.0
+        let story_shows = match marker.target {
+            Target::Item(i) => case
+                .evidence
+                .get(i)
+                .is_some_and(|x| story.shows_item(case, x, scene.site().layout.placed(i))),
+            _ => story.shows(case, id, marker.category),
         };
+        let opacity = if passes && story_shows { opacity } else { 0.0 };
         let story_highlight = story.highlights(case, id);
         marker.opacity = opacity;
         if let Some(p) = position {

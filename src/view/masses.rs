@@ -148,7 +148,7 @@ pub fn gather(
                 placed.known
                     && !(awaiting && placed.on_surface)
                     && filter.shows_item(item, Some(placed.enu))
-                    && story.shows(case, &item.id, item.category)
+                    && story.shows_item(case, item, Some(placed.enu))
                     && (control.show_all
                         || item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) > 0.01)
             })

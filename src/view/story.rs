@@ -8,6 +8,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use locus_core::case::storyline::{CameraPose, Step};
 use locus_core::case::{Case, Category, EvidenceItem};
+use locus_core::geo::geodesy::Enu;
 
 use crate::case_scene::CaseScene;
 use crate::view::clock::TimeControl;
@@ -37,6 +38,12 @@ impl StoryView {
     pub fn shows(&self, case: &Case, id: &str, category: Category) -> bool {
         self.through.as_deref() != Some(id)
             && self.active(case).is_none_or(|s| s.shows(id, category))
+    }
+
+    /// Whether the step in force lets an item placed at `at` be drawn (its filter included).
+    pub fn shows_item(&self, case: &Case, item: &EvidenceItem, at: Option<Enu>) -> bool {
+        self.through.as_deref() != Some(item.id.as_str())
+            && self.active(case).is_none_or(|s| s.shows_item(item, at))
     }
 
     pub fn highlights(&self, case: &Case, id: &str) -> bool {

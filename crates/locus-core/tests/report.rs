@@ -141,6 +141,7 @@ fn step(number: usize, caption: &str, w: u32, h: u32) -> StepImage {
         caption: caption.to_string(),
         time_text: "2025-06-14 12:02 CEST (UTC+02:00)".to_string(),
         section_text: String::new(),
+        filter_text: String::new(),
         width: w,
         height: h,
         rgba,

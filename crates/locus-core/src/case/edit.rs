@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::bloodstain::StainGroup;
 use crate::analysis::trajectory::Trajectory;
 use crate::case::Level;
+use crate::case::facets::SavedFilter;
 use crate::case::storyline::Step;
 use crate::case::{
     Bookmark, Case, CaseSettings, EvidenceItem, Measurement, Model, Origin, SightLine, Track,
@@ -147,6 +148,11 @@ pub enum Edit {
     SetLevels {
         before: Vec<Level>,
         after: Vec<Level>,
+    },
+    /// The case's saved filters, replaced as a whole.
+    SetSavedFilters {
+        before: Vec<SavedFilter>,
+        after: Vec<SavedFilter>,
     },
     /// Several edits as one step (e.g. deleting a multi-selection).
     Batch {
@@ -437,6 +443,16 @@ impl Edit {
                 case.levels = after.clone();
                 Ok(())
             }
+            Edit::SetSavedFilters { before, after } => {
+                if case.saved_filters != *before {
+                    return Err(EditError::Conflict {
+                        kind: "saved filters",
+                        id: String::new(),
+                    });
+                }
+                case.saved_filters = after.clone();
+                Ok(())
+            }
             Edit::Batch { edits, .. } if appends_only(case, edits) => {
                 // Only new items at the end (an import), checked above to fit: applied in place,
                 // without copying a case of 200,000 items first.
@@ -543,6 +559,10 @@ impl Edit {
                 after: before,
             },
             Edit::SetLevels { before, after } => Edit::SetLevels {
+                before: after,
+                after: before,
+            },
+            Edit::SetSavedFilters { before, after } => Edit::SetSavedFilters {
                 before: after,
                 after: before,
             },
@@ -660,6 +680,18 @@ impl Edit {
                     after
                         .iter()
                         .map(|l| l.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+            Edit::SetSavedFilters { after, .. } => format!(
+                "set the saved filters to {}",
+                if after.is_empty() {
+                    "none".to_string()
+                } else {
+                    after
+                        .iter()
+                        .map(|f| f.name.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
                 }

@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use crate::case::{Case, EvidenceItem, VerificationStatus};
+use crate::case::{Case, Category, EvidenceItem, VerificationStatus};
 use crate::geo::geodesy::Enu;
 
 /// The host of a source URL, without `www.` ("https://www.example.org/a" → "example.org").
@@ -97,25 +98,34 @@ fn status_key(s: VerificationStatus) -> u8 {
     }
 }
 
-/// The values chosen in each facet (None: any).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The values chosen in each facet (None: any). Kept in a case as part of a saved filter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FacetFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<VerificationStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub import: Option<String>,
     /// Only items whose time (with its precision and uncertainty) overlaps this range; items
     /// without a time are left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Only items placed inside this box on the ground: [min, max] corners, case ENU metres
     /// (east, north).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub area: Option<[[f64; 2]; 2]>,
     /// Only items within a distance on the ground of a place: "events like this one".
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub near: Option<Near>,
 }
 
 /// A circle on the ground: items within `radius_m` of (`east_m`, `north_m`), case ENU.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Near {
     /// The item it is drawn around (for saying so).
     pub item: String,
@@ -187,6 +197,115 @@ impl FacetFilter {
                 .import
                 .as_ref()
                 .is_none_or(|f| import_file(item).as_ref() == Some(f))
+    }
+}
+
+/// A filter kept in the case under a name: the categories left out, the facets and the words
+/// searched for. A storyline step can carry one (a copy: what a step shows does not change
+/// when the saved filter is edited later).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedFilter {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_categories: Vec<Category>,
+    #[serde(default, skip_serializing_if = "FacetFilter::is_empty")]
+    pub facets: FacetFilter,
+    /// Words that must all be in the item's id, title, description, tags or source URLs.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+}
+
+impl SavedFilter {
+    /// Whether the item, placed at `at` (None: position unknown), passes the filter.
+    pub fn matches_at(&self, item: &EvidenceItem, at: Option<Enu>) -> bool {
+        !self.hidden_categories.contains(&item.category)
+            && self.facets.matches_at(item, at)
+            && matches_text(&self.text, item)
+    }
+
+    /// Problems with the values, naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("a saved filter needs a name".into());
+        }
+        if let Some((from, to)) = self.facets.time
+            && to < from
+        {
+            return Err(format!(
+                "filter {:?}: its time range ends before it starts",
+                self.name
+            ));
+        }
+        if let Some([min, max]) = self.facets.area
+            && !(min.iter().chain(&max).all(|v| v.is_finite())
+                && min[0] <= max[0]
+                && min[1] <= max[1])
+        {
+            return Err(format!(
+                "filter {:?}: its area must be [min, max] corners in finite metres",
+                self.name
+            ));
+        }
+        if let Some(n) = &self.facets.near
+            && !(n.east_m.is_finite()
+                && n.north_m.is_finite()
+                && n.radius_m > 0.0
+                && n.radius_m.is_finite())
+        {
+            return Err(format!(
+                "filter {:?}: its circle needs a finite centre and a radius above 0 m",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+
+    /// The filter in words, for the report and the storyline ("tag suspicious:date; time
+    /// 10:00 – 11:00; within 100 m of E12").
+    pub fn describe(&self, tz: chrono_tz::Tz) -> String {
+        let mut parts = Vec::new();
+        if !self.hidden_categories.is_empty() {
+            let names: Vec<&str> = self.hidden_categories.iter().map(|c| c.label()).collect();
+            parts.push(format!("without {}", names.join(", ")));
+        }
+        let f = &self.facets;
+        if let Some(s) = f.status {
+            parts.push(format!("status {}", s.label()));
+        }
+        if let Some(d) = &f.domain {
+            parts.push(format!("source {d}"));
+        }
+        if let Some(t) = &f.tag {
+            parts.push(format!("tag {t}"));
+        }
+        if let Some(i) = &f.import {
+            parts.push(format!("imported from {i}"));
+        }
+        if let Some((a, b)) = f.time {
+            parts.push(format!(
+                "time {} – {}",
+                crate::time::format_local(a, tz),
+                crate::time::format_local(b, tz)
+            ));
+        }
+        if let Some([min, max]) = f.area {
+            parts.push(format!(
+                "area E {:.0}…{:.0} m, N {:.0}…{:.0} m",
+                min[0], max[0], min[1], max[1]
+            ));
+        }
+        if let Some(n) = &f.near {
+            parts.push(format!("within {:.0} m of {}", n.radius_m, n.item));
+        }
+        if !self.text.trim().is_empty() {
+            parts.push(format!("text \"{}\"", self.text.trim()));
+        }
+        if parts.is_empty() {
+            "everything".into()
+        } else {
+            parts.join("; ")
+        }
     }
 }
 
@@ -334,5 +453,68 @@ mod tests {
         assert!(!like.matches_at(&at("2024-05-01T10:59:00Z"), Some(p(80.0, 70.0))));
         assert!(!like.matches_at(&late, Some(p(1.0, 1.0))));
         assert!(FacetFilter::like(&undated, p(0.0, 0.0), 100.0, 3600.0).is_none());
+    }
+
+    #[test]
+    fn a_saved_filter_reads_back_keeps_what_it_says_and_says_it_in_words() {
+        use crate::time::parse_rfc3339;
+        let saved = SavedFilter {
+            name: "Shelling, morning".into(),
+            hidden_categories: vec![Category::Witness],
+            facets: FacetFilter {
+                tag: Some("shelling".into()),
+                time: Some((
+                    parse_rfc3339("2024-05-01T06:00:00Z").unwrap(),
+                    parse_rfc3339("2024-05-01T12:00:00Z").unwrap(),
+                )),
+                area: Some([[-50.0, -50.0], [50.0, 50.0]]),
+                ..Default::default()
+            },
+            text: "school".into(),
+        };
+        let json = serde_json::to_string(&saved).unwrap();
+        assert_eq!(serde_json::from_str::<SavedFilter>(&json).unwrap(), saved);
+        assert!(
+            serde_json::from_str::<SavedFilter>(r#"{"name": "x", "facets": {"tags": "a"}}"#)
+                .is_err(),
+            "a misspelt field is refused"
+        );
+        let mut it = item("A", "", &["shelling"], "");
+        it.title = "Near the school".into();
+        it.time = Some(crate::time::EvidenceTime::instant(
+            parse_rfc3339("2024-05-01T09:00:00Z").unwrap(),
+            crate::time::Precision::Second,
+        ));
+        let here = Enu::new(10.0, 10.0, 0.0);
+        assert!(saved.matches_at(&it, Some(here)));
+        assert!(
+            !saved.matches_at(&it, Some(Enu::new(80.0, 0.0, 0.0))),
+            "outside the area"
+        );
+        let mut other = it.clone();
+        other.title = "Market".into();
+        assert!(
+            !saved.matches_at(&other, Some(here)),
+            "the text is not in it"
+        );
+        other = it.clone();
+        other.category = Category::Witness;
+        assert!(!saved.matches_at(&other, Some(here)), "a hidden category");
+        assert_eq!(
+            saved.describe(chrono_tz::UTC),
+            "without Witness position; tag shelling; time 2024-05-01 06:00:00 UTC (UTC+00:00) – \
+             2024-05-01 12:00:00 UTC (UTC+00:00); area E -50…50 m, N -50…50 m; text \"school\""
+        );
+        let mut backwards = saved.clone();
+        backwards.facets.time = Some((
+            parse_rfc3339("2024-05-01T12:00:00Z").unwrap(),
+            parse_rfc3339("2024-05-01T06:00:00Z").unwrap(),
+        ));
+        assert!(
+            backwards
+                .validate()
+                .unwrap_err()
+                .contains("ends before it starts")
+        );
     }
 }

@@ -270,6 +270,17 @@ pub fn validate_case(case: &Case) -> Result<(), (String, String)> {
         g.validate(case)
             .map_err(|e| (format!("stain_groups[{i}]"), e))?;
     }
+    let mut filter_names = HashSet::new();
+    for (i, f) in case.saved_filters.iter().enumerate() {
+        f.validate()
+            .map_err(|e| (format!("saved_filters[{i}]"), e))?;
+        if !filter_names.insert(f.name.as_str()) {
+            return Err((
+                format!("saved_filters[{i}].name"),
+                format!("a second saved filter named {:?}", f.name),
+            ));
+        }
+    }
     let mut level_names = HashSet::new();
     for (i, l) in case.levels.iter().enumerate() {
         if l.name.trim().is_empty() || !level_names.insert(l.name.as_str()) {

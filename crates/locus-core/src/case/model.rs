@@ -61,6 +61,10 @@ pub struct Case {
     /// (`analysis::bloodstain`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stain_groups: Vec<crate::analysis::bloodstain::StainGroup>,
+    /// Filters kept under a name (evidence list → More filters), to apply again or to give a
+    /// storyline step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub saved_filters: Vec<crate::case::facets::SavedFilter>,
     /// The presentation for court: banner wording and the ordered steps.
     #[serde(default, skip_serializing_if = "Storyline::is_default")]
     pub storyline: Storyline,
@@ -859,6 +863,7 @@ impl Case {
             levels: vec![],
             trajectories: vec![],
             stain_groups: vec![],
+            saved_filters: vec![],
             storyline: Default::default(),
         }
     }

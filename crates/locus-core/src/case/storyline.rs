@@ -155,6 +155,9 @@ pub struct Step {
     /// The section the step is seen with; absent: its bookmark's, else none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section: Option<crate::case::section::Section>,
+    /// Only the items this filter keeps are drawn in the step (a copy of a saved filter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<crate::case::facets::SavedFilter>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -184,6 +187,7 @@ impl Step {
             highlighted: Vec::new(),
             hidden_models: Vec::new(),
             section: None,
+            filter: None,
         }
     }
 
@@ -244,6 +248,9 @@ impl Step {
         if let Some(Err(e)) = self.section.map(|s| s.validate()) {
             problems.push(format!("step {}: {e}", self.id));
         }
+        if let Some(Err(e)) = self.filter.as_ref().map(|f| f.validate()) {
+            problems.push(format!("step {}: {e}", self.id));
+        }
         if !within(self.seconds, MAX_STEP_SECONDS) {
             problems.push(format!(
                 "step {}: seconds must be from 0 to {MAX_STEP_SECONDS}, not {}",
@@ -287,6 +294,12 @@ impl Step {
     /// Whether the item or track `id` of `category` is drawn in this step.
     pub fn shows(&self, id: &str, category: Category) -> bool {
         !self.hidden_categories.contains(&category) && !self.hidden_items.iter().any(|h| h == id)
+    }
+
+    /// Whether an item placed at `at` is drawn in this step: `shows`, and its filter keeps it.
+    pub fn shows_item(&self, item: &crate::case::EvidenceItem, at: Option<Enu>) -> bool {
+        self.shows(&item.id, item.category)
+            && self.filter.as_ref().is_none_or(|f| f.matches_at(item, at))
     }
 
     pub fn highlights(&self, id: &str) -> bool {

@@ -47,6 +47,8 @@ pub struct StepImage {
     pub time_text: String,
     /// The section it is seen with, in words (`Section::describe`); empty: none.
     pub section_text: String,
+    /// The filter it shows the items of, in words (`SavedFilter::describe`); empty: none.
+    pub filter_text: String,
     pub width: u32,
     pub height: u32,
     /// RGBA8, sRGB, row-major, `width * height * 4` bytes. Alpha is composited over white.
@@ -243,6 +245,7 @@ mod tests {
             caption: "x".into(),
             time_text: String::new(),
             section_text: String::new(),
+            filter_text: String::new(),
             width: 4,
             height: 4,
             rgba: vec![0; 10],

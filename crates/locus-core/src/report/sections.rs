@@ -875,6 +875,12 @@ pub(super) fn storyline_section(w: &mut Writer, input: &ReportInput) -> Result<(
                 &format!("Seen with a section: {}.", step.section_text),
             );
         }
+        if !step.filter_text.is_empty() {
+            w.para(
+                SMALL,
+                &format!("Shows only the items of the filter {}.", step.filter_text),
+            );
+        }
         w.image(step)?;
         w.para(
             NOTE,
