@@ -101,6 +101,7 @@ pub fn run_viewer(path: Option<PathBuf>, options: ViewerOptions) -> anyhow::Resu
     crate::view::camera::plugin(&mut app);
     crate::view::markers::picking_plugin(&mut app);
     crate::view::masses::click_plugin(&mut app);
+    crate::view::area_box::plugin(&mut app);
     crate::editing::plugin(&mut app);
     crate::editing::input_plugin(&mut app);
     crate::ui::plugin(&mut app);

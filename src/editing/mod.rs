@@ -12,7 +12,7 @@
 //! `view` (markers, selection, camera) and `locus_core`; never on `ui`.
 
 mod commands;
-mod pointer;
+pub(crate) mod pointer;
 mod saving;
 mod tools;
 

@@ -53,18 +53,7 @@ pub(super) fn pointer_input(
     let over_view = in_viewport && !egui.wants_any_pointer_input() && !fly.active;
     let ray = cursor
         .filter(|_| over_view)
-        .and_then(|c| camera.viewport_to_world(cam_tf, c).ok())
-        .map(|r| {
-            let d = view_to_enu([
-                r.direction.x as f64,
-                r.direction.y as f64,
-                r.direction.z as f64,
-            ]);
-            ViewRay {
-                origin: scene.render_to_enu(r.origin),
-                dir: [d.east_m, d.north_m, d.up_m],
-            }
-        });
+        .and_then(|c| view_ray(&scene, camera, cam_tf, c));
     events.0.push(PointerEvent::Hover(ray));
     let Some(cursor) = cursor else { return };
 
@@ -127,9 +116,28 @@ pub(super) fn pointer_input(
     }
 }
 
+/// The ray through a point of the view (window coordinates), in case ENU.
+pub(crate) fn view_ray(
+    scene: &CaseScene,
+    camera: &Camera,
+    cam_tf: &GlobalTransform,
+    at: Vec2,
+) -> Option<ViewRay> {
+    let r = camera.viewport_to_world(cam_tf, at).ok()?;
+    let d = view_to_enu([
+        r.direction.x as f64,
+        r.direction.y as f64,
+        r.direction.z as f64,
+    ]);
+    Some(ViewRay {
+        origin: scene.render_to_enu(r.origin),
+        dir: [d.east_m, d.north_m, d.up_m],
+    })
+}
+
 /// What a click lands on: the first surface the section keeps (a ceiling cut away is clicked
 /// through to the floor below it).
-pub(super) fn cast(scene: &CaseScene, ray: &ViewRay) -> Option<SurfaceHit> {
+pub(crate) fn cast(scene: &CaseScene, ray: &ViewRay) -> Option<SurfaceHit> {
     scene.site().surface.ray_cast_kept(
         ray.origin,
         ray.dir,

@@ -367,6 +367,13 @@ fn facets_ui(
                 }
                 None => {
                     if ui
+                        .button("✏ Draw a box")
+                        .on_hover_text("Then drag on the ground: only the items inside are kept")
+                        .clicked()
+                    {
+                        actions.push(UiAction::DrawAreaBox);
+                    }
+                    if ui
                         .button("▭ Only the area in view")
                         .on_hover_text(
                             "Keep only the items on the ground the view shows now (zoom and \

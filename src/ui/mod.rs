@@ -90,6 +90,8 @@ pub enum UiAction {
     SetTimeRange(Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>),
     /// Only what lies in the ground area the view shows now.
     AreaFromView,
+    /// The next drag over the view draws a box on the ground to filter by.
+    DrawAreaBox,
     /// Space-time clusters found (🎯 Analyses), drawn as proposals; None: cleared.
     SetClusters(Option<locus_core::analysis::clusters::Clustering>),
     /// Select these items (the first shown in the details).
@@ -501,6 +503,7 @@ struct ViewParams<'w, 's> {
     projected: ResMut<'w, crate::view::cones::ProjectedPhotos>,
     section: ResMut<'w, crate::view::scene::SectionRequest>,
     proposals: ResMut<'w, crate::view::analyses::ClusterProposals>,
+    area_box: Option<ResMut<'w, crate::view::area_box::AreaBox>>,
     camera: Query<
         'w,
         's,
@@ -714,6 +717,11 @@ fn apply_ui_actions(
             UiAction::SelectItems(items) => {
                 selection.select(items.first().map(|i| Target::Item(*i)));
                 selection.also = items.iter().skip(1).map(|i| Target::Item(*i)).collect();
+            }
+            UiAction::DrawAreaBox => {
+                if let Some(area) = view.area_box.as_mut() {
+                    area.armed = true;
+                }
             }
             UiAction::AreaFromView => {
                 if let Some(scene) = &scene {

@@ -206,10 +206,12 @@ fn block_orbit_over_panels(
     look: Res<LookThrough>,
     egui: Res<EguiWantsInput>,
     capture: Option<Res<crate::editing::PointerCapture>>,
+    area: Option<Res<crate::view::area_box::AreaBox>>,
 ) {
     let over_panel = egui.wants_any_pointer_input();
-    // Pressing on an item to drag it must not also turn the view.
-    let captured = capture.is_some_and(|c| c.0);
+    // Pressing on an item to drag it, or drawing a box on the ground, must not also turn the
+    // view.
+    let captured = capture.is_some_and(|c| c.0) || area.is_some_and(|a| a.armed);
     for mut orbit in &mut orbits {
         let enabled = !fly.active && look.active.is_none() && !over_panel && !captured;
         if orbit.enabled != enabled {

@@ -8,6 +8,7 @@
 
 pub mod analyses;
 pub mod annotations;
+pub mod area_box;
 pub mod camera;
 pub mod clock;
 pub mod cones;

@@ -44,6 +44,10 @@ fn overlay_system(
     analyses: Res<crate::view::analyses::AnalysesCache>,
     mut masses: ResMut<crate::view::masses::Masses>,
     proposals: Res<crate::view::analyses::ClusterProposals>,
+    (area, filter): (
+        Option<Res<crate::view::area_box::AreaBox>>,
+        Res<crate::view::markers::CategoryFilter>,
+    ),
 ) -> Result {
     let Some(scene) = scene else { return Ok(()) };
     let ctx = contexts.ctx_mut()?;
@@ -114,6 +118,10 @@ fn overlay_system(
         &taken,
     );
     taken.extend(bubbles);
+    let drawing = area
+        .as_deref()
+        .map_or(&crate::view::area_box::AreaBox::NONE, |a| a);
+    crate::view::area_box::draw(&painter, rect, &view, drawing, filter.facets.area);
     if settings.labels {
         draw_labels(
             &painter,

@@ -1,0 +1,183 @@
+//! A box drawn on the ground to filter by (evidence list → More filters → "Draw a box"): the
+//! next drag over the view marks two opposite corners on the model (or, where there is none,
+//! on the level of the site's centre); the east/north box between them becomes the `area`
+//! facet. The view does not turn while the box is drawn.
+
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::egui;
+use bevy_egui::input::EguiWantsInput;
+use locus_core::geo::geodesy::Enu;
+
+use crate::case_scene::CaseScene;
+use crate::view::camera::MainCamera;
+use crate::view::markers::CategoryFilter;
+
+/// The box being drawn.
+#[derive(Resource, Default, Debug)]
+pub struct AreaBox {
+    /// The next drag draws a box.
+    pub armed: bool,
+    /// Its corners on the ground so far (case ENU).
+    pub corners: Option<(Enu, Enu)>,
+}
+
+impl AreaBox {
+    /// No box being drawn (where there is no pointer: offscreen renders).
+    pub const NONE: AreaBox = AreaBox {
+        armed: false,
+        corners: None,
+    };
+}
+
+pub fn plugin(app: &mut App) {
+    app.init_resource::<AreaBox>().add_systems(Update, draw_box);
+}
+
+/// Where a point of the view lands on the ground: the model, else the level of the site's
+/// centre.
+fn ground_at(
+    scene: &CaseScene,
+    camera: &Camera,
+    cam_tf: &GlobalTransform,
+    at: Vec2,
+) -> Option<Enu> {
+    let ray = crate::editing::pointer::view_ray(scene, camera, cam_tf, at)?;
+    if let Some(hit) = crate::editing::pointer::cast(scene, &ray) {
+        return Some(hit.point);
+    }
+    let level = scene.centre().up_m;
+    let t = (level - ray.origin.up_m) / ray.dir[2];
+    (t.is_finite() && t > 0.0).then(|| {
+        Enu::new(
+            ray.origin.east_m + ray.dir[0] * t,
+            ray.origin.north_m + ray.dir[1] * t,
+            level,
+        )
+    })
+}
+
+fn draw_box(
+    mut area: ResMut<AreaBox>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    egui: Res<EguiWantsInput>,
+    window: Query<&Window, With<PrimaryWindow>>,
+    camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+    scene: Option<Res<CaseScene>>,
+    mut filter: ResMut<CategoryFilter>,
+) {
+    if !area.armed {
+        return;
+    }
+    let (Ok(window), Ok((camera, cam_tf)), Some(scene)) = (window.single(), camera.single(), scene)
+    else {
+        return;
+    };
+    let Some(cursor) = window.cursor_position() else {
+        return;
+    };
+    let here = ground_at(&scene, camera, cam_tf, cursor);
+    if buttons.just_pressed(MouseButton::Left) && !egui.wants_any_pointer_input() {
+        area.corners = here.map(|p| (p, p));
+    }
+    if buttons.pressed(MouseButton::Left)
+        && let (Some((a, _)), Some(p)) = (area.corners, here)
+    {
+        area.corners = Some((a, p));
+    }
+    if buttons.just_released(MouseButton::Left)
+        && let Some((a, b)) = area.corners.take()
+    {
+        area.armed = false;
+        let min = [a.east_m.min(b.east_m), a.north_m.min(b.north_m)];
+        let max = [a.east_m.max(b.east_m), a.north_m.max(b.north_m)];
+        // A click, not a drag, draws nothing.
+        if max[0] - min[0] > 0.01 && max[1] - min[1] > 0.01 {
+            filter.facets.area = Some([min, max]);
+        }
+    }
+}
+
+/// The box being drawn, on the ground, with its size (before the drag, what to do); else the
+/// area the filters keep (`applied`, at the height of the site's centre).
+pub fn draw(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    view: &crate::view::annotations::View,
+    area: &AreaBox,
+    applied: Option<[[f64; 2]; 2]>,
+) {
+    let colour = egui::Color32::from_rgb(255, 210, 80);
+    let (a, b) = match (area.armed, area.corners, applied) {
+        (true, Some(c), _) => c,
+        (true, None, _) => {
+            hint(
+                painter,
+                rect,
+                "Drag on the ground to draw the box to filter by",
+            );
+            return;
+        }
+        (false, _, Some([min, max])) => {
+            let up = view.scene.centre().up_m;
+            (Enu::new(min[0], min[1], up), Enu::new(max[0], max[1], up))
+        }
+        (false, _, None) => return,
+    };
+    let up = a.up_m.max(b.up_m);
+    let corners = [
+        Enu::new(a.east_m, a.north_m, up),
+        Enu::new(b.east_m, a.north_m, up),
+        Enu::new(b.east_m, b.north_m, up),
+        Enu::new(a.east_m, b.north_m, up),
+    ];
+    let Some(points) = corners
+        .iter()
+        .map(|p| view.point(*p))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
+    if !area.armed {
+        let mut closed = points.clone();
+        closed.push(points[0]);
+        painter.extend(egui::Shape::dashed_line(
+            &closed,
+            egui::Stroke::new(2.0, colour),
+            8.0,
+            5.0,
+        ));
+        return;
+    }
+    painter.add(egui::Shape::convex_polygon(
+        points.clone(),
+        colour.gamma_multiply(0.15),
+        egui::Stroke::new(2.0, colour),
+    ));
+    painter.text(
+        points[2] + egui::vec2(6.0, 6.0),
+        egui::Align2::LEFT_TOP,
+        format!(
+            "{:.0} × {:.0} m",
+            (b.east_m - a.east_m).abs(),
+            (b.north_m - a.north_m).abs()
+        ),
+        egui::FontId::proportional(13.0),
+        colour,
+    );
+}
+
+fn hint(painter: &egui::Painter, rect: egui::Rect, text: &str) {
+    let galley = painter.layout_no_wrap(
+        text.into(),
+        egui::FontId::proportional(15.0),
+        egui::Color32::WHITE,
+    );
+    let pos = egui::pos2(rect.center().x - galley.size().x / 2.0, rect.min.y + 48.0);
+    painter.rect_filled(
+        egui::Rect::from_min_size(pos, galley.size()).expand(6.0),
+        4.0,
+        egui::Color32::from_black_alpha(200),
+    );
+    painter.galley(pos, galley, egui::Color32::WHITE);
+}
