@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{demo_case, locus, skip_without_vulkan};
+use common::{copy_dir, demo_case, locus, skip_without_vulkan};
 use serde_json::Value;
 
 const EVENTS: usize = 100_000;
@@ -50,19 +50,6 @@ fn events_csv(path: &Path) {
         ));
     }
     std::fs::write(path, out).unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Renders the case; None when there is no Vulkan driver here (and none is required).

@@ -6,21 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::{demo_case, locus, skip_without_vulkan};
+use common::{copy_dir, demo_case, locus, skip_without_vulkan};
 use serde_json::{Value, json};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// The demo with a saved filter "Casings" (the word "casing", before 12:50 CEST) and a sixth
 /// step: step 5's view, every time shown, with that filter.

@@ -240,6 +240,16 @@ impl Record for StainGroup {
     }
 }
 
+/// "a, b, c", or "none".
+fn names_or_none<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
 /// Whether a batch only appends new items (with ids not in the case nor repeated), after at
 /// most an origin set from nothing: then it cannot fail half-way, and is applied in place.
 fn appends_only(case: &Case, edits: &[Edit]) -> bool {
@@ -674,27 +684,11 @@ impl Edit {
             Edit::ReplaceStainGroup { after, .. } => format!("edit stain group {}", after.id),
             Edit::SetLevels { after, .. } => format!(
                 "set the levels to {}",
-                if after.is_empty() {
-                    "none".to_string()
-                } else {
-                    after
-                        .iter()
-                        .map(|l| l.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
+                names_or_none(after.iter().map(|l| l.name.as_str()))
             ),
             Edit::SetSavedFilters { after, .. } => format!(
                 "set the saved filters to {}",
-                if after.is_empty() {
-                    "none".to_string()
-                } else {
-                    after
-                        .iter()
-                        .map(|f| f.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
+                names_or_none(after.iter().map(|f| f.name.as_str()))
             ),
             Edit::Batch { label, .. } => label.clone(),
         }
