@@ -219,13 +219,10 @@ fn spawn_markers(
     };
     let case = &scene.case();
     // Items without a height wait for the surface index (built just after opening).
-    let awaiting = scene.site().layout.awaiting_surface;
-    let placed_count = scene
-        .site()
-        .layout
-        .items
-        .iter()
-        .filter(|p| p.known && !(awaiting && p.on_surface))
+    let layout = &scene.site().layout;
+    let awaiting = layout.awaiting_surface;
+    let placed_count = (0..case.evidence.len())
+        .filter(|i| layout.drawn(*i).is_some())
         .count();
     masses.active = placed_count > MASS_ITEMS;
     if masses.active {
@@ -258,17 +255,17 @@ fn spawn_markers(
         case.evidence.len()
     };
     for (i, item) in case.evidence.iter().enumerate().take(individual) {
-        let placed = scene.site().layout.items[i];
-        if !placed.known || (awaiting && placed.on_surface) {
+        let Some(enu) = layout.drawn(i) else {
             continue;
-        }
+        };
+        let at = scene.to_render(enu);
         let root = spawn_marker(
             &mut commands,
             &shared,
             &mut materials,
             Target::Item(i),
             item.category,
-            scene.to_render(placed.enu),
+            at,
         );
         let radius = item.position.horizontal_uncertainty_m as f32;
         if radius > 0.0 {
@@ -281,7 +278,6 @@ fn spawn_markers(
                 radius,
             );
         }
-        let at = scene.to_render(placed.enu);
         let photo = projected
             .items
             .contains(&item.id)

@@ -138,21 +138,18 @@ pub fn gather(
         masses.revision = revision;
         let case = scene.case();
         let layout = &scene.site().layout;
-        let awaiting = layout.awaiting_surface;
         let shown: Vec<(usize, Vec3)> = case
             .evidence
             .iter()
             .enumerate()
-            .filter(|(i, item)| {
-                let placed = layout.items[*i];
-                placed.known
-                    && !(awaiting && placed.on_surface)
-                    && filter.shows_item(item, Some(placed.enu))
-                    && story.shows_item(case, item, Some(placed.enu))
+            .filter_map(|(i, item)| {
+                let at = layout.drawn(i)?;
+                (filter.shows_item(item, Some(at))
+                    && story.shows_item(case, item, Some(at))
                     && (control.show_all
-                        || item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) > 0.01)
+                        || item_opacity(item.time.as_ref(), control.now, DEFAULT_FADE_S) > 0.01))
+                    .then(|| (i, scene.to_render(at)))
             })
-            .map(|(i, _)| (i, scene.to_render(layout.items[i].enu)))
             .collect();
         masses.shown = shown;
     }

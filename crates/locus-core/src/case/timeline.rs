@@ -148,6 +148,14 @@ impl Layout {
         self.items.get(i).filter(|p| p.known).map(|p| p.enu)
     }
 
+    /// Where item `i` is drawn: placed, and not waiting for the surface index for its height.
+    pub fn drawn(&self, i: usize) -> Option<Enu> {
+        self.items
+            .get(i)
+            .filter(|p| p.known && !(self.awaiting_surface && p.on_surface))
+            .map(|p| p.enu)
+    }
+
     pub fn of_case(case: &Case, surface: &Surface) -> Layout {
         Self::build(case, Some(surface))
     }
