@@ -512,54 +512,6 @@ struct ViewParams<'w, 's> {
     >,
 }
 
-/// The box on the ground (case ENU east/north) that the view shows: where the rays through
-/// the view's corners and edge midpoints meet the level of the view centre (rays above the
-/// horizon are taken 20 view-distances out).
-fn area_in_view(
-    scene: &CaseScene,
-    camera: &Query<(&Camera, &GlobalTransform), With<crate::view::camera::MainCamera>>,
-) -> Option<[[f64; 2]; 2]> {
-    let (camera, cam_tf) = camera.single().ok()?;
-    let rect = camera.logical_viewport_rect()?;
-    let eye = cam_tf.translation();
-    // The ground level: the site's centre height.
-    let level = scene.to_render(scene.centre()).y;
-    let reach = (eye.y - level).abs().max(1.0) * 20.0;
-    let hit = |r: Ray3d| {
-        let d = *r.direction;
-        let t = if d.y.abs() > 1e-4 {
-            (level - r.origin.y) / d.y
-        } else {
-            -1.0
-        };
-        let t = if t > 0.0 { t.min(reach) } else { reach };
-        r.origin + d * t
-    };
-    let (min, max) = (rect.min, rect.max);
-    let points: Vec<Vec3> = [
-        min,
-        max,
-        Vec2::new(min.x, max.y),
-        Vec2::new(max.x, min.y),
-        Vec2::new(rect.center().x, min.y),
-        Vec2::new(rect.center().x, max.y),
-    ]
-    .into_iter()
-    .filter_map(|p| camera.viewport_to_world(cam_tf, p).ok())
-    .map(hit)
-    .collect();
-    let enu: Vec<_> = points.iter().map(|p| scene.render_to_enu(*p)).collect();
-    let e = enu.iter().map(|p| p.east_m);
-    let n = enu.iter().map(|p| p.north_m);
-    Some([
-        [
-            e.clone().fold(f64::MAX, f64::min),
-            n.clone().fold(f64::MAX, f64::min),
-        ],
-        [e.fold(f64::MIN, f64::max), n.fold(f64::MIN, f64::max)],
-    ])
-}
-
 /// The windows the actions open, and the loading of another case.
 #[derive(SystemParam)]
 struct WindowsMut<'w, 's> {
@@ -725,7 +677,11 @@ fn apply_ui_actions(
             }
             UiAction::AreaFromView => {
                 if let Some(scene) = &scene {
-                    view.filter.facets.area = area_in_view(scene, &view.camera);
+                    view.filter.facets.area = view
+                        .camera
+                        .single()
+                        .ok()
+                        .and_then(|(c, tf)| crate::view::area_box::area_in_view(scene, c, tf));
                 }
             }
             UiAction::SetLevelFilter(level) => {

@@ -1,7 +1,8 @@
-//! A box drawn on the ground to filter by (evidence list → More filters → "Draw a box"): the
+//! A box on the ground to filter by (evidence list → More filters): "Draw a box" — the
 //! next drag over the view marks two opposite corners on the model (or, where there is none,
 //! on the level of the site's centre); the east/north box between them becomes the `area`
-//! facet. The view does not turn while the box is drawn.
+//! facet; the view does not turn while it is drawn. "Only the area in view" takes the ground
+//! the view shows instead.
 
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -10,6 +11,7 @@ use bevy_egui::input::EguiWantsInput;
 use locus_core::geo::geodesy::Enu;
 
 use crate::case_scene::CaseScene;
+use crate::editing::ViewRay;
 use crate::view::camera::MainCamera;
 use crate::view::markers::CategoryFilter;
 
@@ -46,15 +48,58 @@ fn ground_at(
     if let Some(hit) = crate::editing::pointer::cast(scene, &ray) {
         return Some(hit.point);
     }
-    let level = scene.centre().up_m;
+    on_level(&ray, scene.centre().up_m).map(|t| along(&ray, t))
+}
+
+/// How far along `ray` it meets the height `level` (in front of the camera).
+fn on_level(ray: &ViewRay, level: f64) -> Option<f64> {
     let t = (level - ray.origin.up_m) / ray.dir[2];
-    (t.is_finite() && t > 0.0).then(|| {
-        Enu::new(
-            ray.origin.east_m + ray.dir[0] * t,
-            ray.origin.north_m + ray.dir[1] * t,
-            level,
-        )
+    (t.is_finite() && t > 0.0).then_some(t)
+}
+
+fn along(ray: &ViewRay, t: f64) -> Enu {
+    Enu::new(
+        ray.origin.east_m + ray.dir[0] * t,
+        ray.origin.north_m + ray.dir[1] * t,
+        ray.origin.up_m + ray.dir[2] * t,
+    )
+}
+
+/// The box on the ground (case ENU east/north, [min, max]) that the view shows: where the
+/// rays through the view's corners and edge midpoints meet the level of the site's centre
+/// (rays above the horizon are taken 20 times the camera's height out).
+pub fn area_in_view(
+    scene: &CaseScene,
+    camera: &Camera,
+    cam_tf: &GlobalTransform,
+) -> Option<[[f64; 2]; 2]> {
+    let rect = camera.logical_viewport_rect()?;
+    let level = scene.centre().up_m;
+    let (min, max) = (rect.min, rect.max);
+    let points: Vec<Enu> = [
+        min,
+        max,
+        Vec2::new(min.x, max.y),
+        Vec2::new(max.x, min.y),
+        Vec2::new(rect.center().x, min.y),
+        Vec2::new(rect.center().x, max.y),
+    ]
+    .into_iter()
+    .filter_map(|p| crate::editing::pointer::view_ray(scene, camera, cam_tf, p))
+    .map(|ray| {
+        let reach = (ray.origin.up_m - level).abs().max(1.0) * 20.0;
+        along(&ray, on_level(&ray, level).map_or(reach, |t| t.min(reach)))
     })
+    .collect();
+    let e = points.iter().map(|p| p.east_m);
+    let n = points.iter().map(|p| p.north_m);
+    Some([
+        [
+            e.clone().fold(f64::MAX, f64::min),
+            n.clone().fold(f64::MAX, f64::min),
+        ],
+        [e.fold(f64::MIN, f64::max), n.fold(f64::MIN, f64::max)],
+    ])
 }
 
 fn draw_box(
