@@ -292,8 +292,14 @@ impl Step {
     }
 
     /// Whether the item or track `id` of `category` is drawn in this step.
+    /// (A track is left out by its filter's categories; its facets are for items.)
     pub fn shows(&self, id: &str, category: Category) -> bool {
-        !self.hidden_categories.contains(&category) && !self.hidden_items.iter().any(|h| h == id)
+        !self.hidden_categories.contains(&category)
+            && !self.hidden_items.iter().any(|h| h == id)
+            && self
+                .filter
+                .as_ref()
+                .is_none_or(|f| !f.hidden_categories.contains(&category))
     }
 
     /// Whether an item placed at `at` is drawn in this step: `shows`, and its filter keeps it.
