@@ -10,7 +10,7 @@ use crate::case_scene::{CaseEdits, CaseScene};
 use crate::settings::Settings;
 use crate::view::markers::{Selection, Target};
 
-use super::saving::save;
+use super::saving::{save, save_soon};
 use super::tools::finish_measurement;
 use super::{EditCommand, EditCommands, EditStatus, Tool, ToolState};
 
@@ -161,7 +161,7 @@ pub fn apply_edit_commands(
                     }
                 }
             },
-            EditCommand::Save => save(scene, &mut status),
+            EditCommand::Save => save_soon(scene, &mut status),
             EditCommand::SaveAsNewCase(target) => {
                 reselect = false;
                 let Some(pkg) = scene.package() else {

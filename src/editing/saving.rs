@@ -9,13 +9,25 @@ use crate::settings::Settings;
 
 use super::{Drag, EditStatus};
 
-/// Cases with more items than this are autosaved on another thread: writing them takes long
-/// enough to be seen as a hitch (about a second at 200,000 items).
+/// Cases with more items than this are saved (Ctrl+S, autosave) on another thread: writing
+/// them takes long enough to be seen as a hitch (about a second at 200,000 items).
 pub const BACKGROUND_SAVE_ITEMS: usize = 5_000;
 
 pub(super) fn save(scene: &mut CaseEdits, status: &mut EditStatus) {
     let result = scene.save();
     saved(scene, status, result);
+}
+
+/// Ctrl+S and autosave: a large case is written from a copy on another thread (`autosave`
+/// polls for the result each frame), a small one at once. The save on exit is always at once.
+pub(super) fn save_soon(scene: &mut CaseEdits, status: &mut EditStatus) {
+    if scene.case().evidence.len() > BACKGROUND_SAVE_ITEMS {
+        if let Err(e) = scene.save_in_background() {
+            saved(scene, status, Err(e));
+        }
+    } else {
+        save(scene, status);
+    }
 }
 
 /// Reports how a save went (in the status line and, failed, as an error to keep).
@@ -67,14 +79,7 @@ pub(super) fn autosave(
         && !scene.session().saving_in_background()
         && now - last.1 >= settings.autosave_s + retry
     {
-        if scene.case().evidence.len() > BACKGROUND_SAVE_ITEMS {
-            // Off the frame loop: the next frames poll for the result.
-            if let Err(e) = scene.save_in_background() {
-                saved(&scene, &mut status, Err(e));
-            }
-        } else {
-            save(&mut scene, &mut status);
-        }
+        save_soon(&mut scene, &mut status);
         last.1 = now;
     }
 }
