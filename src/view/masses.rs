@@ -278,8 +278,7 @@ fn heat_cells(shown: &[(usize, Vec3)], eye: Vec3, cell_per_m: f32) -> Vec<HeatCe
     let centroid = shown.iter().map(|(_, p)| *p).sum::<Vec3>() / shown.len() as f32;
     let level = level_at(eye, centroid, cell_per_m);
     let size = 2f32.powi(level);
-    // Per cell: items and the highest of them (items off the model sit at height 0 below
-    // it; the layer lies on what is seen from above).
+    // Per cell: items and the highest of them (the layer lies on what is seen from above).
     let mut counts: HashMap<(i32, i32), (f32, f32)> = HashMap::new();
     for &(_, p) in shown {
         let (_, x, z) = cell_of(p, level);

@@ -65,8 +65,16 @@ pub struct Surface {
     point_grid: Vec<(u64, u32)>,
     /// Top of everything, ENU up (for vertical queries).
     top: f64,
+    /// The site's ground level, ENU up: see [`Surface::ground`].
+    ground: Option<f64>,
     pub build_time: Duration,
 }
+
+/// The ground level of a site is this quantile of its vertex and point heights: low enough to
+/// be the ground under buildings and trees, high enough to ignore a few stray low points.
+const GROUND_QUANTILE: f64 = 0.05;
+/// At most this many heights are looked at for it (evenly spread over the models).
+const GROUND_SAMPLES: usize = 200_000;
 
 /// A ray picks a point cloud's point passing within this angle of it (2.5 mrad ≈ 0.14°:
 /// a few pixels of a typical view), or within [`POINT_PICK_MIN_M`], whichever is larger.
@@ -194,6 +202,7 @@ impl Surface {
         surface.point_model = point_model;
         surface.point_blocks = point_blocks;
         surface.point_grid = grid;
+        surface.ground = surface.ground_level();
         surface.build_time += started.elapsed();
         surface
     }
@@ -230,7 +239,9 @@ impl Surface {
                 v2: local(t[2]),
             })
             .collect();
-        Self::build(origin, tris, vec![0; triangles.len()], hi[2])
+        let mut surface = Self::build(origin, tris, vec![0; triangles.len()], hi[2]);
+        surface.ground = surface.ground_level();
+        surface
     }
 
     /// No triangles: nothing is hit, no heights.
@@ -245,6 +256,7 @@ impl Surface {
             point_blocks: Vec::new(),
             point_grid: Vec::new(),
             top: 0.0,
+            ground: None,
             build_time: Duration::ZERO,
         }
     }
@@ -273,6 +285,28 @@ impl Surface {
             build_time: started.elapsed(),
             ..Self::empty()
         }
+    }
+
+    /// The site's ground level (ENU up): a low quantile ([`GROUND_QUANTILE`]) of the heights
+    /// of all its vertices and points. An item with no height and no model below it is put
+    /// there rather than at the case origin's height, which may lie far above or below the
+    /// site (a scan in its own coordinates, a model at sea level). None without models.
+    pub fn ground(&self) -> Option<f64> {
+        self.ground
+    }
+
+    fn ground_level(&self) -> Option<f64> {
+        let total = self.tris.len() * 3 + self.points.len();
+        if total == 0 {
+            return None;
+        }
+        let stride = total.div_ceil(GROUND_SAMPLES);
+        let vertices = self.tris.iter().flat_map(|t| [t.v0.z, t.v1.z, t.v2.z]);
+        let points = self.points.iter().map(|p| p[2]);
+        let mut heights: Vec<f32> = vertices.chain(points).step_by(stride).collect();
+        let k = ((heights.len() - 1) as f64 * GROUND_QUANTILE).round() as usize;
+        let (_, h, _) = heights.select_nth_unstable_by(k, f32::total_cmp);
+        Some(self.origin.up_m + *h as f64)
     }
 
     pub fn triangle_count(&self) -> usize {

@@ -169,12 +169,10 @@ impl Layout {
     fn build(case: &Case, surface: Option<&Surface>) -> Layout {
         let frame = case.frame();
         let mut warnings = Vec::new();
+        let suffix = off_model_suffix(surface);
         let mut place = |loc: &Location, ceiling: Option<f64>, what: &dyn Fn() -> String| {
             place_location(loc, &frame, surface, ceiling, &mut || {
-                warnings.push(format!(
-                    "{}: no model surface below it; placed at height 0",
-                    what()
-                ))
+                warnings.push(format!("{}{suffix}", what()))
             })
         };
         let items = case
@@ -210,7 +208,7 @@ impl Layout {
         Layout {
             items,
             tracks,
-            warnings: summarised(warnings),
+            warnings: summarised(warnings, &suffix),
             awaiting_surface: surface.is_none(),
         }
     }
@@ -220,11 +218,20 @@ impl Layout {
 /// (an import of thousands of events into a case without a model would list every one).
 const WARNINGS_NAMED: usize = 10;
 
-fn summarised(warnings: Vec<String>) -> Vec<String> {
+/// The end of the warning for an item with no height and no model below it.
+fn off_model_suffix(surface: Option<&Surface>) -> String {
+    match surface.and_then(Surface::ground) {
+        Some(g) => {
+            format!(": no model surface below it; placed at the site's ground level ({g:.1} m)")
+        }
+        None => ": no model surface below it; placed at height 0".into(),
+    }
+}
+
+fn summarised(warnings: Vec<String>, suffix: &str) -> Vec<String> {
     if warnings.len() <= WARNINGS_NAMED {
         return warnings;
     }
-    let suffix = ": no model surface below it; placed at height 0";
     let (same, other): (Vec<String>, Vec<String>) =
         warnings.into_iter().partition(|w| w.ends_with(suffix));
     let mut out = other;
@@ -238,16 +245,22 @@ fn summarised(warnings: Vec<String>) -> Vec<String> {
         .map(|w| w.trim_end_matches(suffix))
         .collect();
     out.push(format!(
-        "{} items and track points have no model surface below them and are placed at height 0 ({}{})",
+        "{} items and track points have no model surface below them and are placed {} ({}{})",
         same.len(),
+        suffix.trim_start_matches(": no model surface below it; placed "),
         names.join(", "),
-        if same.len() > names.len() { ", …" } else { "" }
+        if same.len() > names.len() {
+            ", …"
+        } else {
+            ""
+        }
     ));
     out
 }
 
 /// Where a location is in case ENU; without a height, on `surface` (`on_miss` when nothing is
-/// below it) or, while there is no surface yet, at height 0 for now. With a `ceiling` (a
+/// below it: then at the site's ground level, [`Surface::ground`], or 0 without models) or,
+/// while there is no surface yet, at height 0 for now. With a `ceiling` (a
 /// level's), on the surface nearest below it — the level's floor — instead of the highest.
 pub fn place_location(
     loc: &Location,
@@ -278,7 +291,7 @@ pub fn place_location(
                 }
                 .unwrap_or_else(|| {
                     on_miss();
-                    0.0
+                    s.ground().unwrap_or(0.0)
                 }),
                 None => 0.0,
             };
@@ -398,5 +411,53 @@ mod tests {
         assert_eq!(track_position(&pts, t("2025-06-14T10:00:31Z")), None);
         assert_eq!(track_heading(&pts, t("2025-06-14T10:00:05Z")), Some(90.0));
         assert_eq!(track_heading(&pts, t("2025-06-14T10:00:15Z")), Some(0.0));
+    }
+
+    #[test]
+    fn items_off_the_model_stand_at_the_site_ground_level() {
+        use crate::geo::geodesy::Geodetic;
+        // A 20 m square of ground at 150 m (a scan in its own coordinates) with a 10 m high
+        // block on it: the ground level is the ground, not the roof, and not the origin's 0.
+        let quad = |x0: f64, y0: f64, s: f64, z: f64| {
+            [
+                [[x0, y0, z], [x0 + s, y0, z], [x0 + s, y0 + s, z]],
+                [[x0, y0, z], [x0 + s, y0 + s, z], [x0, y0 + s, z]],
+            ]
+        };
+        let mut tris: Vec<[[f64; 3]; 3]> = Vec::new();
+        for i in 0..10 {
+            for j in 0..10 {
+                tris.extend(quad(i as f64 * 2.0, j as f64 * 2.0, 2.0, 150.0));
+            }
+        }
+        tris.extend(quad(8.0, 8.0, 4.0, 160.0));
+        let surface = Surface::from_triangles(&tris);
+        assert_eq!(surface.ground(), Some(150.0));
+        assert_eq!(Surface::empty().ground(), None);
+
+        let frame = EnuFrame::new(Geodetic::new(52.0, 5.0, 0.0));
+        let mut missed = 0;
+        let mut place = |e: f64, n: f64| {
+            let loc = Location::Enu {
+                east_m: e,
+                north_m: n,
+                up_m: None,
+            };
+            place_location(&loc, &frame, Some(&surface), None, &mut || missed += 1)
+                .enu
+                .up_m
+        };
+        assert_eq!(place(9.0, 9.0), 160.0, "on the block");
+        assert_eq!(place(3.0, 3.0), 150.0, "on the ground");
+        assert_eq!(
+            place(500.0, -40.0),
+            150.0,
+            "off the model: at its ground level"
+        );
+        assert_eq!(missed, 1);
+        assert_eq!(
+            off_model_suffix(Some(&surface)),
+            ": no model surface below it; placed at the site's ground level (150.0 m)"
+        );
     }
 }
