@@ -197,14 +197,8 @@ pub fn draw_clusters(
             c.radius_m.max(1.0),
         );
         if ring.len() >= 36 {
-            let mut closed = ring.clone();
-            closed.push(ring[0]);
-            painter.extend(egui::Shape::dashed_line(
-                &closed,
-                egui::Stroke::new(2.0, PROPOSAL),
-                7.0,
-                5.0,
-            ));
+            let stroke = egui::Stroke::new(2.0, PROPOSAL);
+            crate::view::annotations::dashed_loop(painter, &ring, stroke, 7.0, 5.0);
         }
         if let Some(at) = view.point(*centre) {
             let tz = scene.tz();

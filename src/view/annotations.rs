@@ -32,7 +32,8 @@ impl View<'_> {
         (self.cam_tf.affine().inverse().transform_point3(p)).z
     }
 
-    fn screen(&self, p: Vec3) -> Option<egui::Pos2> {
+    /// Where a point in render space lands on the screen (logical pixels), if anywhere.
+    pub(crate) fn screen(&self, p: Vec3) -> Option<egui::Pos2> {
         self.camera
             .world_to_viewport(self.cam_tf, p)
             .ok()
@@ -353,6 +354,17 @@ pub fn draw_hint(
     if text.is_empty() {
         return None;
     }
+    Some(hint_box(painter, rect, text, taken))
+}
+
+/// What to do next, in a yellow box at the top of the view, below whatever of `taken` is
+/// there; returns where it went.
+pub(crate) fn hint_box(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    text: String,
+    taken: &[egui::Rect],
+) -> egui::Rect {
     let galley =
         painter.layout_no_wrap(text, egui::FontId::proportional(15.0), egui::Color32::BLACK);
     let mut pos = egui::pos2(rect.center().x - galley.size().x / 2.0, rect.top() + 12.0);
@@ -363,5 +375,19 @@ pub fn draw_hint(
     }
     painter.rect_filled(bg, 4.0, egui::Color32::from_rgb(255, 214, 64));
     painter.galley(pos, galley, egui::Color32::BLACK);
-    Some(bg)
+    bg
+}
+
+/// A closed dashed outline through `points` (a proposal, a filter's area: marked, not solid).
+pub(crate) fn dashed_loop(
+    painter: &egui::Painter,
+    points: &[egui::Pos2],
+    stroke: egui::Stroke,
+    dash: f32,
+    gap: f32,
+) {
+    let Some(&first) = points.first() else { return };
+    let mut closed = points.to_vec();
+    closed.push(first);
+    painter.extend(egui::Shape::dashed_line(&closed, stroke, dash, gap));
 }

@@ -143,31 +143,33 @@ fn draw_box(
     }
 }
 
-/// The box being drawn, on the ground, with its size (before the drag, what to do); else the
-/// area the filters keep (`applied`, at the height of the site's centre).
+/// The box being drawn, on the ground, with its size (before the drag, what to do, clear of
+/// `taken`: returns where that went); else the area the filters keep (`applied`, at the
+/// height of the site's centre).
 pub fn draw(
     painter: &egui::Painter,
     rect: egui::Rect,
     view: &crate::view::annotations::View,
     area: &AreaBox,
     applied: Option<[[f64; 2]; 2]>,
-) {
+    taken: &[egui::Rect],
+) -> Option<egui::Rect> {
     let colour = egui::Color32::from_rgb(255, 210, 80);
     let (a, b) = match (area.armed, area.corners, applied) {
         (true, Some(c), _) => c,
         (true, None, _) => {
-            hint(
+            return Some(crate::view::annotations::hint_box(
                 painter,
                 rect,
-                "Drag on the ground to draw the box to filter by",
-            );
-            return;
+                "Drag on the ground to draw the box to filter by".into(),
+                taken,
+            ));
         }
         (false, _, Some([min, max])) => {
             let up = view.scene.centre().up_m;
             (Enu::new(min[0], min[1], up), Enu::new(max[0], max[1], up))
         }
-        (false, _, None) => return,
+        (false, _, None) => return None,
     };
     let up = a.up_m.max(b.up_m);
     let corners = [
@@ -176,23 +178,14 @@ pub fn draw(
         Enu::new(b.east_m, b.north_m, up),
         Enu::new(a.east_m, b.north_m, up),
     ];
-    let Some(points) = corners
+    let points = corners
         .iter()
         .map(|p| view.point(*p))
-        .collect::<Option<Vec<_>>>()
-    else {
-        return;
-    };
+        .collect::<Option<Vec<_>>>()?;
     if !area.armed {
-        let mut closed = points.clone();
-        closed.push(points[0]);
-        painter.extend(egui::Shape::dashed_line(
-            &closed,
-            egui::Stroke::new(2.0, colour),
-            8.0,
-            5.0,
-        ));
-        return;
+        let stroke = egui::Stroke::new(2.0, colour);
+        crate::view::annotations::dashed_loop(painter, &points, stroke, 8.0, 5.0);
+        return None;
     }
     painter.add(egui::Shape::convex_polygon(
         points.clone(),
@@ -210,19 +203,5 @@ pub fn draw(
         egui::FontId::proportional(13.0),
         colour,
     );
-}
-
-fn hint(painter: &egui::Painter, rect: egui::Rect, text: &str) {
-    let galley = painter.layout_no_wrap(
-        text.into(),
-        egui::FontId::proportional(15.0),
-        egui::Color32::WHITE,
-    );
-    let pos = egui::pos2(rect.center().x - galley.size().x / 2.0, rect.min.y + 48.0);
-    painter.rect_filled(
-        egui::Rect::from_min_size(pos, galley.size()).expand(6.0),
-        4.0,
-        egui::Color32::from_black_alpha(200),
-    );
-    painter.galley(pos, galley, egui::Color32::WHITE);
+    None
 }

@@ -18,6 +18,7 @@ use locus_core::case::Category;
 use locus_core::case::timeline::{DEFAULT_FADE_S, item_opacity};
 
 use crate::case_scene::CaseScene;
+use crate::view::annotations::View;
 use crate::view::camera::{CameraCommand, CameraCommands, MainCamera};
 use crate::view::clock::TimeControl;
 use crate::view::markers::{CategoryFilter, Selection, Target};
@@ -355,20 +356,8 @@ fn bubble_fill(count: usize, categories: &[(Category, usize)]) -> egui::Color32 
 }
 
 /// Draws the heat layer (first, under everything else the overlay draws).
-pub fn draw_heat_layer(
-    painter: &egui::Painter,
-    rect: egui::Rect,
-    camera: &Camera,
-    cam_tf: &GlobalTransform,
-    masses: &Masses,
-) {
-    let project = |p: Vec3| {
-        camera
-            .world_to_viewport(cam_tf, p)
-            .ok()
-            .map(|s| egui::pos2(s.x, s.y))
-    };
-    draw_heat(painter, rect, &masses.heat, &project);
+pub fn draw_heat_layer(painter: &egui::Painter, rect: egui::Rect, view: &View, masses: &Masses) {
+    draw_heat(painter, rect, &masses.heat, &|p| view.screen(p));
 }
 
 /// Draws the bubbles and the lone items that
@@ -377,25 +366,18 @@ pub fn draw_heat_layer(
 pub fn draw(
     painter: &egui::Painter,
     rect: egui::Rect,
-    camera: &Camera,
-    cam_tf: &GlobalTransform,
+    view: &View,
     masses: &mut Masses,
-    scene: &CaseScene,
     cursor: Option<egui::Pos2>,
     fixed: &[egui::Rect],
 ) -> Vec<egui::Rect> {
-    let project = |p: Vec3| {
-        camera
-            .world_to_viewport(cam_tf, p)
-            .ok()
-            .map(|s| egui::pos2(s.x, s.y))
-    };
+    let project = |p: Vec3| view.screen(p);
     masses.on_screen.clear();
     if !masses.active {
         return Vec::new();
     }
     let mut taken = Vec::new();
-    let case = scene.case();
+    let case = view.scene.case();
     let pinned: std::collections::HashSet<usize> = masses.pinned.iter().copied().collect();
     for (i, p) in &masses.lone {
         if pinned.contains(i) {

@@ -71,7 +71,12 @@ fn overlay_system(
             .translation()
             .distance(scene.to_render(scene.centre()))
     });
-    crate::view::masses::draw_heat_layer(&painter, rect, camera, cam_tf, &masses);
+    let view = crate::view::annotations::View {
+        camera,
+        cam_tf,
+        scene: &scene,
+    };
+    crate::view::masses::draw_heat_layer(&painter, rect, &view, &masses);
     // The fixed elements first; labels then avoid the places they took.
     let mut taken = vec![draw_north_arrow(&painter, rect, cam_tf)];
     taken.extend(draw_scale_bar(&painter, rect, focus_distance, fov));
@@ -89,6 +94,12 @@ fn overlay_system(
         let hint = crate::view::annotations::draw_hint(&painter, rect, t, &taken);
         taken.extend(hint);
     }
+    let drawing = area
+        .as_deref()
+        .map_or(&crate::view::area_box::AreaBox::NONE, |a| a);
+    let hint =
+        crate::view::area_box::draw(&painter, rect, &view, drawing, filter.facets.area, &taken);
+    taken.extend(hint);
     taken.extend(crate::view::annotations::draw(
         &painter,
         camera,
@@ -97,31 +108,13 @@ fn overlay_system(
         &selection,
         tools.as_deref(),
     ));
-    let view = crate::view::annotations::View {
-        camera,
-        cam_tf,
-        scene: &scene,
-    };
     let placed = crate::view::analyses::draw(&painter, &view, &scene, &analyses.analyses, &taken);
     taken.extend(placed);
     let placed = crate::view::analyses::draw_clusters(&painter, &view, &scene, &proposals, &taken);
     taken.extend(placed);
     let cursor = ctx.pointer_hover_pos();
-    let bubbles = crate::view::masses::draw(
-        &painter,
-        rect,
-        camera,
-        cam_tf,
-        &mut masses,
-        &scene,
-        cursor,
-        &taken,
-    );
+    let bubbles = crate::view::masses::draw(&painter, rect, &view, &mut masses, cursor, &taken);
     taken.extend(bubbles);
-    let drawing = area
-        .as_deref()
-        .map_or(&crate::view::area_box::AreaBox::NONE, |a| a);
-    crate::view::area_box::draw(&painter, rect, &view, drawing, filter.facets.area);
     if settings.labels {
         draw_labels(
             &painter,
