@@ -240,9 +240,13 @@ fn gather_bubbles(
             acc.categories[k] += 1;
         }
     }
+    // In cell order, not the map's (which changes from run to run): equal counts and equal
+    // distances then come out the same way every time, and so does an exported picture.
+    let mut cells: Vec<_> = cells.into_iter().collect();
+    cells.sort_unstable_by_key(|(key, _)| *key);
     let mut bubbles = Vec::new();
     let mut lone = Vec::new();
-    for acc in cells.into_values() {
+    for (_, acc) in cells {
         if acc.count == 1 {
             lone.push(acc.first);
             continue;
@@ -287,8 +291,11 @@ fn heat_cells(shown: &[(usize, Vec3)], eye: Vec3, cell_per_m: f32) -> Vec<HeatCe
         e.0 += 1.0;
         e.1 = e.1.max(p.y);
     }
+    // Summed and listed in cell order (not the maps'), so that every run gives the same sums.
+    let mut counts: Vec<_> = counts.into_iter().collect();
+    counts.sort_unstable_by_key(|(key, _)| *key);
     let mut smooth: HashMap<(i32, i32), (f32, f32)> = HashMap::new();
-    for (&(x, z), &(n, top)) in &counts {
+    for &((x, z), (n, top)) in &counts {
         for dx in -1..=1 {
             for dz in -1..=1 {
                 let w =
@@ -308,9 +315,11 @@ fn heat_cells(shown: &[(usize, Vec3)], eye: Vec3, cell_per_m: f32) -> Vec<HeatCe
             .filter(|h| (h - own).abs() < 2.0)
             .fold(own, f32::max)
     };
-    smooth
-        .iter()
-        .map(|(&(x, z), &(density, own))| {
+    let mut keys: Vec<(i32, i32)> = smooth.keys().copied().collect();
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|(x, z)| {
+            let (density, own) = smooth[&(x, z)];
             let at = |cx: i32, cz: i32| {
                 Vec3::new(
                     cx as f32 * size,
