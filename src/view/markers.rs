@@ -633,23 +633,19 @@ fn update_markers(
             Target::Measurement(_) | Target::Sight(_) => None,
         }
         .unwrap_or_default();
-        let passes = match marker.target {
-            Target::Item(i) => case
-                .evidence
-                .get(i)
-                .is_some_and(|x| filter.shows_item(x, scene.site().layout.placed(i))),
+        let shown = match marker.target {
+            Target::Item(i) => case.evidence.get(i).is_some_and(|x| {
+                let at = scene.site().layout.placed(i);
+                filter.shows_item(x, at) && story.shows_item(case, x, at)
+            }),
             _ => {
-                filter.shows(marker.category) && filter.level.is_none() && filter.facets.is_empty()
+                filter.shows(marker.category)
+                    && filter.level.is_none()
+                    && filter.facets.is_empty()
+                    && story.shows(case, id, marker.category)
             }
         };
-        let story_shows = match marker.target {
-            Target::Item(i) => case
-                .evidence
-                .get(i)
-                .is_some_and(|x| story.shows_item(case, x, scene.site().layout.placed(i))),
-            _ => story.shows(case, id, marker.category),
-        };
-        let opacity = if passes && story_shows { opacity } else { 0.0 };
+        let opacity = if shown { opacity } else { 0.0 };
         let story_highlight = story.highlights(case, id);
         marker.opacity = opacity;
         if let Some(p) = position {
