@@ -350,15 +350,16 @@ fn axis_ui(
 /// tick each.
 const DENSE: usize = 2_000;
 
-/// The timeline of a case with masses of events: how many start in each 2-pixel bin of time,
-/// as bars (square-root scaled, so that a quiet stretch still shows), the selected item's tick,
-/// and the count under the pointer. Click or drag to move the clock.
 /// What the density strip's counts were made for: case revision, bins, span start and length.
 type CountsKey = (u64, usize, DateTime<Utc>, u64);
 
 /// A time range chosen to filter by (the facets' `time`).
 pub type TimeRange = (DateTime<Utc>, DateTime<Utc>);
 
+/// The timeline of a case with masses of events: how many start in each 2-pixel bin of time,
+/// as bars (square-root scaled, so that a quiet stretch still shows), the selected item's tick,
+/// and the count under the pointer. Click or drag to move the clock; Shift+drag to choose a
+/// time range to filter by.
 #[allow(clippy::too_many_arguments)]
 fn density_ui(
     ui: &mut egui::Ui,
